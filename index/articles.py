@@ -1,0 +1,75 @@
+"""The article record every loader produces, and how its id and hash are derived."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from index.errors import ArticleError
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: body text plus the metadata a citation needs.
+
+    ``published`` is an ISO-8601 date (``YYYY-MM-DD``) or None when unknown.
+    ``source`` is the outlet (site name, or the url's host when no name is known).
+    ``origin`` is where it came from: a file path, with ``:line`` for JSON Lines.
+    """
+
+    id: str
+    title: str
+    text: str
+    url: str | None = None
+    published: str | None = None
+    byline: str | None = None
+    source: str | None = None
+    origin: str | None = None
+    content_hash: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise ArticleError(self.origin or self.id, "the article has no text")
+        if not self.content_hash:
+            object.__setattr__(self, "content_hash", content_hash(self.title, self.text))
+
+    def __repr__(self) -> str:
+        return f"Article(id={self.id!r}, title={self.title!r}, published={self.published!r})"
+
+
+def content_hash(title: str, text: str) -> str:
+    """SHA-256 of the normalized title and text: equal for equal content."""
+    normalized = _space(title) + "\n" + _space(text)
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+
+
+def derive_id(url: str | None = None, origin: str | None = None, text: str | None = None) -> str:
+    """A stable article id: from the url, else the origin path, else the content."""
+    for prefix, key in (("u", _canonical_url(url)), ("p", origin), ("h", text)):
+        if key:
+            return f"{prefix}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
+    raise ValueError("derive_id needs a url, an origin or a text")
+
+
+def source_from_url(url: str | None) -> str | None:
+    """The host of ``url`` without ``www.``, as a fallback outlet name."""
+    if not url:
+        return None
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def _canonical_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if not parts.netloc:
+        return url.strip()
+    host = (parts.hostname or "").removeprefix("www.")
+    return f"{host}{parts.path.rstrip('/')}" + (f"?{parts.query}" if parts.query else "")
+
+
+def _space(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

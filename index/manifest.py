@@ -1,0 +1,133 @@
+"""``manifest.json``: what produced an index, so it is never mixed with other settings."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from index.errors import IndexCorruptError, IndexMismatchError
+from index.settings import Settings
+
+FORMAT_VERSION = 1
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("article-qa")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    model: str
+    dimension: int
+    max_seq_length: int
+    encoding: str
+    chunk_tokens: int
+    chunk_overlap: int
+    articles: int = 0
+    chunks: int = 0
+    sentences: int = 0
+    generation: int = 0
+    format_version: int = FORMAT_VERSION
+    package_version: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+
+    @classmethod
+    def new(cls, settings: Settings, model: str, dimension: int, max_seq_length: int) -> Manifest:
+        now = _now()
+        return cls(model=model, dimension=dimension, max_seq_length=max_seq_length,
+                   encoding=settings.encoding, chunk_tokens=settings.chunk_tokens,
+                   chunk_overlap=settings.chunk_overlap, package_version=package_version(),
+                   created_at=now, updated_at=now)
+
+    def updated(self, generation: int, counts: dict[str, int]) -> Manifest:
+        """This manifest at another generation, with new counts."""
+        return replace(self, generation=generation, updated_at=_now(),
+                       package_version=package_version(), **counts)
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def check_model(self, model: str, where: Path) -> None:
+        if model != self.model:
+            raise IndexMismatchError(
+                f"the index at {where} was built with model {self.model!r}, but the settings ask "
+                f"for {model!r}: use --model {self.model} (or QA_MODEL={self.model}), or rebuild "
+                f"the index for the new model with `qa ingest --rebuild --model {model} ...`"
+            )
+
+    def check_chunking(self, settings: Settings, where: Path) -> None:
+        wanted = {"encoding": settings.encoding, "chunk_tokens": settings.chunk_tokens,
+                  "chunk_overlap": settings.chunk_overlap}
+        for name, value in wanted.items():
+            have = getattr(self, name)
+            if value != have:
+                flag = name.replace("_", "-")
+                raise IndexMismatchError(
+                    f"the index at {where} was built with {name}={have!r}, but the settings ask for "
+                    f"{name}={value!r}: use --{flag} {have} to add to it, or rebuild it with "
+                    f"`qa ingest --rebuild --{flag} {value} ...`"
+                )
+
+    # -- files -----------------------------------------------------------------------------
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        return {
+            "format_version": d["format_version"],
+            "package_version": d["package_version"],
+            "embedding": {"model": d["model"], "dimension": d["dimension"],
+                          "max_seq_length": d["max_seq_length"], "normalized": True,
+                          "metric": "inner_product"},
+            "chunking": {"tokenizer": "tiktoken", "encoding": d["encoding"],
+                         "chunk_tokens": d["chunk_tokens"], "chunk_overlap": d["chunk_overlap"]},
+            "counts": {k: d[k] for k in ("articles", "chunks", "sentences")},
+            "generation": d["generation"],
+            "created_at": d["created_at"],
+            "updated_at": d["updated_at"],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Manifest:
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"index format version {version!r} is not the one this article-qa reads "
+                f"({FORMAT_VERSION}): rebuild the index with `qa ingest --rebuild ...`"
+            )
+        emb, chunking, counts = data["embedding"], data["chunking"], data.get("counts", {})
+        return cls(
+            model=emb["model"], dimension=int(emb["dimension"]), max_seq_length=int(emb["max_seq_length"]),
+            encoding=chunking["encoding"], chunk_tokens=int(chunking["chunk_tokens"]),
+            chunk_overlap=int(chunking["chunk_overlap"]),
+            articles=int(counts.get("articles", 0)), chunks=int(counts.get("chunks", 0)),
+            sentences=int(counts.get("sentences", 0)), generation=int(data.get("generation", 0)),
+            format_version=data["format_version"], package_version=data.get("package_version", ""),
+            created_at=data.get("created_at", ""), updated_at=data.get("updated_at", ""),
+        )
+
+    def write(self, path: Path) -> None:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls.from_json(data)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexCorruptError(f"cannot read {path} ({exc!r}): rebuild the index with "
+                                    "`qa ingest --rebuild ...`") from exc

@@ -1,0 +1,114 @@
+"""The one settings object: defaults in code, overridden by env vars, then by CLI flags.
+
+Nothing here reads the environment at import time; :meth:`Settings.from_env` reads it
+when it is called.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from index.errors import SettingsError
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+# field name -> environment variable
+ENV_VARS = {
+    "index_dir": "QA_INDEX_DIR",
+    "model": "QA_MODEL",
+    "encoding": "QA_ENCODING",
+    "chunk_tokens": "QA_CHUNK_TOKENS",
+    "chunk_overlap": "QA_CHUNK_OVERLAP",
+    "batch_size": "QA_BATCH_SIZE",
+    "offline": "QA_OFFLINE",
+    "device": "QA_DEVICE",
+    "top_k": "QA_TOP_K",
+    "host": "QA_HOST",
+    "port": "QA_PORT",
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of article-qa, with its default.
+
+    ``index_dir``: the index directory. ``model``: a sentence-transformers model name or
+    local path. ``encoding``: the tiktoken encoding chunk sizes are counted in.
+    ``chunk_tokens``/``chunk_overlap``: chunk window and overlap in tiktoken tokens.
+    ``offline``: never reach a model hub (models must be installed or cached).
+    """
+
+    index_dir: Path = Path("index-data")
+    model: str = DEFAULT_MODEL
+    encoding: str = "cl100k_base"
+    chunk_tokens: int = 200
+    chunk_overlap: int = 40
+    batch_size: int = 32
+    offline: bool = True
+    device: str = "cpu"
+    top_k: int = 5
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index_dir", Path(self.index_dir))
+        if not str(self.model).strip():
+            raise SettingsError("model is empty: give a sentence-transformers model name or path")
+        if self.chunk_tokens < 16:
+            raise SettingsError(
+                f"chunk_tokens={self.chunk_tokens} is too small: use at least 16 (default 200)"
+            )
+        if not 0 <= self.chunk_overlap < self.chunk_tokens:
+            raise SettingsError(
+                f"chunk_overlap={self.chunk_overlap} must be >= 0 and smaller than "
+                f"chunk_tokens={self.chunk_tokens}: lower the overlap or raise the chunk size"
+            )
+        if self.batch_size < 1:
+            raise SettingsError(f"batch_size={self.batch_size} must be at least 1")
+        if self.top_k < 1:
+            raise SettingsError(f"top_k={self.top_k} must be at least 1")
+        if not 0 < self.port < 65536:
+            raise SettingsError(f"port={self.port} is not a TCP port: use 1-65535")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``QA_*`` environment variables, then ``overrides`` (None = not given)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        types = {f.name: f.type for f in dataclasses.fields(cls)}
+        for name, var in ENV_VARS.items():
+            raw = environ.get(var)
+            if raw is not None and raw.strip() != "":
+                values[name] = _convert(name, types[name], raw.strip(), var)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (None values are ignored)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _convert(name: str, type_name: Any, raw: str, var: str) -> Any:
+    kind = str(type_name)
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{var}={raw!r} is not a whole number (for {name})") from None
+    if kind == "bool":
+        if raw.lower() in _TRUE:
+            return True
+        if raw.lower() in _FALSE:
+            return False
+        raise SettingsError(f"{var}={raw!r} is not a yes/no value: use 1 or 0")
+    if kind == "Path":
+        return Path(raw).expanduser()
+    return raw

@@ -1,0 +1,223 @@
+"""The SQLite document store: articles, their chunks and their sentence vectors.
+
+Schema changes go through numbered migrations (``PRAGMA user_version``). Vectors of
+chunks live in FAISS (see :mod:`index.vectors`); sentence vectors live here, next to
+the spans they belong to, so the answering sentence of a passage is one dot product away.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from index.articles import Article
+from index.chunker import ChunkedArticle
+from index.errors import IndexCorruptError
+
+MIGRATIONS = [
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, url TEXT,
+        published TEXT, byline TEXT, source TEXT, origin TEXT,
+        content_hash TEXT NOT NULL, added_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_published ON articles (published);
+    CREATE INDEX articles_hash ON articles (content_hash);
+    CREATE TABLE chunks (
+        id INTEGER PRIMARY KEY,
+        article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        ord INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+        text TEXT NOT NULL, n_tokens INTEGER NOT NULL,
+        first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL
+    );
+    CREATE INDEX chunks_article ON chunks (article_id, ord);
+    CREATE TABLE sentences (
+        article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        ord INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (article_id, ord)
+    ) WITHOUT ROWID;
+    """,
+]
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """A stored chunk joined with the metadata of its article."""
+
+    id: int
+    article_id: str
+    start: int
+    end: int
+    text: str
+    first_sentence: int
+    last_sentence: int
+    title: str
+    url: str | None
+    published: str | None
+    source: str | None
+    byline: str | None
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    id: str
+    title: str
+    published: str | None
+    source: str | None
+    url: str | None
+    chunks: int
+
+
+class Store:
+    """One SQLite database; safe to share between threads (calls are serialized)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorruptError(f"{self.path} is not a readable article-qa database ({exc}): "
+                                    "rebuild the index with `qa ingest --rebuild`") from exc
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise IndexCorruptError(
+                f"{self.path} has schema version {version}, newer than this article-qa "
+                f"understands ({len(MIGRATIONS)}): upgrade article-qa"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; rolled back entirely if the block raises."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- writes (call inside transaction()) --------------------------------------------
+
+    def add_article(self, article: Article, chunked: ChunkedArticle, sentence_vectors: np.ndarray) -> list[int]:
+        """Insert an article with its chunks and sentence vectors; the new chunk ids."""
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self._db.execute(
+            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (article.id, article.title, article.text, article.url, article.published, article.byline,
+             article.source, article.origin, article.content_hash, now),
+        )
+        self._db.executemany(
+            "INSERT INTO sentences VALUES (?,?,?,?,?)",
+            [(article.id, i, s.start, s.end, np.asarray(v, dtype=np.float32).tobytes())
+             for i, (s, v) in enumerate(zip(chunked.sentences, sentence_vectors, strict=True))],
+        )
+        ids = []
+        for ord_, c in enumerate(chunked.chunks):
+            cursor = self._db.execute(
+                "INSERT INTO chunks (article_id, ord, start, end, text, n_tokens, first_sentence, "
+                "last_sentence) VALUES (?,?,?,?,?,?,?,?)",
+                (article.id, ord_, c.start, c.end, c.text, c.n_tokens, c.first_sentence, c.last_sentence),
+            )
+            ids.append(cursor.lastrowid)
+        return ids
+
+    def delete_article(self, article_id: str) -> list[int]:
+        """Delete an article with its chunks and sentences; the ids of the deleted chunks."""
+        ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
+        self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return ids
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def generation(self) -> int:
+        return int(self.meta("generation") or 0)
+
+    def article_hash(self, article_id: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def article_with_hash(self, digest: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT id FROM articles WHERE content_hash = ?", (digest,)).fetchone()
+        return row[0] if row else None
+
+    def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
+        """Chunks by id, with their article's metadata."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT c.id, c.article_id, c.start, c.end, c.text, c.first_sentence, c.last_sentence,"
+                " a.title, a.url, a.published, a.source, a.byline"
+                f" FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})",
+                list(ids),
+            ).fetchall()
+        return {row[0]: ChunkRow(*row) for row in rows}
+
+    def sentences(self, article_id: str, first: int, last: int) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """Spans (in the article) and vectors of sentences ``[first, last)`` of an article."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT start, end, vector FROM sentences WHERE article_id = ? AND ord >= ? AND ord < ?"
+                " ORDER BY ord",
+                (article_id, first, last),
+            ).fetchall()
+        spans = [(r[0], r[1]) for r in rows]
+        vectors = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        return spans, vectors
+
+    def chunk_ids(self) -> list[int]:
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT id FROM chunks ORDER BY id")]
+
+    def articles(self) -> list[ArticleRow]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT a.id, a.title, a.published, a.source, a.url, COUNT(c.id) FROM articles a"
+                " LEFT JOIN chunks c ON c.article_id = a.id GROUP BY a.id"
+                " ORDER BY a.published IS NULL, a.published, a.title"
+            ).fetchall()
+        return [ArticleRow(*r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return {
+                table: self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                for table in ("articles", "chunks", "sentences")
+            }
+
+    def date_range(self) -> tuple[str | None, str | None]:
+        with self._lock:
+            return tuple(self._db.execute("SELECT MIN(published), MAX(published) FROM articles").fetchone())
+

@@ -1,0 +1,77 @@
+"""The FAISS vector index of chunks: exact inner product over normalized vectors.
+
+Chunk ids are the SQLite chunk ids (stable 64-bit ids in an ``IndexIDMap2``). Files are
+written to a temporary name and renamed into place, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from index.errors import IndexCorruptError
+
+
+class VectorIndex:
+    """Chunk vectors by id; cosine similarity search."""
+
+    def __init__(self, dimension: int, index: faiss.Index | None = None):
+        self.dimension = dimension
+        self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def add(self, ids: list[int], vectors: np.ndarray) -> None:
+        if len(ids) != len(vectors):
+            raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
+        if len(ids):
+            self.index.add_with_ids(_matrix(vectors, self.dimension), np.asarray(ids, dtype=np.int64))
+
+    def remove(self, ids: list[int]) -> int:
+        if not ids:
+            return 0
+        return int(self.index.remove_ids(np.asarray(ids, dtype=np.int64)))
+
+    def ids(self) -> np.ndarray:
+        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, scores) of the ``k`` nearest chunks, best first; fewer if the index is small."""
+        k = min(k, len(self))
+        if k == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores, ids = self.index.search(_matrix(query, self.dimension), k)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    def save(self, path: Path) -> None:
+        """Write atomically: a temporary file, fsync, then rename over ``path``."""
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        faiss.write_index(self.index, str(tmp))
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path, dimension: int) -> VectorIndex:
+        try:
+            index = faiss.read_index(str(path))
+        except RuntimeError as exc:
+            raise IndexCorruptError(f"cannot read the vector index {path} ({exc}): "
+                                    "rebuild it with `qa ingest --rebuild`") from exc
+        if index.d != dimension:
+            raise IndexCorruptError(f"{path} holds {index.d}-dimensional vectors, the manifest says "
+                                    f"{dimension}: rebuild the index with `qa ingest --rebuild`")
+        return cls(dimension, index)
+
+
+def _matrix(vectors: np.ndarray, dimension: int) -> np.ndarray:
+    matrix = np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32)
+    if matrix.shape[1] != dimension:
+        raise ValueError(f"vectors have dimension {matrix.shape[1]}, the index {dimension}")
+    return matrix

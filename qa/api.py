@@ -1,0 +1,47 @@
+"""The public Python API: a few functions over :class:`qa.retriever.Index`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from index.ingest import IngestReport
+from index.ingest import ingest as _ingest
+from index.loaders import JsonlFields
+from index.settings import Settings
+from qa.passage import Passage
+from qa.retriever import Index
+
+_open: dict[tuple[Path, str], Index] = {}
+_open_lock = threading.Lock()
+
+
+def open_index(path: str | Path | None = None, *, settings: Settings | None = None) -> Index:
+    """Open an index (default: ``QA_INDEX_DIR`` or ``./index-data``) and load its model."""
+    return Index.open(path, settings=settings)
+
+
+def retrieve(question: str, k: int = 5, index_dir: str | Path | None = None) -> list[Passage]:
+    """The ``k`` passages that best answer ``question``, best first.
+
+    The index and model stay loaded between calls (one per index directory); use
+    :func:`open_index` to manage that yourself.
+    """
+    settings = Settings.from_env(index_dir=index_dir)
+    key = (settings.index_dir.resolve(), settings.model)
+    with _open_lock:
+        index = _open.get(key)
+        if index is None:
+            index = _open[key] = Index.open(settings=settings)
+    return index.retrieve(question, k)
+
+
+def ingest(paths: str | Path | Iterable[str | Path], index_dir: str | Path | None = None, *,
+           settings: Settings | None = None, rebuild: bool = False, fields: JsonlFields | None = None,
+           progress: bool = False) -> IngestReport:
+    """Add the articles under ``paths`` (files or folders) to the index; a report of what happened."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
+    return _ingest(paths, settings, rebuild=rebuild, fields=fields, progress=progress)

@@ -1,0 +1,36 @@
+"""Every error article-qa raises on purpose, importable from one place.
+
+Catch :class:`QAError` to catch them all. Each message names the bad value and the fix.
+"""
+
+from index.errors import (
+    ArticleError,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    ModelLoadError,
+    QAError,
+    SettingsError,
+    TextTooLongError,
+    TokenizerError,
+)
+
+
+class QuestionError(QAError, ValueError):
+    """A question or its options (k, filters) are not usable."""
+
+
+__all__ = [
+    "ArticleError",
+    "IndexBusyError",
+    "IndexCorruptError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "ModelLoadError",
+    "QAError",
+    "QuestionError",
+    "SettingsError",
+    "TextTooLongError",
+    "TokenizerError",
+]

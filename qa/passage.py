@@ -1,0 +1,66 @@
+"""What a question returns: passages with their citation and answering sentence."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrieved passage, best first by ``rank`` (1-based).
+
+    ``span`` is the passage's character range in its article's text; ``answer_span``
+    is the range of the answering sentence inside ``text``. ``score`` is the cosine
+    similarity of the passage to the question, ``answer_score`` that of the sentence.
+    """
+
+    text: str
+    score: float
+    rank: int
+    article_id: str
+    title: str
+    url: str | None
+    published: str | None
+    source: str | None
+    byline: str | None
+    span: tuple[int, int]
+    answer_span: tuple[int, int]
+    answer_score: float
+    chunk_id: int
+
+    @property
+    def answer(self) -> str:
+        """The sentence of the passage that best answers the question."""
+        return self.text[self.answer_span[0] : self.answer_span[1]]
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"answer": self.answer}
+
+    def __repr__(self) -> str:
+        text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+        return (f"Passage(rank={self.rank}, score={self.score:.3f}, title={self.title!r}, "
+                f"published={self.published!r}, text={text!r})")
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What an index holds and how it was built."""
+
+    path: str
+    model: str
+    dimension: int
+    max_seq_length: int
+    encoding: str
+    chunk_tokens: int
+    chunk_overlap: int
+    articles: int
+    chunks: int
+    sentences: int
+    earliest: str | None
+    latest: str | None
+    generation: int
+    created_at: str
+    updated_at: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
