@@ -45,6 +45,16 @@ MIGRATIONS = [
         vector BLOB NOT NULL,
         PRIMARY KEY (article_id, ord)
     ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE chunks_fts USING fts5 (
+        text, content = 'chunks', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab (chunks_fts, 'row');
+    CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
+        INSERT INTO chunks_fts (rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+        INSERT INTO chunks_fts (chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
     """,
 ]
 
@@ -196,6 +206,17 @@ class Store:
         spans = [(r[0], r[1]) for r in rows]
         vectors = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), -1)
         return spans, vectors
+
+    def document_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        """({term: number of chunks holding it}, number of chunks) from the keyword index."""
+        terms = sorted(set(terms))
+        with self._lock:
+            total = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+            if not terms:
+                return {}, total
+            marks = ",".join("?" * len(terms))
+            rows = self._db.execute(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", terms)
+            return dict(rows.fetchall()), total
 
     def chunk_ids(self) -> list[int]:
         with self._lock:

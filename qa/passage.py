@@ -10,8 +10,9 @@ class Passage:
     """One retrieved passage, best first by ``rank`` (1-based).
 
     ``span`` is the passage's character range in its article's text; ``answer_span``
-    is the range of the answering sentence inside ``text``. ``score`` is the cosine
-    similarity of the passage to the question, ``answer_score`` that of the sentence.
+    is the range of the answering sentence inside ``text`` (two adjacent sentences when
+    both answer equally well). ``score`` is the cosine similarity of the passage to the
+    question; ``answer_score`` the sentence's similarity blended with its word overlap.
     """
 
     text: str
@@ -30,7 +31,7 @@ class Passage:
 
     @property
     def answer(self) -> str:
-        """The sentence of the passage that best answers the question."""
+        """The sentence(s) of the passage that best answer the question."""
         return self.text[self.answer_span[0] : self.answer_span[1]]
 
     def to_dict(self) -> dict:

@@ -11,7 +11,8 @@ from index.layout import IndexDir
 from index.reader import IndexReader
 from index.settings import Settings
 from qa.errors import QuestionError
-from qa.highlight import best_sentence
+from index.terms import content_terms
+from qa.highlight import QueryTerms, choose_answer
 from qa.passage import IndexInfo, Passage
 
 log = logging.getLogger(__name__)
@@ -67,19 +68,21 @@ class Index:
         except TextTooLongError as exc:
             raise QuestionError(f"the question is too long for the model: {exc}") from None
         ids, scores = self.reader.search(query, k)
-        rows = self.reader.store.chunks([int(i) for i in ids])
+        store = self.reader.store
+        rows = store.chunks([int(i) for i in ids])
+        query_terms = QueryTerms.from_frequencies(question, *store.document_frequencies(content_terms(question)))
         passages = []
         for chunk_id, score in zip(ids, scores):
             row = rows.get(int(chunk_id))
             if row is None:  # deleted between the search and the fetch
                 continue
-            spans, vectors = self.reader.store.sentences(row.article_id, row.first_sentence, row.last_sentence)
-            answer_span, answer_score = best_sentence(query, spans, vectors, row.start, row.end)
+            spans, vectors = store.sentences(row.article_id, row.first_sentence, row.last_sentence)
+            answer = choose_answer(query, query_terms, row.text, row.start, spans, vectors)
             passages.append(Passage(
                 text=row.text, score=float(score), rank=len(passages) + 1, article_id=row.article_id,
                 title=row.title, url=row.url, published=row.published, source=row.source,
-                byline=row.byline, span=(row.start, row.end), answer_span=answer_span,
-                answer_score=answer_score, chunk_id=row.id,
+                byline=row.byline, span=(row.start, row.end), answer_span=answer.span,
+                answer_score=answer.score, chunk_id=row.id,
             ))
         return passages
 

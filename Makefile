@@ -1,0 +1,35 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    install, build the index of the demo articles, serve the chat on 127.0.0.1:7860
+#   make test   install (with test tools) and run the tests
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+INDEX_DIR ?= index-data
+
+.PHONY: run test install demo-index serve bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	# torch is pinned in the same command, so nothing can pull a CUDA build
+	$(BIN)/pip install --quiet -c constraints.txt torch==2.13.0 -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo-index: install
+	$(BIN)/qa ingest --quiet --index-dir $(INDEX_DIR) demo/articles
+
+serve: install
+	$(BIN)/qa serve --index-dir $(INDEX_DIR)
+
+run: demo-index serve
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/speed.py
+
+clean:
+	rm -rf $(VENV) $(INDEX_DIR) .pytest_cache

@@ -1,0 +1,37 @@
+"""Words as the keyword index sees them: lower case, accents removed, split at non-letters.
+
+This matches SQLite FTS5's ``unicode61 remove_diacritics 2`` tokenizer closely enough
+for term statistics computed in Python to line up with the ones in the database.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+STOPWORDS = frozenset(
+    """
+    a an and are as at be been but by can could did do does for from had has have he her his how
+    i if in into is it its me my no not of on or our she so than that the their them then there
+    these they this those to us was we were what when where which while who whom whose why will
+    with would you your
+    """.split()
+)
+
+
+def terms(text: str) -> list[str]:
+    """Keyword-index terms of ``text``, in order."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _TOKEN.findall(stripped)
+
+
+def content_terms(text: str) -> list[str]:
+    """Distinct terms of ``text`` that carry meaning (no stopwords), in order."""
+    seen: dict[str, None] = {}
+    for term in terms(text):
+        if term not in STOPWORDS:
+            seen.setdefault(term)
+    return list(seen)

@@ -1,0 +1,136 @@
+"""The ``qa`` command: a thin layer that parses flags, calls the library and prints.
+
+Errors from the library become one line on stderr and exit code 1. Other packages add
+commands through the ``article_qa.commands`` entry point group (``qa serve`` comes
+from the ``ui`` package that way, so ``qa`` itself never imports the UI).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import click
+
+from index.loaders import JsonlFields
+from index.settings import Settings
+from qa import render
+from qa.api import ingest as ingest_articles
+from qa.errors import QAError
+from qa.retriever import Index
+
+
+class QAGroup(click.Group):
+    """Turns every :class:`QAError` into a one-line message and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except QAError as exc:
+            raise click.ClickException(" ".join(str(exc).split())) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+
+def settings_options(func):
+    """--index-dir, --model and --online, shared by every command."""
+
+    @click.option("--index-dir", type=click.Path(path_type=Path), default=None,
+                  help="Index directory [env QA_INDEX_DIR; default ./index-data].")
+    @click.option("--model", default=None,
+                  help="sentence-transformers model name or path [env QA_MODEL].")
+    @click.option("--online", is_flag=True, default=None,
+                  help="Allow downloading a model from the Hugging Face hub [env QA_OFFLINE=0].")
+    @functools.wraps(func)
+    def wrapper(*args, index_dir, model, online, **kwargs):
+        settings = Settings.from_env(index_dir=index_dir, model=model,
+                                     offline=False if online else None)
+        return func(*args, settings=settings, **kwargs)
+
+    return wrapper
+
+
+@click.group(cls=QAGroup)
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+@click.version_option(package_name="article-qa")
+def main(verbose: int) -> None:
+    """Ask questions of your news articles; get the passages that answer them, cited."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    _quiet_third_party(verbose)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Delete the index first and build it anew.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--encoding", default=None, help="tiktoken encoding for chunk sizes [env QA_ENCODING].")
+@click.option("--chunk-tokens", type=int, default=None, help="Chunk size in tokens [env QA_CHUNK_TOKENS].")
+@click.option("--chunk-overlap", type=int, default=None, help="Overlap in tokens [env QA_CHUNK_OVERLAP].")
+@click.option("--batch-size", type=int, default=None, help="Embedding batch size [env QA_BATCH_SIZE].")
+@click.option("--id-field", default="id", show_default=True, help="JSON Lines key of the article id.")
+@click.option("--title-field", default="title", show_default=True, help="JSON Lines key of the title.")
+@click.option("--text-field", default="text", show_default=True, help="JSON Lines key of the body.")
+@click.option("--url-field", default="url", show_default=True, help="JSON Lines key of the link.")
+@click.option("--date-field", default="date", show_default=True, help="JSON Lines key of the date.")
+@settings_options
+def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_size,
+           id_field, title_field, text_field, url_field, date_field, settings: Settings) -> None:
+    """Add the articles in PATHS (files or folders: .txt, .md, .jsonl) to the index."""
+    settings = settings.replace(encoding=encoding, chunk_tokens=chunk_tokens,
+                                chunk_overlap=chunk_overlap, batch_size=batch_size)
+    fields = JsonlFields(id=id_field, title=title_field, text=text_field, url=url_field, date=date_field)
+    report = ingest_articles(paths, settings=settings, rebuild=rebuild, fields=fields, progress=not quiet)
+    click.echo(render.ingest_report(report))
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("question")
+@click.option("-k", "--top-k", "k", type=int, default=None, help="How many passages [default 5].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@settings_options
+def ask(question: str, k: int | None, as_json: bool, settings: Settings) -> None:
+    """Print the passages that best answer QUESTION, best first."""
+    with Index.open(settings=settings) as index:
+        passages = index.retrieve(question, k)
+    if as_json:
+        click.echo(json.dumps({"question": question, "passages": [p.to_dict() for p in passages]},
+                              indent=2, ensure_ascii=False))
+    else:
+        click.echo(render.answer(question, passages))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@settings_options
+def info(as_json: bool, settings: Settings) -> None:
+    """Show what the index holds and how it was built."""
+    with Index.open(settings=settings) as index:
+        facts = index.info()
+    click.echo(json.dumps(facts.to_dict(), indent=2) if as_json else render.info(facts))
+
+
+def _quiet_third_party(verbose: int) -> None:
+    if verbose:
+        return
+    for name in ("faiss", "sentence_transformers", "transformers", "httpx"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # transformers' "Loading weights" bar; read when huggingface_hub is first imported
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def _load_plugins() -> None:
+    for entry in entry_points(group="article_qa.commands"):
+        if entry.name not in main.commands:
+            main.add_command(entry.load(), entry.name)
+
+
+_load_plugins()

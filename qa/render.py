@@ -1,0 +1,68 @@
+"""Plain-text rendering of answers and index facts, for the terminal."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import click
+
+from index.ingest import IngestReport
+from qa.passage import IndexInfo, Passage
+
+OPEN, CLOSE = "»", "«"  # marks around the answering sentence
+
+
+def citation(p: Passage) -> str:
+    """'outlet · date · byline', leaving out what is unknown."""
+    parts = [p.source, p.published, p.byline]
+    return " · ".join(x for x in parts if x)
+
+
+def marked_text(p: Passage) -> str:
+    start, end = p.answer_span
+    return p.text[:start] + OPEN + p.text[start:end] + CLOSE + p.text[end:]
+
+
+def passage(p: Passage, width: int = 88) -> str:
+    head = f"{p.rank}. [{p.score:.3f}] {p.title}"
+    lines = [head]
+    if cite := citation(p):
+        lines.append(f"   {cite}")
+    if p.url:
+        lines.append(f"   {p.url}")
+    lines.append("")
+    for paragraph in marked_text(p).split("\n\n"):
+        lines += textwrap.wrap(paragraph, width=width, initial_indent="   ", subsequent_indent="   ")
+    text = "\n".join(lines)
+    # emphasize the answering sentence on terminals (click strips styles elsewhere)
+    return re.sub(f"{OPEN}(.*?){CLOSE}", lambda m: OPEN + click.style(m.group(1), bold=True) + CLOSE,
+                  text, flags=re.S)
+
+
+def answer(question: str, passages: list[Passage]) -> str:
+    if not passages:
+        return f"No passages found for {question!r}: the index is empty. Add articles with `qa ingest`."
+    return "\n\n".join(passage(p) for p in passages)
+
+
+def info(i: IndexInfo) -> str:
+    dates = f"{i.earliest} to {i.latest}" if i.earliest else "no dates"
+    rows = [
+        ("index", i.path),
+        ("articles", f"{i.articles} ({dates})"),
+        ("chunks", f"{i.chunks} ({i.sentences} sentences)"),
+        ("model", f"{i.model} ({i.dimension} dimensions, max {i.max_seq_length} tokens)"),
+        ("chunking", f"{i.chunk_tokens} {i.encoding} tokens, {i.chunk_overlap} overlap"),
+        ("generation", f"{i.generation} (updated {i.updated_at})"),
+    ]
+    return "\n".join(f"{name:<11}{value}" for name, value in rows)
+
+
+def ingest_report(report: IngestReport) -> str:
+    lines = [report.summary()]
+    for skipped, stored in report.duplicates:
+        lines.append(f"  duplicate: {skipped} has the same text as {stored}; stored once")
+    for error in report.failed:
+        lines.append(f"  failed: {error}")
+    return "\n".join(lines)

@@ -1,0 +1,85 @@
+"""The qa command, driven through click's runner (in-process, real model)."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from qa.cli import main
+from tests.conftest import DEMO
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, real_embedder):
+    index_dir = tmp_path_factory.mktemp("cli") / "index"
+    result = CliRunner().invoke(main, ["ingest", "--quiet", "--index-dir", str(index_dir), str(DEMO)])
+    assert result.exit_code == 0, result.output
+    assert "7 added" in result.output
+    return index_dir
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_ask_prints_ranked_cited_passages_with_the_answer_marked(built):
+    result = run("ask", "who holds Tal Rifaat?", "-k", "2", "--index-dir", str(built))
+    assert result.exit_code == 0, result.output
+    first = result.output.split("\n2. ")[0]
+    assert first.startswith("1. [")
+    assert "Turkey-backed fighters take Tal Rifaat" in first
+    assert "Demo Wire · 2024-12-02" in first and "https://demo.article-qa.example/" in first
+    assert "»" in first and "«" in first
+
+
+def test_ask_json(built):
+    result = run("ask", "who holds Tal Rifaat?", "--json", "-k", "3", "--index-dir", str(built))
+    data = json.loads(result.output)
+    assert data["question"] == "who holds Tal Rifaat?" and len(data["passages"]) == 3
+    top = data["passages"][0]
+    assert top["rank"] == 1 and "Tal Rifaat" in top["answer"] and top["published"] == "2024-12-02"
+
+
+def test_info(built):
+    result = run("info", "--index-dir", str(built))
+    assert result.exit_code == 0
+    assert "articles   7 (2024-05-26 to 2024-12-02)" in result.output
+    assert "sentence-transformers/all-MiniLM-L6-v2" in result.output
+
+
+def test_reingest_reports_unchanged(built):
+    result = run("ingest", "--quiet", "--index-dir", str(built), str(DEMO))
+    assert result.exit_code == 0 and "0 added" in result.output and "7 unchanged" in result.output
+
+
+@pytest.mark.parametrize("args,message", [
+    (["ask", ""], "the question is empty"),
+    (["ask", "x", "-k", "0"], "k=0 is out of range"),
+    (["ask", "x", "--model", "other/model"], "was built with model"),
+])
+def test_errors_are_one_line_and_exit_1(built, args, message):
+    result = run(*args, "--index-dir", str(built))
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output and result.output.strip().count("\n") == 0
+
+
+def test_missing_index_is_one_line(tmp_path):
+    result = run("ask", "who?", "--index-dir", str(tmp_path / "nothing"))
+    assert result.exit_code == 1 and "no index at" in result.output and "qa ingest" in result.output
+
+
+def test_ingest_failures_are_listed_and_exit_1(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "title": "A", "text": "Fine text."}\nnot json\n')
+    result = run("ingest", "--quiet", "--index-dir", str(tmp_path / "i"), str(bad), str(tmp_path / "gone.md"))
+    assert result.exit_code == 1
+    assert "1 added" in result.output and "2 failed" in result.output
+    assert f"{bad}:2: not valid JSON" in result.output and "gone.md: no such file" in result.output
+
+
+def test_serve_is_registered_and_binds_locally_by_default():
+    result = run("serve", "--help")
+    assert result.exit_code == 0 and "127.0.0.1" in result.output

@@ -1,0 +1,100 @@
+import json
+
+import pytest
+
+from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from index.ingest import ingest
+from index.layout import IndexDir
+from index.reader import IndexReader
+from qa.retriever import Index
+from tests.conftest import DEMO
+from tests.fakes import HashingEmbedder
+
+
+def test_round_trip_keeps_text_spans_and_metadata(settings, embedder):
+    report = ingest([DEMO], settings, embedder=embedder)
+    assert report.ok and len(report.added) == 7 and report.chunks > 7
+    reader = IndexReader(IndexDir(settings.index_dir), embedder.model_id)
+    assert len(reader.vectors) == report.chunks == reader.manifest.chunks
+    assert reader.manifest.articles == 7 and reader.generation == reader.manifest.generation == 1
+    rows = reader.store.chunks(reader.store.chunk_ids())
+    for row in rows.values():
+        spans, vectors = reader.store.sentences(row.article_id, row.first_sentence, row.last_sentence)
+        assert spans[0][0] == row.start and spans[-1][1] == row.end
+        assert vectors.shape == (len(spans), embedder.dimension)
+    bank = next(r for r in rows.values() if "Central bank" in r.title)
+    assert (bank.published, bank.byline) == ("2024-11-14", "Mara Lindqvist")
+    assert bank.url == "https://demo.article-qa.example/2024/11/14/rates-on-hold"
+
+
+def test_files_on_disk_are_json_sqlite_and_faiss_only(settings, embedder):
+    ingest([DEMO], settings, embedder=embedder)
+    names = sorted(p.name for p in settings.index_dir.iterdir() if not p.name.startswith("."))
+    assert names == ["articles.sqlite", "manifest.json", "vectors-000001.faiss"]
+    manifest = json.loads((settings.index_dir / "manifest.json").read_text())
+    assert manifest["embedding"] == {"model": "test/hashing", "dimension": 512, "max_seq_length": 256,
+                                     "normalized": True, "metric": "inner_product"}
+    assert manifest["chunking"] == {"tokenizer": "tiktoken", "encoding": "cl100k_base",
+                                    "chunk_tokens": 200, "chunk_overlap": 40}
+    assert manifest["format_version"] == 1 and manifest["counts"]["articles"] == 7
+
+
+def test_reingesting_unchanged_articles_embeds_nothing(settings, embedder):
+    ingest([DEMO], settings, embedder=embedder)
+    embedder.calls.clear()
+    report = ingest([DEMO], settings, embedder=embedder)
+    assert embedder.calls == [] and len(report.unchanged) == 7 and not report.added
+
+
+def test_a_changed_article_replaces_its_old_chunks(settings, embedder, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    story = folder / "story.md"
+    story.write_text("# Story\n\nOriginal url: https://e.org/s\n\nThe mayor opened the old bridge.")
+    ingest([folder], settings, embedder=embedder)
+    story.write_text("# Story\n\nOriginal url: https://e.org/s\n\nThe mayor closed the new tunnel.")
+    report = ingest([folder], settings, embedder=embedder)
+    assert len(report.updated) == 1
+    with Index.open(settings=settings, embedder=embedder) as index:
+        passages = index.retrieve("bridge", k=5)
+        assert [p.text for p in passages] == ["The mayor closed the new tunnel."]
+        assert index.reader.store.document_frequencies(["bridge", "tunnel"])[0] == {"tunnel": 1}
+
+
+def test_opening_with_another_model_names_both_and_the_fix(settings, embedder):
+    ingest([DEMO], settings, embedder=embedder)
+    other = HashingEmbedder(model_id="other/model")
+    with pytest.raises(IndexMismatchError) as err:
+        Index.open(settings=settings, embedder=other)
+    message = str(err.value)
+    assert "test/hashing" in message and "other/model" in message and "--rebuild" in message
+    with pytest.raises(IndexMismatchError, match="other/model"):
+        ingest([DEMO], settings, embedder=other)
+
+
+def test_adding_with_other_chunk_settings_is_refused(settings, embedder):
+    ingest([DEMO], settings, embedder=embedder)
+    with pytest.raises(IndexMismatchError, match="chunk_tokens=200.*chunk_tokens=120"):
+        ingest([DEMO], settings.replace(chunk_tokens=120), embedder=embedder)
+    # --rebuild starts over with the new settings
+    report = ingest([DEMO], settings.replace(chunk_tokens=120), embedder=embedder, rebuild=True)
+    assert len(report.added) == 7
+
+
+def test_unknown_format_version_is_refused(settings, embedder):
+    ingest([DEMO], settings, embedder=embedder)
+    path = settings.index_dir / "manifest.json"
+    data = json.loads(path.read_text())
+    data["format_version"] = 99
+    path.write_text(json.dumps(data))
+    with pytest.raises(IndexMismatchError, match="99"):
+        Index.open(settings=settings, embedder=embedder)
+
+
+def test_missing_index_and_missing_vectors(settings, embedder):
+    with pytest.raises(IndexNotFoundError, match="qa ingest"):
+        Index.open(settings=settings, embedder=embedder)
+    ingest([DEMO], settings, embedder=embedder)
+    (settings.index_dir / "vectors-000001.faiss").unlink()
+    with pytest.raises(IndexCorruptError, match="vectors-000001.faiss"):
+        Index.open(settings=settings, embedder=embedder)

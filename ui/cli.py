@@ -1,0 +1,33 @@
+"""``qa serve``: registered with the ``qa`` command through an entry point.
+
+This module stays light: gradio is imported only when the command runs.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from qa.cli import settings_options
+from qa.retriever import Index
+
+log = logging.getLogger(__name__)
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to bind [env QA_HOST; default 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port [env QA_PORT; default 7860].")
+@settings_options
+def serve(host: str | None, port: int | None, settings) -> None:
+    """Serve the chat UI in the browser."""
+    settings = settings.replace(host=host, port=port)
+    index = Index.open(settings=settings)  # load the model before gradio imports huggingface_hub
+
+    from ui.app import build_app
+    from ui.cards import CSS
+
+    app = build_app(index)
+    click.echo(f"serving {index.path} on http://{settings.host}:{settings.port} (Ctrl+C to stop)")
+    app.launch(server_name=settings.host, server_port=settings.port, share=False, css=CSS,
+               show_error=True, footer_links=["api"], quiet=True)
