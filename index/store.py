@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -131,7 +131,7 @@ class Store:
 
     def add_article(self, article: Article, chunked: ChunkedArticle, sentence_vectors: np.ndarray) -> list[int]:
         """Insert an article with its chunks and sentence vectors; the new chunk ids."""
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         self._db.execute(
             "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?)",
             (article.id, article.title, article.text, article.url, article.published, article.byline,
@@ -195,17 +195,24 @@ class Store:
             ).fetchall()
         return {row[0]: ChunkRow(*row) for row in rows}
 
-    def sentences(self, article_id: str, first: int, last: int) -> tuple[list[tuple[int, int]], np.ndarray]:
-        """Spans (in the article) and vectors of sentences ``[first, last)`` of an article."""
+    def sentences(self, chunks: Sequence[ChunkRow]) -> dict[int, tuple[list[tuple[int, int]], np.ndarray]]:
+        """For each chunk (by id): the spans (in the article) and vectors of its sentences."""
+        if not chunks:
+            return {}
+        where = " OR ".join("(article_id = ? AND ord >= ? AND ord < ?)" for _ in chunks)
+        params = [x for c in chunks for x in (c.article_id, c.first_sentence, c.last_sentence)]
         with self._lock:
             rows = self._db.execute(
-                "SELECT start, end, vector FROM sentences WHERE article_id = ? AND ord >= ? AND ord < ?"
-                " ORDER BY ord",
-                (article_id, first, last),
+                f"SELECT article_id, ord, start, end, vector FROM sentences WHERE {where}", params
             ).fetchall()
-        spans = [(r[0], r[1]) for r in rows]
-        vectors = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-        return spans, vectors
+        by_key = {(r[0], r[1]): r for r in rows}
+        out = {}
+        for c in chunks:
+            mine = [by_key[(c.article_id, i)] for i in range(c.first_sentence, c.last_sentence)
+                    if (c.article_id, i) in by_key]
+            vectors = np.frombuffer(b"".join(r[4] for r in mine), dtype=np.float32).reshape(len(mine), -1)
+            out[c.id] = ([(r[2], r[3]) for r in mine], vectors)
+        return out
 
     def document_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
         """({term: number of chunks holding it}, number of chunks) from the keyword index."""

@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 _TOKEN = re.compile(r"[^\W_]+")
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 STOPWORDS = frozenset(
     """
@@ -23,9 +24,10 @@ STOPWORDS = frozenset(
 
 def terms(text: str) -> list[str]:
     """Keyword-index terms of ``text``, in order."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _TOKEN.findall(stripped)
+    text = text.lower()
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return _TOKEN.findall(text)
 
 
 def content_terms(text: str) -> list[str]:

@@ -10,8 +10,8 @@ from index.errors import TextTooLongError
 from index.layout import IndexDir
 from index.reader import IndexReader
 from index.settings import Settings
-from qa.errors import QuestionError
 from index.terms import content_terms
+from qa.errors import QuestionError
 from qa.highlight import QueryTerms, choose_answer
 from qa.passage import IndexInfo, Passage
 
@@ -71,12 +71,13 @@ class Index:
         store = self.reader.store
         rows = store.chunks([int(i) for i in ids])
         query_terms = QueryTerms.from_frequencies(question, *store.document_frequencies(content_terms(question)))
+        sentences = store.sentences(list(rows.values()))
         passages = []
         for chunk_id, score in zip(ids, scores):
             row = rows.get(int(chunk_id))
             if row is None:  # deleted between the search and the fetch
                 continue
-            spans, vectors = store.sentences(row.article_id, row.first_sentence, row.last_sentence)
+            spans, vectors = sentences[row.id]
             answer = choose_answer(query, query_terms, row.text, row.start, spans, vectors)
             passages.append(Passage(
                 text=row.text, score=float(score), rank=len(passages) + 1, article_id=row.article_id,

@@ -18,8 +18,9 @@ def test_round_trip_keeps_text_spans_and_metadata(settings, embedder):
     assert len(reader.vectors) == report.chunks == reader.manifest.chunks
     assert reader.manifest.articles == 7 and reader.generation == reader.manifest.generation == 1
     rows = reader.store.chunks(reader.store.chunk_ids())
+    sentences = reader.store.sentences(list(rows.values()))
     for row in rows.values():
-        spans, vectors = reader.store.sentences(row.article_id, row.first_sentence, row.last_sentence)
+        spans, vectors = sentences[row.id]
         assert spans[0][0] == row.start and spans[-1][1] == row.end
         assert vectors.shape == (len(spans), embedder.dimension)
     bank = next(r for r in rows.values() if "Central bank" in r.title)

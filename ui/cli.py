@@ -6,6 +6,7 @@ This module stays light: gradio is imported only when the command runs.
 from __future__ import annotations
 
 import logging
+import os
 
 import click
 
@@ -23,6 +24,7 @@ def serve(host: str | None, port: int | None, settings) -> None:
     """Serve the chat UI in the browser."""
     settings = settings.replace(host=host, port=port)
     index = Index.open(settings=settings)  # load the model before gradio imports huggingface_hub
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read when gradio is imported
 
     from ui.app import build_app
     from ui.cards import CSS

@@ -1,0 +1,105 @@
+"""Ingest throughput and query latency on the realtimeqa-dev articles (../shared/data).
+
+    python bench/speed.py [--data ../shared/data/realtimeqa-dev] [--questions 50] [--json]
+
+Measures, on a fresh index in a temp folder:
+  * ingest: wall time, chunks/s, and the model word pieces embedded per second, against
+    calling the model's ``encode`` directly on the very same texts (chunks + sentences);
+  * query: latency of ``Index.retrieve`` (k=5, answering sentence included) over the
+    first N questions, after one warm-up question: median and p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from index.embedder import load_embedder  # noqa: E402
+from index.ingest import ingest  # noqa: E402
+from index.settings import Settings  # noqa: E402
+from qa.retriever import Index  # noqa: E402
+
+
+def embedded_texts(index: Index) -> list[str]:
+    """Every text the ingest embedded: chunk texts, then sentence texts."""
+    db = index.reader.store._db
+    chunks = [row[0] for row in db.execute("SELECT text FROM chunks ORDER BY id")]
+    articles = dict(db.execute("SELECT id, text FROM articles"))
+    sentences = [articles[a][s:e] for a, s, e in
+                 db.execute("SELECT article_id, start, end FROM sentences ORDER BY article_id, ord")]
+    return chunks + sentences
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "realtimeqa-dev")
+    parser.add_argument("--questions", type=int, default=50)
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if not (args.data / "articles.jsonl").is_file():
+        sys.exit(f"no {args.data / 'articles.jsonl'}: give --data")
+
+    settings = Settings.from_env(model=args.model)
+    embedder = load_embedder(settings.model, settings.offline, settings.device)
+    embedder.embed(["warm up the model"])
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = settings.replace(index_dir=Path(tmp) / "index")
+        started = time.perf_counter()
+        report = ingest([args.data / "articles.jsonl"], settings, embedder=embedder, progress=not args.json)
+        ingest_seconds = time.perf_counter() - started
+
+        with Index.open(settings=settings, embedder=embedder) as index:
+            texts = embedded_texts(index)
+            pieces = sum(embedder.count_tokens(texts))
+            started = time.perf_counter()
+            embedder.model.encode(texts, batch_size=settings.batch_size, normalize_embeddings=True)
+            encode_seconds = time.perf_counter() - started
+
+            questions = [json.loads(line)["question"] for line in open(args.data / "questions.jsonl")]
+            questions = questions[: args.questions]
+            index.retrieve(questions[0])
+            latencies = []
+            for question in questions:
+                started = time.perf_counter()
+                index.retrieve(question, k=5)
+                latencies.append((time.perf_counter() - started) * 1000)
+
+    result = {
+        "articles": len(report.added), "chunks": report.chunks, "sentences": report.sentences,
+        "failed": len(report.failed),
+        "ingest_seconds": round(ingest_seconds, 1),
+        "chunks_per_second": round(report.chunks / ingest_seconds, 1),
+        "word_pieces_embedded": pieces,
+        "ingest_word_pieces_per_second": round(pieces / ingest_seconds),
+        "encode_only_seconds": round(encode_seconds, 1),
+        "encode_word_pieces_per_second": round(pieces / encode_seconds),
+        "ingest_vs_encode": round(encode_seconds / ingest_seconds, 3),
+        "questions": len(latencies),
+        "query_ms_median": round(statistics.median(latencies), 1),
+        "query_ms_p95": round(percentile(latencies, 0.95), 1),
+        "model": embedder.model_id,
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        width = max(map(len, result))
+        for key, value in result.items():
+            print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
