@@ -4,6 +4,7 @@
       manifest.json          what produced the index (model, dimension, chunking, counts)
       articles.sqlite        articles, chunks, sentence vectors; meta.generation
       vectors-000007.faiss   chunk vectors for generation 7
+      embedding-cache.sqlite vectors by (model, text hash); kept by --rebuild
       .write.lock            held by the one process that writes
 
 Every write produces a new *generation*: the FAISS file of generation g+1 is written
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 DATABASE = "articles.sqlite"
+CACHE = "embedding-cache.sqlite"
 LOCK = ".write.lock"
 _VECTORS = re.compile(r"^vectors-(\d+)\.faiss$")
 
@@ -39,6 +41,7 @@ class IndexDir:
         self.path = Path(path).expanduser()
         self.manifest_path = self.path / MANIFEST
         self.database_path = self.path / DATABASE
+        self.cache_path = self.path / CACHE
 
     def __repr__(self) -> str:
         return f"IndexDir({str(self.path)!r})"
@@ -85,7 +88,7 @@ class IndexDir:
             tmp.unlink(missing_ok=True)
 
     def clear(self) -> None:
-        """Delete the index files (only ours) so the index can be rebuilt."""
+        """Delete the index files (only ours) so the index can be rebuilt; keep the embedding cache."""
         for path in [self.manifest_path, *self.vector_files().values()]:
             path.unlink(missing_ok=True)
         for suffix in ("", "-wal", "-shm"):

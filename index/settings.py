@@ -25,6 +25,7 @@ ENV_VARS = {
     "chunk_tokens": "QA_CHUNK_TOKENS",
     "chunk_overlap": "QA_CHUNK_OVERLAP",
     "batch_size": "QA_BATCH_SIZE",
+    "max_file_mb": "QA_MAX_FILE_MB",
     "offline": "QA_OFFLINE",
     "device": "QA_DEVICE",
     "top_k": "QA_TOP_K",
@@ -43,6 +44,7 @@ class Settings:
     ``index_dir``: the index directory. ``model``: a sentence-transformers model name or
     local path. ``encoding``: the tiktoken encoding chunk sizes are counted in.
     ``chunk_tokens``/``chunk_overlap``: chunk window and overlap in tiktoken tokens.
+    ``max_file_mb``: largest one-article file (and JSON Lines line) read.
     ``offline``: never reach a model hub (models must be installed or cached).
     """
 
@@ -52,6 +54,7 @@ class Settings:
     chunk_tokens: int = 200
     chunk_overlap: int = 40
     batch_size: int = 32
+    max_file_mb: int = 20
     offline: bool = True
     device: str = "cpu"
     top_k: int = 5
@@ -73,6 +76,8 @@ class Settings:
             )
         if self.batch_size < 1:
             raise SettingsError(f"batch_size={self.batch_size} must be at least 1")
+        if self.max_file_mb < 1:
+            raise SettingsError(f"max_file_mb={self.max_file_mb} must be at least 1")
         if self.top_k < 1:
             raise SettingsError(f"top_k={self.top_k} must be at least 1")
         if not 0 < self.port < 65536:

@@ -78,12 +78,15 @@ class ChunkRow:
 
 
 @dataclass(frozen=True)
-class ArticleRow:
+class ArticleSummary:
+    """One stored article, as ``qa list`` shows it."""
+
     id: str
     title: str
     published: str | None
     source: str | None
     url: str | None
+    origin: str | None
     chunks: int
 
 
@@ -229,14 +232,27 @@ class Store:
         with self._lock:
             return [r[0] for r in self._db.execute("SELECT id FROM chunks ORDER BY id")]
 
-    def articles(self) -> list[ArticleRow]:
+    def articles(self) -> list[ArticleSummary]:
+        """All articles, newest first (undated last)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT a.id, a.title, a.published, a.source, a.url, COUNT(c.id) FROM articles a"
+                "SELECT a.id, a.title, a.published, a.source, a.url, a.origin, COUNT(c.id) FROM articles a"
                 " LEFT JOIN chunks c ON c.article_id = a.id GROUP BY a.id"
-                " ORDER BY a.published IS NULL, a.published, a.title"
+                " ORDER BY a.published IS NULL, a.published DESC, a.title"
             ).fetchall()
-        return [ArticleRow(*r) for r in rows]
+        return [ArticleSummary(*r) for r in rows]
+
+    def find_articles(self, target: str) -> list[str]:
+        """Ids of the articles ``target`` names: an article id, or a file/folder they came from."""
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM articles WHERE id = ?", (target,)).fetchone():
+                return [target]
+            path = str(Path(target).expanduser().resolve())
+            rows = self._db.execute(
+                "SELECT id FROM articles WHERE origin = ? OR substr(origin, 1, ?) IN (?, ?) ORDER BY id",
+                (path, len(path) + 1, path + ":", path + "/"),
+            )
+            return [r[0] for r in rows]
 
     def counts(self) -> dict[str, int]:
         with self._lock:

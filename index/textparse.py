@@ -50,9 +50,10 @@ def parse_plain(raw: str, origin: str) -> Article:
     title = None
     for i, line in enumerate(lines):
         if line.strip():
-            if len(line.strip()) <= 200 and parse_date_line(line) is None:
+            rest = lines[:i] + lines[i + 1 :]
+            if len(line.strip()) <= 200 and parse_date_line(line) is None and any(r.strip() for r in rest):
                 title = line.strip()
-                lines = lines[:i] + lines[i + 1 :]
+                lines = rest
             break
     return _build(lines, origin, title, {})
 

@@ -34,12 +34,17 @@ class Addition:
 
 
 class IndexWriter:
-    def __init__(self, index_dir: IndexDir, settings: Settings, embedder: Embedder):
+    """Writes to an index directory. Without an embedder it can only remove articles."""
+
+    def __init__(self, index_dir: IndexDir, settings: Settings, embedder: Embedder | None):
         self.dir = index_dir
         if index_dir.exists():
             manifest = index_dir.read_manifest()
-            manifest.check_model(embedder.model_id, index_dir.path)
-            manifest.check_chunking(settings, index_dir.path)
+            if embedder is not None:
+                manifest.check_model(embedder.model_id, index_dir.path)
+                manifest.check_chunking(settings, index_dir.path)
+        elif embedder is None:
+            index_dir.require()  # raises: there is nothing to remove from
         else:
             index_dir.path.mkdir(parents=True, exist_ok=True)
             manifest = Manifest.new(settings, embedder.model_id, embedder.dimension, embedder.max_seq_length)
@@ -47,8 +52,8 @@ class IndexWriter:
         self.store = Store(index_dir.database_path)
         self.generation = self.store.generation()
         self.vectors = self._load_vectors()
-        if not index_dir.exists():
-            self._write_manifest()
+        if not index_dir.exists() or manifest.generation != self.generation:
+            self._write_manifest()  # new, or a crash came between a commit and its manifest
         index_dir.remove_stale(keep=self.generation)
 
     def _load_vectors(self) -> VectorIndex:

@@ -8,12 +8,14 @@
 
 import logging
 
-from index.ingest import IngestReport
+from index.ingest import IngestReport, RemoveReport
 from index.settings import Settings
-from qa.api import ingest, open_index, retrieve
+from index.store import ArticleSummary
+from qa.api import ingest, list_articles, open_index, remove, retrieve
 from qa.passage import IndexInfo, Passage
 from qa.retriever import Index
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["Index", "IndexInfo", "IngestReport", "Passage", "Settings", "ingest", "open_index", "retrieve"]
+__all__ = ["ArticleSummary", "Index", "IndexInfo", "IngestReport", "Passage", "RemoveReport", "Settings",
+           "ingest", "list_articles", "open_index", "remove", "retrieve"]

@@ -6,10 +6,14 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from index.ingest import IngestReport
+from index.ingest import IngestReport, RemoveReport
 from index.ingest import ingest as _ingest
+from index.ingest import remove as _remove
+from index.layout import IndexDir
 from index.loaders import JsonlFields
+from index.reader import IndexReader
 from index.settings import Settings
+from index.store import ArticleSummary
 from qa.passage import Passage
 from qa.retriever import Index
 
@@ -45,3 +49,25 @@ def ingest(paths: str | Path | Iterable[str | Path], index_dir: str | Path | Non
         paths = [paths]
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
     return _ingest(paths, settings, rebuild=rebuild, fields=fields, progress=progress)
+
+
+def remove(targets: str | Path | Iterable[str | Path], index_dir: str | Path | None = None, *,
+           settings: Settings | None = None) -> RemoveReport:
+    """Remove articles by id, or by the file or folder they were ingested from.
+
+    Afterwards no passage of theirs is returned, also by indexes that are already open.
+    """
+    if isinstance(targets, (str, Path)):
+        targets = [targets]
+    settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
+    return _remove([str(t) for t in targets], settings)
+
+
+def list_articles(index_dir: str | Path | None = None, *, settings: Settings | None = None) -> list[ArticleSummary]:
+    """Every article in the index, newest first; no model is loaded."""
+    settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
+    reader = IndexReader(IndexDir(settings.index_dir))
+    try:
+        return reader.store.articles()
+    finally:
+        reader.close()

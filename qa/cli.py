@@ -7,6 +7,7 @@ from the ``ui`` package that way, so ``qa`` itself never imports the UI).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -21,6 +22,8 @@ from index.loaders import JsonlFields
 from index.settings import Settings
 from qa import render
 from qa.api import ingest as ingest_articles
+from qa.api import list_articles
+from qa.api import remove as remove_articles
 from qa.errors import QAError
 from qa.retriever import Index
 
@@ -74,18 +77,27 @@ def main(verbose: int) -> None:
 @click.option("--chunk-tokens", type=int, default=None, help="Chunk size in tokens [env QA_CHUNK_TOKENS].")
 @click.option("--chunk-overlap", type=int, default=None, help="Overlap in tokens [env QA_CHUNK_OVERLAP].")
 @click.option("--batch-size", type=int, default=None, help="Embedding batch size [env QA_BATCH_SIZE].")
+@click.option("--max-file-mb", type=int, default=None,
+              help="Largest one-article file, in MB [env QA_MAX_FILE_MB; default 20].")
 @click.option("--id-field", default="id", show_default=True, help="JSON Lines key of the article id.")
 @click.option("--title-field", default="title", show_default=True, help="JSON Lines key of the title.")
 @click.option("--text-field", default="text", show_default=True, help="JSON Lines key of the body.")
 @click.option("--url-field", default="url", show_default=True, help="JSON Lines key of the link.")
 @click.option("--date-field", default="date", show_default=True, help="JSON Lines key of the date.")
+@click.option("--source-field", default="source", show_default=True, help="JSON Lines key of the outlet.")
+@click.option("--author-field", default="author", show_default=True, help="JSON Lines key of the byline.")
 @settings_options
-def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_size,
-           id_field, title_field, text_field, url_field, date_field, settings: Settings) -> None:
-    """Add the articles in PATHS (files or folders: .txt, .md, .jsonl) to the index."""
-    settings = settings.replace(encoding=encoding, chunk_tokens=chunk_tokens,
-                                chunk_overlap=chunk_overlap, batch_size=batch_size)
-    fields = JsonlFields(id=id_field, title=title_field, text=text_field, url=url_field, date=date_field)
+def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_size, max_file_mb,
+           id_field, title_field, text_field, url_field, date_field, source_field, author_field,
+           settings: Settings) -> None:
+    """Add the articles in PATHS (files or folders: .txt .md .html .jsonl) to the index.
+
+    Unchanged articles are skipped, changed ones replaced. Exits 1 if anything failed.
+    """
+    settings = settings.replace(encoding=encoding, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap,
+                                batch_size=batch_size, max_file_mb=max_file_mb)
+    fields = JsonlFields(id=id_field, title=title_field, text=text_field, url=url_field, date=date_field,
+                         source=source_field, byline=author_field)
     report = ingest_articles(paths, settings=settings, rebuild=rebuild, fields=fields, progress=not quiet)
     click.echo(render.ingest_report(report))
     if not report.ok:
@@ -106,6 +118,29 @@ def ask(question: str, k: int | None, as_json: bool, settings: Settings) -> None
                               indent=2, ensure_ascii=False))
     else:
         click.echo(render.answer(question, passages))
+
+
+@main.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@settings_options
+def list_(as_json: bool, settings: Settings) -> None:
+    """List the articles in the index: id, date, chunks, title."""
+    articles = list_articles(settings=settings)
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(a) for a in articles], indent=2, ensure_ascii=False))
+    else:
+        click.echo(render.article_list(articles))
+
+
+@main.command()
+@click.argument("targets", nargs=-1, required=True)
+@settings_options
+def remove(targets: tuple[str, ...], settings: Settings) -> None:
+    """Remove articles by ID, or all articles ingested from a PATH (file or folder)."""
+    report = remove_articles(targets, settings=settings)
+    click.echo(render.remove_report(report))
+    if not report.ok:
+        sys.exit(1)
 
 
 @main.command()

@@ -7,7 +7,8 @@ import textwrap
 
 import click
 
-from index.ingest import IngestReport
+from index.ingest import IngestReport, RemoveReport
+from index.store import ArticleSummary
 from qa.passage import IndexInfo, Passage
 
 OPEN, CLOSE = "»", "«"  # marks around the answering sentence
@@ -61,8 +62,24 @@ def info(i: IndexInfo) -> str:
 
 def ingest_report(report: IngestReport) -> str:
     lines = [report.summary()]
-    for skipped, stored in report.duplicates:
-        lines.append(f"  duplicate: {skipped} has the same text as {stored}; stored once")
+    for article_id, reason in report.skipped:
+        lines.append(f"  skipped: {article_id}: {reason}")
     for error in report.failed:
         lines.append(f"  failed: {error}")
+    return "\n".join(lines)
+
+
+def article_list(articles: list[ArticleSummary]) -> str:
+    if not articles:
+        return "The index holds no articles. Add some with `qa ingest PATH...`."
+    rows = [(a.id, a.published or "-", str(a.chunks), a.title) for a in articles]
+    widths = [max(len(r[i]) for r in rows + [("id", "date", "chunks", "")]) for i in range(3)]
+    head = f"{'id':<{widths[0]}}  {'date':<{widths[1]}}  {'chunks':>{widths[2]}}  title"
+    lines = [head] + [f"{i:<{widths[0]}}  {d:<{widths[1]}}  {c:>{widths[2]}}  {t}" for i, d, c, t in rows]
+    return "\n".join(lines) + f"\n{len(articles)} articles"
+
+
+def remove_report(report: RemoveReport) -> str:
+    lines = [f"removed {len(report.removed)} articles" + (f": {', '.join(report.removed)}" if report.removed else "")]
+    lines += [f"  not found: {target} (no article has that id or came from that path)" for target in report.not_found]
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from index.errors import TextTooLongError
 from index.layout import IndexDir
 from index.reader import IndexReader
 from index.settings import Settings
+from index.store import ArticleSummary
 from index.terms import content_terms
 from qa.errors import QuestionError
 from qa.highlight import QueryTerms, choose_answer
@@ -86,6 +87,10 @@ class Index:
                 answer_score=answer.score, chunk_id=row.id,
             ))
         return passages
+
+    def articles(self) -> list[ArticleSummary]:
+        """Every stored article (id, title, date, outlet, url, origin, chunks), newest first."""
+        return self.reader.store.articles()
 
     def info(self) -> IndexInfo:
         self.reader.refresh()

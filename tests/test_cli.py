@@ -83,3 +83,20 @@ def test_ingest_failures_are_listed_and_exit_1(tmp_path):
 def test_serve_is_registered_and_binds_locally_by_default():
     result = run("serve", "--help")
     assert result.exit_code == 0 and "127.0.0.1" in result.output
+
+
+def test_list_and_remove(tmp_path):
+    index_dir = str(tmp_path / "idx")
+    assert run("ingest", "--quiet", "--index-dir", index_dir, str(DEMO)).exit_code == 0
+    listed = run("list", "--index-dir", index_dir)
+    assert listed.exit_code == 0 and "7 articles" in listed.output
+    assert listed.output.splitlines()[1].split()[1] == "2024-12-02"  # newest first
+    as_json = json.loads(run("list", "--json", "--index-dir", index_dir).output)
+    tal = next(a for a in as_json if a["title"].startswith("Turkey-backed"))
+    removed = run("remove", tal["id"], str(DEMO / "briefs.jsonl"), "--index-dir", index_dir)
+    assert removed.exit_code == 0 and removed.output.startswith("removed 3 articles")
+    answer = json.loads(run("ask", "who holds Tal Rifaat?", "--json", "-k", "10", "--index-dir", index_dir).output)
+    assert tal["id"] not in {p["article_id"] for p in answer["passages"]}
+    assert "4 articles" in run("list", "--index-dir", index_dir).output
+    missing = run("remove", "no-such-id", "--index-dir", index_dir)
+    assert missing.exit_code == 1 and "not found: no-such-id" in missing.output

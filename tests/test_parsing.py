@@ -94,10 +94,27 @@ def test_ids_are_stable_and_distinct_for_the_demo_articles():
     assert first == second and len(set(first)) == len(first) >= 5
 
 
-@pytest.mark.parametrize("content,reason", [(b"", "empty"), (b"\x00\x01binary", "binary"),
-                                            (b"caf\xe9 au lait", "UTF-8")])
+@pytest.mark.parametrize("content,reason", [(b"", "empty"), (b"  \n\n", "empty"),
+                                            (b"\x00\x01\x02binary\xff\xfe", "binary")])
 def test_unreadable_files_become_errors(tmp_path, content, reason):
     path = tmp_path / "bad.txt"
     path.write_bytes(content)
     (item,) = read_articles(path)
     assert isinstance(item, ArticleError) and reason in item.reason
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-16", "utf-8-sig"])
+def test_text_in_other_encodings_is_detected(tmp_path, encoding):
+    path = tmp_path / "story.txt"
+    body = ("Le café de la gare a rouvert ses portes à Genève après des années de travaux. "
+            "Les habitués étaient ravis de retrouver leur comptoir préféré.")
+    path.write_bytes(f"Réouverture du café\n\n{body}\n".encode(encoding))
+    (article,) = read_articles(path)
+    assert article.title == "Réouverture du café" and article.text == body
+
+
+def test_one_line_text_file_keeps_its_line_as_text_and_is_titled_by_its_name(tmp_path):
+    path = tmp_path / "bridge-reopens.txt"
+    path.write_text("Only one line here.")
+    (article,) = read_articles(path)
+    assert article.text == "Only one line here." and article.title == "bridge reopens"

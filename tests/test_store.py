@@ -31,7 +31,7 @@ def test_round_trip_keeps_text_spans_and_metadata(settings, embedder):
 def test_files_on_disk_are_json_sqlite_and_faiss_only(settings, embedder):
     ingest([DEMO], settings, embedder=embedder)
     names = sorted(p.name for p in settings.index_dir.iterdir() if not p.name.startswith("."))
-    assert names == ["articles.sqlite", "manifest.json", "vectors-000001.faiss"]
+    assert names == ["articles.sqlite", "embedding-cache.sqlite", "manifest.json", "vectors-000001.faiss"]
     manifest = json.loads((settings.index_dir / "manifest.json").read_text())
     assert manifest["embedding"] == {"model": "test/hashing", "dimension": 512, "max_seq_length": 256,
                                      "normalized": True, "metric": "inner_product"}

@@ -1,0 +1,56 @@
+"""Saved news web pages: the article body and its metadata, extracted by trafilatura.
+
+trafilatura (the field's standard extractor) drops navigation, ads and footers and reads
+title, author, publication date, canonical url and site name from the page's metadata.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from index.articles import Article, derive_id, source_from_url
+from index.dates import parse_date, parse_date_line
+from index.errors import ArticleError
+
+log = logging.getLogger(__name__)
+
+
+def parse_html(data: bytes, origin: str) -> Article:
+    import trafilatura  # imported here: it is slow to import and only HTML needs it
+
+    try:
+        document = trafilatura.bare_extraction(
+            data, with_metadata=True, include_comments=False, include_tables=False,
+            date_extraction_params={"original_date": True, "extensive_search": False},
+        )
+    except Exception as exc:  # lxml and friends raise many kinds
+        raise ArticleError(origin, f"cannot parse the HTML ({exc})") from exc
+    if document is None or not (document.text or "").strip():
+        raise ArticleError(origin, "no article text found in the page")
+    title = (document.title or "").strip()
+    lines = [line.strip() for line in document.text.splitlines() if line.strip()]
+    if lines and title and lines[0] == title:
+        lines = lines[1:]  # trafilatura repeats the headline as the first line
+    published = parse_date(document.date)
+    if published is None:
+        published = next((d for d in map(parse_date_line, lines[:8]) if d), None)
+    url = document.url or None
+    text = "\n\n".join(lines)
+    if not text:
+        raise ArticleError(origin, "no article text found in the page")
+    return Article(
+        id=derive_id(url=url, origin=origin, text=text),
+        title=title or _first_words(text),
+        text=text,
+        url=url,
+        published=published,
+        byline=(document.author or None),
+        source=(document.sitename or None) or source_from_url(url),
+        origin=origin,
+    )
+
+
+def _first_words(text: str, limit: int = 80) -> str:
+    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "..."
