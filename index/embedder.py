@@ -51,11 +51,17 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model_id: str, location: str, device: str = "cpu"):
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        bar_was_on = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar for a local model
         try:
             self.model = SentenceTransformer(location, device=device)
         except Exception as exc:  # the library raises OSError, ValueError, HF errors...
             raise ModelLoadError(f"cannot load embedding model {model_id!r} from {location}: {exc}") from exc
+        finally:
+            if bar_was_on:
+                hf_logging.enable_progress_bar()
         self.model_id = model_id
         self.dimension = int(self.model.get_embedding_dimension())
         self.max_seq_length = int(self.model.max_seq_length)
@@ -137,9 +143,13 @@ def resolve_model(name: str, offline: bool = True) -> str:
         ) from None
 
 
-@functools.lru_cache(maxsize=4)
 def load_embedder(name: str = DEFAULT_MODEL, offline: bool = True, device: str = "cpu") -> Embedder:
     """The embedder for model ``name``, loaded once per process."""
+    return _load(name, offline, device)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(name: str, offline: bool, device: str) -> Embedder:
     location = resolve_model(name, offline)
     if offline:
         # huggingface_hub reads these when first imported; set them before that if we can.

@@ -137,7 +137,7 @@ def _read_all(files: Sequence[Path], fields: JsonlFields | None, max_bytes: int,
     for path in files:
         for item in read_articles(path, fields, max_bytes):
             if isinstance(item, ArticleError):
-                log.warning("skipped %s", item)
+                log.info("failed: %s", item)
                 report.failed.append(item)
             else:
                 articles.append(item)

@@ -110,7 +110,7 @@ def _read_jsonl(path: Path, fields: JsonlFields, max_bytes: int) -> Iterator[Art
                 yield ArticleError(origin, f"not UTF-8 (byte {exc.start}); JSON Lines must be UTF-8", number)
                 continue
             try:
-                record = json.loads(line)
+                record = json.loads(line.strip())
             except json.JSONDecodeError as exc:
                 yield ArticleError(origin, f"not valid JSON ({exc.msg} at column {exc.colno})", number)
                 continue

@@ -11,7 +11,6 @@ import dataclasses
 import functools
 import json
 import logging
-import os
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -158,8 +157,6 @@ def _quiet_third_party(verbose: int) -> None:
         return
     for name in ("faiss", "sentence_transformers", "transformers", "httpx"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    # transformers' "Loading weights" bar; read when huggingface_hub is first imported
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def _load_plugins() -> None:
