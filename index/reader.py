@@ -66,5 +66,5 @@ class IndexReader:
         log.debug("loaded generation %d (%d vectors)", generation, len(vectors))
         return True
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.vectors.search(query, k)
+    def search(self, query: np.ndarray, k: int, allowed: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.vectors.search(query, k, allowed)

@@ -20,6 +20,7 @@ import numpy as np
 from index.articles import Article
 from index.chunker import ChunkedArticle
 from index.errors import IndexCorruptError
+from index.terms import skeleton
 
 MIGRATIONS = [
     """
@@ -55,6 +56,21 @@ MIGRATIONS = [
     CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
         INSERT INTO chunks_fts (chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
     END;
+    """,
+    # 2: the vocabulary in a character-trigram index and by consonant skeleton, to match
+    # spelling variants of names
+    """
+    CREATE TABLE known_terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE, skeleton TEXT NOT NULL);
+    CREATE INDEX known_terms_skeleton ON known_terms (skeleton);
+    CREATE VIRTUAL TABLE term_trigrams USING fts5 (
+        term, content = 'known_terms', content_rowid = 'id', tokenize = 'trigram'
+    );
+    CREATE TRIGGER known_terms_insert AFTER INSERT ON known_terms BEGIN
+        INSERT INTO term_trigrams (rowid, term) VALUES (new.id, new.term);
+    END;
+    CREATE INDEX articles_source ON articles (source);
+    INSERT INTO known_terms (term, skeleton) SELECT term, qa_skeleton(term) FROM chunks_vocab
+        WHERE length(term) >= 3;
     """,
 ]
 
@@ -97,6 +113,7 @@ class Store:
         self.path = Path(path)
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.create_function("qa_skeleton", 1, skeleton, deterministic=True)
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._migrate()
@@ -217,16 +234,14 @@ class Store:
             out[c.id] = ([(r[2], r[3]) for r in mine], vectors)
         return out
 
-    def document_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
-        """({term: number of chunks holding it}, number of chunks) from the keyword index."""
-        terms = sorted(set(terms))
+    def fetch(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        """Rows of a read query (for the query modules of this package)."""
         with self._lock:
-            total = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-            if not terms:
-                return {}, total
-            marks = ",".join("?" * len(terms))
-            rows = self._db.execute(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", terms)
-            return dict(rows.fetchall()), total
+            return self._db.execute(sql, params).fetchall()
+
+    def run(self, sql: str, params: Sequence = ()) -> None:
+        """A write statement; call inside :meth:`transaction`."""
+        self._db.execute(sql, params)
 
     def chunk_ids(self) -> list[int]:
         with self._lock:

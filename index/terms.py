@@ -37,3 +37,15 @@ def content_terms(text: str) -> list[str]:
         if term not in STOPWORDS:
             seen.setdefault(term)
     return list(seen)
+
+
+def skeleton(term: str) -> str:
+    """First letter, then the consonants without repeats: transliterations of one name
+    share it ("tal", "tell" -> "tl"; "rifaat", "rifat" -> "rft")."""
+    if not term:
+        return ""
+    out = [term[0]]
+    for ch in term[1:]:
+        if ch not in "aeiouy" and ch != out[-1]:
+            out.append(ch)
+    return "".join(out)

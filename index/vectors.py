@@ -45,14 +45,26 @@ class VectorIndex:
     def ids(self) -> np.ndarray:
         return faiss.vector_to_array(self.index.id_map).astype(np.int64)
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, scores) of the ``k`` nearest chunks, best first; fewer if the index is small."""
-        k = min(k, len(self))
+    def search(self, query: np.ndarray, k: int, allowed: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, scores) of the ``k`` nearest chunks, best first; fewer if the index is small.
+
+        With ``allowed``, only those ids are searched (a filter applied before ranking).
+        """
+        k = min(k, len(self) if allowed is None else len(allowed))
         if k == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores, ids = self.index.search(_matrix(query, self.dimension), k)
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+        scores, ids = self.index.search(_matrix(query, self.dimension), k, params=params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
+
+    def vectors(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors of ``ids`` (which must exist)."""
+        if not ids:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self.index.reconstruct(int(i)) for i in ids])
 
     def save(self, path: Path) -> None:
         """Write atomically: a temporary file, fsync, then rename over ``path``."""

@@ -14,6 +14,7 @@ import numpy as np
 from index.articles import Article
 from index.chunker import ChunkedArticle
 from index.embedder import Embedder
+from index.keywords import KeywordIndex
 from index.layout import IndexDir
 from index.manifest import Manifest
 from index.settings import Settings
@@ -77,6 +78,8 @@ class IndexWriter:
                 for add in additions:
                     ids = self.store.add_article(add.article, add.chunked, add.sentence_vectors)
                     self.vectors.add(ids, add.chunk_vectors)
+                if additions:
+                    KeywordIndex(self.store).sync_terms()
                 self.vectors.save(self.dir.vectors_path(generation))
                 self.store.set_meta("generation", str(generation))
         except BaseException:

@@ -11,11 +11,13 @@ import logging
 from index.ingest import IngestReport, RemoveReport
 from index.settings import Settings
 from index.store import ArticleSummary
-from qa.api import ingest, list_articles, open_index, remove, retrieve
-from qa.passage import IndexInfo, Passage
+from qa.api import ask, ingest, list_articles, open_index, remove, retrieve
+from qa.evaluate import EvalResult, evaluate
+from qa.passage import Answer, Citation, IndexInfo, Passage
 from qa.retriever import Index
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["ArticleSummary", "Index", "IndexInfo", "IngestReport", "Passage", "RemoveReport", "Settings",
-           "ingest", "list_articles", "open_index", "remove", "retrieve"]
+__all__ = ["Answer", "ArticleSummary", "Citation", "EvalResult", "Index", "IndexInfo", "IngestReport", "Passage",
+           "RemoveReport", "Settings", "ask", "evaluate", "ingest", "list_articles", "open_index", "remove",
+           "retrieve"]

@@ -14,7 +14,7 @@ from index.loaders import JsonlFields
 from index.reader import IndexReader
 from index.settings import Settings
 from index.store import ArticleSummary
-from qa.passage import Passage
+from qa.passage import Answer, Passage
 from qa.retriever import Index
 
 _open: dict[tuple[Path, str], Index] = {}
@@ -26,19 +26,29 @@ def open_index(path: str | Path | None = None, *, settings: Settings | None = No
     return Index.open(path, settings=settings)
 
 
-def retrieve(question: str, k: int = 5, index_dir: str | Path | None = None) -> list[Passage]:
+def retrieve(question: str, k: int = 5, index_dir: str | Path | None = None, **options) -> list[Passage]:
     """The ``k`` passages that best answer ``question``, best first.
 
-    The index and model stay loaded between calls (one per index directory); use
-    :func:`open_index` to manage that yourself.
+    ``options``: ``since``, ``until``, ``sources``, ``order_by``, ``prefer_recent`` (see
+    :meth:`Index.retrieve`). The index and model stay loaded between calls (one per
+    index directory); use :func:`open_index` to manage that yourself.
     """
+    return _cached(index_dir).retrieve(question, k, **options)
+
+
+def ask(question: str, k: int = 5, index_dir: str | Path | None = None, **options) -> Answer:
+    """Like :func:`retrieve`, plus whether any passage is a confident answer."""
+    return _cached(index_dir).ask(question, k, **options)
+
+
+def _cached(index_dir: str | Path | None) -> Index:
     settings = Settings.from_env(index_dir=index_dir)
     key = (settings.index_dir.resolve(), settings.model)
     with _open_lock:
         index = _open.get(key)
         if index is None:
             index = _open[key] = Index.open(settings=settings)
-    return index.retrieve(question, k)
+    return index
 
 
 def ingest(paths: str | Path | Iterable[str | Path], index_dir: str | Path | None = None, *,

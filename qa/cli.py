@@ -24,6 +24,7 @@ from qa.api import ingest as ingest_articles
 from qa.api import list_articles
 from qa.api import remove as remove_articles
 from qa.errors import QAError
+from qa.evaluate import evaluate
 from qa.retriever import Index
 
 
@@ -106,17 +107,45 @@ def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_s
 @main.command()
 @click.argument("question")
 @click.option("-k", "--top-k", "k", type=int, default=None, help="How many passages [default 5].")
+@click.option("--since", default=None, help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--until", default=None, help="Only articles published on or before this date.")
+@click.option("--source", "sources", multiple=True, help="Only articles from this outlet (repeatable).")
+@click.option("--order", "order_by", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
+              show_default=True, help="Order of the passages; oldest gives a timeline.")
+@click.option("--recent", is_flag=True, help="Prefer recent articles.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @settings_options
-def ask(question: str, k: int | None, as_json: bool, settings: Settings) -> None:
+def ask(question: str, k: int | None, since, until, sources, order_by, recent, as_json: bool,
+        settings: Settings) -> None:
     """Print the passages that best answer QUESTION, best first."""
     with Index.open(settings=settings) as index:
-        passages = index.retrieve(question, k)
+        result = index.ask(question, k, since=since, until=until, sources=list(sources), order_by=order_by,
+                           prefer_recent=recent)
     if as_json:
-        click.echo(json.dumps({"question": question, "passages": [p.to_dict() for p in passages]},
-                              indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        click.echo(render.answer(question, passages))
+        click.echo(render.answer(result))
+
+
+@main.command(name="eval")
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--index", "eval_index", type=click.Path(path_type=Path), default=None,
+              help="Reuse (or build) the index here instead of a scratch one.")
+@click.option("--method", "methods", multiple=True,
+              type=click.Choice(["default", "keyword", "dense", "hybrid", "hybrid+rerank"]),
+              help="Retrieval to evaluate (repeatable) [default: the settings].")
+@click.option("--every", type=int, default=1, show_default=True, help="Use every n-th question.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@settings_options
+def eval_(data_dir: Path, eval_index, methods, every: int, quiet: bool, as_json: bool, settings: Settings) -> None:
+    """Recall@1/5/10, MRR@10 and latency on DATA_DIR (articles.jsonl + questions.jsonl)."""
+    results = [evaluate(data_dir, index_dir=eval_index, settings=settings, method=m, every=every,
+                        progress=not quiet) for m in (methods or ["default"])]
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in results], indent=2))
+    else:
+        click.echo(render.eval_table(results))
 
 
 @main.command(name="list")

@@ -26,13 +26,27 @@ EXTEND_RATIO = 0.85  # a neighbour scoring this share of the best sentence is ma
 
 @dataclass(frozen=True)
 class QueryTerms:
-    """The question's content words with their IDF weights."""
+    """The question's content words with their IDF weights.
 
-    weights: dict[str, float]
+    A key is a tuple of alternative spellings: a word the index does not know is
+    represented by the known spellings it was matched to, and counts once.
+    """
+
+    weights: dict[tuple[str, ...], float]
 
     @classmethod
-    def from_frequencies(cls, question: str, frequencies: dict[str, int], total: int) -> QueryTerms:
-        return cls({t: math.log(1 + total / (1 + frequencies.get(t, 0))) for t in content_terms(question)})
+    def from_frequencies(cls, question: str, frequencies: dict[str, int], total: int,
+                         variants: dict[str, tuple[str, ...]] | None = None) -> QueryTerms:
+        variants = variants or {}
+
+        def idf(term: str) -> float:
+            return math.log(1 + total / (1 + frequencies.get(term, 0)))
+
+        weights = {}
+        for word in content_terms(question):
+            spellings = variants.get(word, (word,))
+            weights[spellings] = max(idf(t) for t in spellings)
+        return cls(weights)
 
     def overlap(self, text: str) -> float:
         """Share of the question's (IDF-weighted) content words that ``text`` contains."""
@@ -40,7 +54,7 @@ class QueryTerms:
         if total == 0:
             return 0.0
         present = set(terms(text))
-        return sum(w for t, w in self.weights.items() if t in present) / total
+        return sum(w for spellings, w in self.weights.items() if any(t in present for t in spellings)) / total
 
 
 @dataclass(frozen=True)

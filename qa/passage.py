@@ -6,13 +6,27 @@ from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
+class Citation:
+    """Where a passage was published."""
+
+    article_id: str
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
 class Passage:
     """One retrieved passage, best first by ``rank`` (1-based).
 
     ``span`` is the passage's character range in its article's text; ``answer_span``
     is the range of the answering sentence inside ``text`` (two adjacent sentences when
     both answer equally well). ``score`` is the cosine similarity of the passage to the
-    question; ``answer_score`` the sentence's similarity blended with its word overlap.
+    question after fusion and reranking (higher is better, comparable within one answer);
+    ``similarity`` the cosine similarity of passage and question; ``answer_score`` the
+    sentence's similarity blended with its word overlap. ``also_in`` lists other articles
+    that carry the same passage (syndicated copies), collapsed into this one.
     """
 
     text: str
@@ -28,6 +42,8 @@ class Passage:
     answer_span: tuple[int, int]
     answer_score: float
     chunk_id: int
+    similarity: float = 0.0
+    also_in: tuple[Citation, ...] = ()
 
     @property
     def answer(self) -> str:
@@ -41,6 +57,26 @@ class Passage:
         text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
         return (f"Passage(rank={self.rank}, score={self.score:.3f}, title={self.title!r}, "
                 f"published={self.published!r}, text={text!r})")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A question's result: the passages, and whether any of them is a confident answer.
+
+    ``answered`` is False when no passage's answer score reaches the calibrated threshold: the
+    passages are then only the closest ones, not answers. ``searched`` is the text that
+    was actually searched (a follow-up question may be rewritten).
+    """
+
+    question: str
+    searched: str
+    passages: tuple[Passage, ...]
+    answered: bool
+    threshold: float
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "searched": self.searched, "answered": self.answered,
+                "threshold": self.threshold, "passages": [p.to_dict() for p in self.passages]}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import click
 
 from index.ingest import IngestReport, RemoveReport
 from index.store import ArticleSummary
-from qa.passage import IndexInfo, Passage
+from qa.passage import Answer, IndexInfo, Passage
 
 OPEN, CLOSE = "»", "«"  # marks around the answering sentence
 
@@ -26,12 +26,15 @@ def marked_text(p: Passage) -> str:
 
 
 def passage(p: Passage, width: int = 88) -> str:
-    head = f"{p.rank}. [{p.score:.3f}] {p.title}"
+    head = f"{p.rank}. [{p.similarity:.3f}] {p.title}"
     lines = [head]
     if cite := citation(p):
         lines.append(f"   {cite}")
     if p.url:
         lines.append(f"   {p.url}")
+    if p.also_in:
+        lines.append("   also reported by: " + "; ".join(
+            " · ".join(x for x in (c.source or c.title, c.published) if x) for c in p.also_in))
     lines.append("")
     for paragraph in marked_text(p).split("\n\n"):
         lines += textwrap.wrap(paragraph, width=width, initial_indent="   ", subsequent_indent="   ")
@@ -41,10 +44,14 @@ def passage(p: Passage, width: int = 88) -> str:
                   text, flags=re.S)
 
 
-def answer(question: str, passages: list[Passage]) -> str:
-    if not passages:
-        return f"No passages found for {question!r}: the index is empty. Add articles with `qa ingest`."
-    return "\n\n".join(passage(p) for p in passages)
+def answer(result: Answer) -> str:
+    if not result.passages:
+        return f"No passages found for {result.question!r}: the index (or the filter) holds no articles."
+    body = "\n\n".join(passage(p) for p in result.passages)
+    if result.answered:
+        return body
+    return (f"No passage answers this (no answer score reaches {result.threshold:.2f}). "
+            f"The closest passages:\n\n{body}")
 
 
 def info(i: IndexInfo) -> str:
@@ -83,3 +90,12 @@ def remove_report(report: RemoveReport) -> str:
     lines = [f"removed {len(report.removed)} articles" + (f": {', '.join(report.removed)}" if report.removed else "")]
     lines += [f"  not found: {target} (no article has that id or came from that path)" for target in report.not_found]
     return "\n".join(lines)
+
+
+def eval_table(results) -> str:
+    head = "| set | method | questions | R@1 | R@5 | R@10 | MRR@10 | median ms | p95 ms |"
+    rows = [head, "|" + "---|" * 9]
+    for r in results:
+        rows.append(f"| {r.data} | {r.method} | {r.questions} | {r.recall_at_1:.3f} | {r.recall_at_5:.3f} | "
+                    f"{r.recall_at_10:.3f} | {r.mrr_at_10:.3f} | {r.median_ms:.1f} | {r.p95_ms:.1f} |")
+    return "\n".join(rows)

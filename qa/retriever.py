@@ -1,4 +1,9 @@
-"""Questions in: embed the question, search the chunk vectors, cite and highlight."""
+"""Questions in: candidates from both indexes, fused, reranked, deduplicated, cited.
+
+    question -> embed once -> dense top-n  \\
+                           -> BM25 top-n    -> fuse -> rerank top 20 -> recency? ->
+                              collapse duplicates -> order -> Passages with highlights
+"""
 
 from __future__ import annotations
 
@@ -7,31 +12,36 @@ from pathlib import Path
 
 from index.embedder import Embedder, load_embedder
 from index.errors import TextTooLongError
+from index.keywords import Filter, KeywordIndex
 from index.layout import IndexDir
 from index.reader import IndexReader
 from index.settings import Settings
 from index.store import ArticleSummary
-from index.terms import content_terms
+from qa.arrange import ORDERS, boost_recent, collapse_duplicates, order
+from qa.candidates import gather
+from qa.checks import check_date, check_k, check_question, check_sources
 from qa.errors import QuestionError
-from qa.highlight import QueryTerms, choose_answer
-from qa.passage import IndexInfo, Passage
+from qa.passage import Answer, Citation, IndexInfo, Passage
+from qa.query import analyze
+from qa.rerank import RERANK_DEPTH, Reranker, answers_for, make_reranker
 
 log = logging.getLogger(__name__)
-
-MAX_K = 100
 
 
 class Index:
     """An open index with its embedding model loaded, ready for many questions.
 
-    It follows the index directory: articles another process ingests become
-    searchable without reopening it.
+    It follows the index directory: articles another process ingests or removes show up
+    (or disappear) without reopening it.
     """
 
-    def __init__(self, reader: IndexReader, embedder: Embedder, settings: Settings):
+    def __init__(self, reader: IndexReader, embedder: Embedder, settings: Settings,
+                 reranker: Reranker | None = None):
         self.reader = reader
         self.embedder = embedder
         self.settings = settings
+        self.keywords = KeywordIndex(reader.store)
+        self.reranker = reranker or make_reranker(settings.rerank, settings.offline, settings.device)
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, settings: Settings | None = None,
@@ -41,8 +51,7 @@ class Index:
             settings = settings.replace(index_dir=Path(path))
         index_dir = IndexDir(settings.index_dir)
         manifest = index_dir.read_manifest()
-        model_id = embedder.model_id if embedder else settings.model
-        manifest.check_model(model_id, index_dir.path)
+        manifest.check_model(embedder.model_id if embedder else settings.model, index_dir.path)
         embedder = embedder or load_embedder(settings.model, settings.offline, settings.device)
         return cls(IndexReader(index_dir, embedder.model_id), embedder, settings)
 
@@ -59,38 +68,71 @@ class Index:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        """The ``k`` passages that best answer ``question``, best first."""
-        question = _check_question(question)
-        k = self.settings.top_k if k is None else _check_k(k)
+    def retrieve(self, question: str, k: int | None = None, *, since: str | None = None,
+                 until: str | None = None, sources: list[str] | None = None, order_by: str = "relevance",
+                 prefer_recent: bool = False, method: str | None = None) -> list[Passage]:
+        """The ``k`` passages that best answer ``question``, best first.
+
+        ``since``/``until`` (ISO dates, inclusive) and ``sources`` (outlet names) filter
+        before ranking. ``order_by``: relevance, newest or oldest (a timeline of the top
+        passages). ``prefer_recent`` blends publication date into the ranking. ``method``
+        overrides the settings' retrieval: hybrid, dense or keyword.
+        """
+        question = check_question(question)
+        k = self.settings.top_k if k is None else check_k(k)
+        if order_by not in ORDERS:
+            raise QuestionError(f"order_by={order_by!r}: use one of {', '.join(ORDERS)}")
+        where = Filter(check_date(since, "since"), check_date(until, "until"), check_sources(sources))
+        if where.since and where.until and where.since > where.until:
+            raise QuestionError(f"since={where.since} is after until={where.until}: swap them")
+        method = method or self.settings.retrieval
         self.reader.refresh()
         try:
-            query = self.embedder.embed([question])[0]
+            query_vector = self.embedder.embed([question])[0]
         except TextTooLongError as exc:
             raise QuestionError(f"the question is too long for the model: {exc}") from None
-        ids, scores = self.reader.search(query, k)
-        store = self.reader.store
-        rows = store.chunks([int(i) for i in ids])
-        query_terms = QueryTerms.from_frequencies(question, *store.document_frequencies(content_terms(question)))
-        sentences = store.sentences(list(rows.values()))
+        query = analyze(question, self.keywords)
+        n = max(self.settings.candidates, 2 * k)
+        candidates = gather(self.reader, self.keywords, query, query_vector, n, method, where)
+        top = candidates[: max(RERANK_DEPTH, 3 * k)]
+        rows = self.reader.store.chunks([c.chunk_id for c in top])
+        top = [c for c in top if c.chunk_id in rows]  # a writer may have removed some meanwhile
+        answers = answers_for(query, query_vector, rows, self.reader.store.sentences(list(rows.values())))
+        self.reranker.rerank(query, query_vector, top, rows, answers)
+        if prefer_recent:
+            boost_recent(top, rows)
+        top.sort(key=lambda c: -c.score)
+        vectors = dict(zip([c.chunk_id for c in top], self.reader.vectors.vectors([c.chunk_id for c in top])))
+        kept = order(collapse_duplicates(top, rows, vectors, k), rows, order_by)
         passages = []
-        for chunk_id, score in zip(ids, scores):
-            row = rows.get(int(chunk_id))
-            if row is None:  # deleted between the search and the fetch
-                continue
-            spans, vectors = sentences[row.id]
-            answer = choose_answer(query, query_terms, row.text, row.start, spans, vectors)
+        for rank, (c, copies) in enumerate(kept, start=1):
+            row, answer = rows[c.chunk_id], answers[c.chunk_id]
+            also = {rows[i].article_id: rows[i] for i in copies if rows[i].article_id != row.article_id}
             passages.append(Passage(
-                text=row.text, score=float(score), rank=len(passages) + 1, article_id=row.article_id,
-                title=row.title, url=row.url, published=row.published, source=row.source,
-                byline=row.byline, span=(row.start, row.end), answer_span=answer.span,
-                answer_score=answer.score, chunk_id=row.id,
+                text=row.text, score=round(c.score, 4), rank=rank, article_id=row.article_id,
+                title=row.title, url=row.url, published=row.published, source=row.source, byline=row.byline,
+                span=(row.start, row.end), answer_span=answer.span, answer_score=answer.score,
+                chunk_id=row.id, similarity=c.dense,
+                also_in=tuple(Citation(r.article_id, r.title, r.source, r.published, r.url) for r in also.values()),
             ))
         return passages
+
+    def ask(self, question: str, k: int | None = None, **options) -> Answer:
+        """:meth:`retrieve`, plus whether any passage is a confident answer."""
+        passages = self.retrieve(question, k, **options)
+        threshold = self.settings.min_score
+        answered = any(p.answer_score >= threshold for p in passages)
+        return Answer(question=question, searched=question, passages=tuple(passages), answered=answered,
+                      threshold=threshold)
 
     def articles(self) -> list[ArticleSummary]:
         """Every stored article (id, title, date, outlet, url, origin, chunks), newest first."""
         return self.reader.store.articles()
+
+    def sources(self) -> list[str]:
+        """The outlets the index holds articles from."""
+        return [r[0] for r in self.reader.store.fetch(
+            "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL ORDER BY lower(source)")]
 
     def info(self) -> IndexInfo:
         self.reader.refresh()
@@ -103,20 +145,3 @@ class Index:
             earliest=earliest, latest=latest, generation=self.reader.generation,
             created_at=m.created_at, updated_at=m.updated_at, **counts,
         )
-
-
-def _check_question(question: object) -> str:
-    if not isinstance(question, str):
-        raise QuestionError(f"the question must be text, got {type(question).__name__}")
-    question = " ".join(question.split())
-    if not question:
-        raise QuestionError("the question is empty: ask something, e.g. 'who holds Tal Rifaat?'")
-    return question
-
-
-def _check_k(k: object) -> int:
-    if isinstance(k, bool) or not isinstance(k, int):
-        raise QuestionError(f"k must be a whole number, got {k!r}")
-    if not 1 <= k <= MAX_K:
-        raise QuestionError(f"k={k} is out of range: ask for 1 to {MAX_K} passages")
-    return k

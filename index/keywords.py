@@ -1,0 +1,131 @@
+"""Keyword search over the chunks, in the same SQLite database as the documents.
+
+* BM25 ranking by SQLite FTS5 (``chunks_fts``, kept in step with ``chunks`` by triggers,
+  so it is transactional and incremental: nothing to rebuild);
+* term statistics from ``fts5vocab`` (document frequencies, for IDF weights);
+* the vocabulary by character trigram (``term_trigrams``) and by consonant skeleton
+  (``known_terms.skeleton``), so a query word the index has never seen ("Rif'at", "Tell")
+  is matched to close spellings it has ("rifaat", "tal");
+* the chunk ids that pass a date/source filter, for filtering before ranking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index.store import Store
+from index.terms import skeleton
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which articles a search may return. Dates are ISO strings, inclusive."""
+
+    since: str | None = None
+    until: str | None = None
+    sources: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return bool(self.since or self.until or self.sources)
+
+    def sql(self, alias: str = "a") -> tuple[str, list]:
+        """A WHERE condition on the articles table (aliased ``alias``) and its parameters."""
+        parts, params = [], []
+        if self.since:
+            parts.append(f"{alias}.published >= ?")
+            params.append(self.since)
+        if self.until:
+            parts.append(f"{alias}.published <= ?")
+            params.append(self.until)
+        if self.sources:
+            parts.append(f"lower({alias}.source) IN ({','.join('?' * len(self.sources))})")
+            params += [s.lower() for s in self.sources]
+        return (" AND ".join(parts) or "1"), params
+
+
+def match_expression(terms: Sequence[str]) -> str:
+    """An FTS5 query that matches any of ``terms`` (each quoted, so nothing is syntax)."""
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(terms))
+
+
+class KeywordIndex:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def search(self, terms: Sequence[str], limit: int, where: Filter | None = None) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score; higher is better) of the best matches for any of ``terms``."""
+        if not terms:
+            return []
+        if where is None or not where.active:  # FTS5 orders by its built-in BM25 rank fastest
+            return self.store.fetch(
+                "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
+                [match_expression(terms), limit])
+        condition, params = where.sql()
+        return self.store.fetch(
+            "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN"
+            f" (SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {condition})"
+            " ORDER BY rank LIMIT ?",
+            [match_expression(terms), *params, limit],
+        )
+
+    def document_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        """({term: number of chunks holding it}, number of chunks)."""
+        total = self.store.fetch("SELECT COUNT(*) FROM chunks")[0][0]
+        terms = sorted(set(terms))
+        if not terms:
+            return {}, total
+        marks = ",".join("?" * len(terms))
+        rows = self.store.fetch(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", terms)
+        return dict(rows), total
+
+    def similar_terms(self, term: str, limit: int = 3, min_similarity: float = 0.5) -> list[str]:
+        """Known terms spelled like ``term``, best first: the same consonant skeleton
+        within two edits ("tell" -> "tal"), or character trigrams in common (Jaccard)."""
+        if len(term) < 3:
+            return []
+        found: dict[str, float] = {}
+        for (t,) in self.store.fetch("SELECT term FROM known_terms WHERE skeleton = ? LIMIT 50", [skeleton(term)]):
+            distance = edit_distance(term, t)
+            if t != term and distance <= 2:
+                found[t] = 1.0 - distance / 10
+        grams = trigrams(term)
+        if len(term) >= 4 and grams:
+            rows = self.store.fetch("SELECT term FROM term_trigrams WHERE term_trigrams MATCH ? LIMIT 200",
+                                    [match_expression(sorted(grams))])
+            for (t,) in rows:
+                similarity = jaccard(grams, trigrams(t))
+                if t != term and similarity >= min_similarity:
+                    found[t] = max(found.get(t, 0.0), similarity)
+        return [t for t, _ in sorted(found.items(), key=lambda item: -item[1])[:limit]]
+
+    def chunk_ids(self, where: Filter) -> list[int]:
+        condition, params = where.sql()
+        return [r[0] for r in self.store.fetch(
+            f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {condition}", params)]
+
+    def sync_terms(self) -> None:
+        """Add new vocabulary terms to the trigram index; call inside the write transaction."""
+        self.store.run(
+            "INSERT INTO known_terms (term, skeleton) SELECT v.term, qa_skeleton(v.term) FROM chunks_vocab v"
+            " WHERE length(v.term) >= 3 AND NOT EXISTS (SELECT 1 FROM known_terms k WHERE k.term = v.term)"
+        )
+
+
+def edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def trigrams(term: str) -> set[str]:
+    return {term[i : i + 3] for i in range(len(term) - 2)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0

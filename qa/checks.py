@@ -1,0 +1,49 @@
+"""Checks at the door: a question's text and options, with messages that say the fix."""
+
+from __future__ import annotations
+
+from index.dates import parse_date
+from qa.errors import QuestionError
+
+MAX_K = 100
+
+
+def check_question(question: object) -> str:
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, got {type(question).__name__}")
+    question = " ".join(question.split())
+    if not question:
+        raise QuestionError("the question is empty: ask something, e.g. 'who holds Tal Rifaat?'")
+    return question
+
+
+def check_k(k: object) -> int:
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise QuestionError(f"k must be a whole number, got {k!r}")
+    if not 1 <= k <= MAX_K:
+        raise QuestionError(f"k={k} is out of range: ask for 1 to {MAX_K} passages")
+    return k
+
+
+def check_date(value: object, name: str) -> str | None:
+    """An ISO date from a date, an ISO string or a written date; None stays None."""
+    if value is None or value == "":
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    iso = parse_date(str(value))
+    if iso is None:
+        raise QuestionError(f"{name}={value!r} is not a date: use YYYY-MM-DD, e.g. 2024-12-01")
+    return iso
+
+
+def check_sources(sources: object) -> tuple[str, ...]:
+    if sources is None:
+        return ()
+    if isinstance(sources, str):
+        sources = [sources]
+    try:
+        cleaned = tuple(str(s).strip() for s in sources if str(s).strip())
+    except TypeError:
+        raise QuestionError(f"sources must be a list of outlet names, got {sources!r}") from None
+    return cleaned
