@@ -150,6 +150,10 @@ def load_embedder(name: str = DEFAULT_MODEL, offline: bool = True, device: str =
 
 @functools.lru_cache(maxsize=4)
 def _load(name: str, offline: bool, device: str) -> Embedder:
+    from index.onnx_embedder import ONNX_MODEL, OnnxEmbedder
+
+    if name == ONNX_MODEL:
+        return OnnxEmbedder()
     location = resolve_model(name, offline)
     if offline:
         # huggingface_hub reads these when first imported; set them before that if we can.

@@ -29,16 +29,23 @@ from qa.retriever import Index
 
 
 class QAGroup(click.Group):
-    """Turns every :class:`QAError` into a one-line message and exit code 1."""
+    """Turns every error into a one-line message and exit code 1 (``-vv`` shows tracebacks)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except QAError as exc:
             raise click.ClickException(" ".join(str(exc).split())) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except Exception as exc:
+            if ctx.params.get("verbose", 0) >= 2:
+                raise
+            message = " ".join(f"{type(exc).__name__}: {exc}".split())
+            raise click.ClickException(f"unexpected error: {message} (run `qa -vv ...` for the traceback)") from None
 
 
 def settings_options(func):

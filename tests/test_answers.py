@@ -57,3 +57,15 @@ def test_tal_rifaat_on_the_demo_articles(demo_index):
 ])
 def test_other_demo_questions(demo_index, question, title_start):
     assert demo_index.retrieve(question, k=1)[0].title.startswith(title_start)
+
+
+@pytest.mark.parametrize("question", ["who holds Tell Rifaat?", "who controls Tal Rif'at?", "who holds Tel Rifat?"])
+def test_spelling_variants_of_the_name_find_the_same_passage(syria_index, question):
+    top = syria_index.retrieve(question)[0]
+    assert SEIZED in top.text
+
+
+def test_confident_answer_and_plain_no_answer(demo_index):
+    assert demo_index.ask("who holds Tal Rifaat?").answered
+    unrelated = demo_index.ask("what is the boiling point of tungsten?")
+    assert not unrelated.answered and unrelated.passages  # shown only as the closest passages

