@@ -1,11 +1,13 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    install, build the index of the demo articles, serve the chat on 127.0.0.1:7860
-#   make test   install (with test tools) and run the tests
+#   make test   install (with test tools and Debian's chromium) and run the tests
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 INDEX_DIR ?= index-data
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install demo-index serve bench clean
 
@@ -25,7 +27,12 @@ serve: install
 
 run: demo-index serve
 
-test: install
+# the browser tests drive Debian's Chromium (no browser download at test time)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
+
+test: install $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 bench: install

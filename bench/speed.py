@@ -66,7 +66,10 @@ def main() -> None:
             texts = embedded_texts(index)
             pieces = sum(embedder.count_tokens(texts))
             started = time.perf_counter()
-            embedder.model.encode(texts, batch_size=settings.batch_size, normalize_embeddings=True)
+            if hasattr(embedder, "model"):  # sentence-transformers: its own encode()
+                embedder.model.encode(texts, batch_size=settings.batch_size, normalize_embeddings=True)
+            else:  # the ONNX embedder: its embed() is the raw model loop
+                embedder.embed(texts, batch_size=settings.batch_size)
             encode_seconds = time.perf_counter() - started
 
             questions = [json.loads(line)["question"] for line in open(args.data / "questions.jsonl")]

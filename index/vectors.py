@@ -14,17 +14,10 @@ import numpy as np
 
 from index.errors import IndexCorruptError
 
-# FAISS's OpenMP threads keep spinning after a search and fight torch's threads for the
-# two cores: one thread made a question 10 ms faster (24 -> 14 ms median, realtimeqa-dev).
-# One query against a flat index needs no threads.
-FAISS_THREADS = 1
-
-
 class VectorIndex:
     """Chunk vectors by id; cosine similarity search."""
 
     def __init__(self, dimension: int, index: faiss.Index | None = None):
-        faiss.omp_set_num_threads(FAISS_THREADS)
         self.dimension = dimension
         self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from index.embedder import Embedder, load_embedder
@@ -21,6 +22,7 @@ from qa.arrange import ORDERS, boost_recent, collapse_duplicates, order
 from qa.candidates import gather
 from qa.checks import check_date, check_k, check_question, check_sources
 from qa.errors import QuestionError
+from qa.followup import rewrite
 from qa.passage import Answer, Citation, IndexInfo, Passage
 from qa.query import analyze
 from qa.rerank import RERANK_DEPTH, Reranker, answers_for, make_reranker
@@ -117,12 +119,19 @@ class Index:
             ))
         return passages
 
-    def ask(self, question: str, k: int | None = None, **options) -> Answer:
-        """:meth:`retrieve`, plus whether any passage is a confident answer."""
-        passages = self.retrieve(question, k, **options)
+    def ask(self, question: str, k: int | None = None, *, history: Sequence[str] = (), **options) -> Answer:
+        """:meth:`retrieve`, plus whether any passage is a confident answer.
+
+        ``history``: the texts searched earlier in the conversation (oldest first); a
+        follow-up that leans on them ("and who took Aleppo?") is searched with the
+        earlier subject added, and ``Answer.searched`` says what was searched.
+        """
+        question = check_question(question)
+        searched = rewrite(question, list(history))
+        passages = self.retrieve(searched, k, **options)
         threshold = self.settings.min_score
         answered = any(p.answer_score >= threshold for p in passages)
-        return Answer(question=question, searched=question, passages=tuple(passages), answered=answered,
+        return Answer(question=question, searched=searched, passages=tuple(passages), answered=answered,
                       threshold=threshold)
 
     def articles(self) -> list[ArticleSummary]:

@@ -46,7 +46,7 @@ def test_article_text_is_escaped_never_html(settings, embedder, tmp_path):
                     '"text": "A <script>alert(\'x\')</script> body with **markdown** and [a](http://e.org)."}')
     ingest([evil], settings, embedder=embedder)
     with Index.open(settings=settings, embedder=embedder) as index:
-        html = answer_html(index.retrieve("script body", k=1))
+        html = answer_html(index.ask("script body", k=1))
     assert "<script>" not in html and "<img" not in html and "javascript:" not in html
     assert "&#60;script&#62;" in html and "&#60;img src=x onerror=alert(1)&#62;" in html
     assert "**" not in html and "&#42;&#42;markdown&#42;&#42;" in html

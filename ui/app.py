@@ -2,49 +2,60 @@
 
 from __future__ import annotations
 
-import logging
-
 import gradio as gr
 
-from qa import Index
-from qa.errors import QAError
-from ui.cards import answer_html
-from ui.cards import text as escape
+from qa.retriever import Index
+from ui.handlers import ORDER_CHOICES, UPLOAD_TYPES, Handlers
 
-log = logging.getLogger(__name__)
-
-EXAMPLES = ["who holds Tal Rifaat?"]
+EXAMPLES = ["who holds Tal Rifaat?", "when does the hosepipe ban start?"]
 
 
 def chat_turn(index: Index, message: str, history: list[dict] | None, k: int = 5) -> list[dict]:
-    """One question and its answer appended to the chat history (``role``/``content`` dicts)."""
-    history = list(history or [])
-    try:
-        passages = index.retrieve(message, int(k))
-    except QAError as exc:
-        raise gr.Error(str(exc)) from None
-    history.append({"role": "user", "content": escape(message)})
-    history.append({"role": "assistant", "content": answer_html(passages)})
-    return history
+    """One question and its answer appended to the chat history (for scripts and tests)."""
+    return Handlers(index).ask(message, history, [], k)[0]
 
 
 def build_app(index: Index) -> gr.Blocks:
     """The chat UI over ``index``; build it in tests, ``launch()`` it to serve."""
-    info = index.info()
+    h = Handlers(index)
+    facts, rows, _, _ = h.panel()
     with gr.Blocks(title="article-qa", analytics_enabled=False) as app:
-        gr.Markdown(
-            f"### article-qa\nAsk about your articles: {info.articles} articles, {info.chunks} passages."
-        )
-        chatbot = gr.Chatbot(label="Answers", height=560, sanitize_html=True,
-                             placeholder="Ask a question, e.g. *who holds Tal Rifaat?*")
+        gr.Markdown("### article-qa · ask your articles")
+        searched = gr.State([])
         with gr.Row():
-            question = gr.Textbox(placeholder="who holds Tal Rifaat?", show_label=False, scale=8,
-                                  autofocus=True, submit_btn=True)
-            k = gr.Slider(1, 10, value=index.settings.top_k, step=1, label="Passages", scale=2)
-        gr.Examples(EXAMPLES, inputs=question)
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Answers", height=620, sanitize_html=True, elem_id="qa-chat",
+                                     placeholder="Ask a question about your articles, e.g. *who holds Tal Rifaat?*")
+                with gr.Row():
+                    question = gr.Textbox(placeholder="who holds Tal Rifaat?", show_label=False, scale=8,
+                                          autofocus=True, submit_btn=True, elem_id="qa-question")
+                    new_chat = gr.Button("New chat", scale=1, elem_id="qa-new-chat")
+                gr.Examples(EXAMPLES, inputs=question)
+            with gr.Column(scale=1):
+                with gr.Accordion("Filters (next question)", open=False):
+                    since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="qa-since")
+                    until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="qa-until")
+                    sources = gr.Dropdown(index.sources(), multiselect=True, label="Sources", elem_id="qa-sources")
+                    order = gr.Radio(list(ORDER_CHOICES), value="best first", label="Order", elem_id="qa-order")
+                    k = gr.Slider(1, 10, value=index.settings.top_k, step=1, label="Passages")
+                with gr.Accordion("Add articles", open=True):
+                    files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Files", elem_id="qa-files")
+                    add = gr.Button("Add to the index", variant="primary", elem_id="qa-add")
+                    summary = gr.Markdown(elem_id="qa-upload-summary")
+                with gr.Accordion("What the index holds", open=False):
+                    info = gr.Markdown(facts, elem_id="qa-info")
+                    table = gr.Dataframe(rows, headers=["date", "source", "title", "chunks", "id"],
+                                         interactive=False, wrap=True, elem_id="qa-articles")
+                    chosen = gr.Dropdown([], label="Article", elem_id="qa-remove-choice")
+                    remove = gr.Button("Remove article", variant="stop", elem_id="qa-remove")
+                    removed = gr.Markdown()
 
-        def respond(message: str, history: list[dict], top_k: float):
-            return chat_turn(index, message, history, int(top_k)), ""
-
-        question.submit(respond, [question, chatbot, k], [chatbot, question], api_name="ask")
+        inputs = [question, chatbot, searched, k, since, until, sources, order]
+        question.submit(h.ask, inputs, [chatbot, searched, question], api_visibility="private")
+        new_chat.click(h.new_chat, None, [chatbot, searched, question], api_visibility="private")
+        panel = [info, table, chosen, sources]
+        add.click(h.upload, files, [summary, *panel], api_visibility="private")
+        remove.click(h.remove, chosen, [removed, *panel], api_visibility="private")
+        app.load(h.panel, None, panel, api_visibility="private")
+        gr.api(h.search, api_name="search")
     return app

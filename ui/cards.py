@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from urllib.parse import urlsplit
 
-from qa.passage import Passage
+from qa.passage import Answer, Citation, Passage
 
 # HTML's special characters and the ones markdown would act on, all as numeric entities.
 _ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'*_`[]#~|\\$!{}"})
@@ -39,29 +39,48 @@ def passage_card(p: Passage) -> str:
     body = (prose(p.text[:start]) + '<mark class="qa-answer">' + prose(p.text[start:end]) + "</mark>"
             + prose(p.text[end:]))
     meta = [x for x in (p.source, p.published, p.byline) if x]
-    link = safe_url(p.url)
-    title = text(p.title)
-    if link:
-        title = f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+    also = ""
+    if p.also_in:
+        also = ('<div class="qa-also">also reported by: '
+                + "; ".join(_citation(c) for c in p.also_in) + "</div>")
     return (
         f'<div class="qa-card" data-rank="{p.rank}">'
-        f'<div class="qa-card-head"><span class="qa-rank">{p.rank}</span> <strong>{title}</strong>'
-        f' <span class="qa-score" title="similarity to the question">{p.score:.2f}</span></div>'
+        f'<div class="qa-card-head"><span class="qa-rank">{p.rank}</span> <strong>{_linked(p.title, p.url)}</strong>'
+        f' <span class="qa-score" title="similarity of the passage to the question">{p.similarity:.2f}</span></div>'
         f'<div class="qa-meta">{" · ".join(text(m) for m in meta)}</div>'
-        f'<div class="qa-body">{body}</div>'
+        f'<div class="qa-body">{body}</div>{also}'
         "</div>"
     )
 
 
-def answer_html(passages: list[Passage]) -> str:
+def answer_html(answer: Answer) -> str:
+    """The chat reply: the answering sentence quoted with its source, then the cards."""
+    searched = ""
+    if answer.searched != answer.question:
+        searched = f'<p class="qa-searched">Searched for: <em>{text(answer.searched)}</em></p>'
+    passages = answer.passages
     if not passages:
-        return "<p>No passages yet: the index is empty. Add articles with <code>qa ingest</code>.</p>"
+        return searched + ('<p class="qa-empty">No articles match: the index is empty, or the filters '
+                           "exclude everything. Add articles, or widen the filters.</p>")
+    if not answer.answered:
+        return (searched + '<p class="qa-none"><strong>No passage answers this.</strong> '
+                "These are the closest passages:</p>" + "".join(passage_card(p) for p in passages))
     best = passages[0]
+    source = ", ".join(text(x) for x in (best.source, best.published) if x)
     lead = (f'<blockquote class="qa-lead">{prose(best.answer)}</blockquote>'
-            f'<p class="qa-lead-source">— {text(best.title)}'
-            f'{", " + text(best.source) if best.source else ""}'
-            f'{", " + text(best.published) if best.published else ""}</p>')
-    return lead + "".join(passage_card(p) for p in passages)
+            f'<p class="qa-lead-source">— {_linked(best.title, best.url)}{", " + source if source else ""}</p>')
+    return searched + lead + "".join(passage_card(p) for p in passages)
+
+
+def _linked(title: str, url: str | None) -> str:
+    link = safe_url(url)
+    if not link:
+        return text(title)
+    return f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">{text(title)}</a>'
+
+
+def _citation(c: Citation) -> str:
+    return _linked(c.source or c.title, c.url) + (f" ({text(c.published)})" if c.published else "")
 
 
 CSS = """
@@ -74,4 +93,7 @@ CSS = """
 .qa-answer { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
 .qa-lead { border-left: 4px solid #f59e0b; margin: 0 0 4px; padding: 4px 10px; font-style: italic; }
 .qa-lead-source { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 0 0 8px; }
+.qa-also { color: var(--body-text-color-subdued); font-size: 0.88em; margin-top: 6px; }
+.qa-searched { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 0 0 6px; }
+.qa-none { margin: 0 0 6px; }
 """

@@ -1,0 +1,189 @@
+"""The web chat in a real browser: headless Debian Chromium driven by Playwright.
+
+A real ``qa serve`` runs on a free port over the demo articles plus a hostile one; the
+tests ask, follow up, upload, filter and look for injected script. Screenshots of the
+main screens go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEMO, ROOT
+
+pytestmark = [pytest.mark.model, pytest.mark.browser]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+HOSTILE = """---
+title: <img src=x onerror="window.__xss=1"> Council <b>votes</b>
+source: Hostile Gazette
+url: javascript:window.__xss=2
+date: 2024-07-01
+---
+The council voted on the <script>window.__xss=3</script> lantern festival budget on Tuesday.
+Organisers said the lantern festival would draw <img src=x onerror="window.__xss=4"> ten thousand visitors.
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed: run `make test`")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium package")
+    root = tmp_path_factory.mktemp("browser")
+    articles = root / "articles"
+    shutil.copytree(DEMO, articles)
+    (articles / "hostile.md").write_text(HOSTILE)
+    index_dir = root / "index"
+    env = {**os.environ, "QA_INDEX_DIR": str(index_dir)}
+    qa = [str(Path(sys.executable).with_name("qa"))]  # the console script, as users run it
+    subprocess.run([*qa, "ingest", "--quiet", str(articles)], env=env, cwd=ROOT, check=True)
+    port = _free_port()
+    log = open(root / "serve.log", "w")
+    process = subprocess.Popen([*qa, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail(f"qa serve exited: {(root / 'serve.log').read_text()}")
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("qa serve did not answer within 90 s")
+    yield url, root
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    url, _ = server
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector("#qa-question textarea", timeout=60_000)
+    yield page
+    page.close()
+
+
+def ask(page, question: str, cards_before: int = 0):
+    box = page.locator("#qa-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#qa-chat .qa-card, #qa-chat .qa-none, #qa-chat .qa-empty').length > n",
+        arg=cards_before, timeout=60_000)
+    page.wait_for_timeout(300)
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_empty_state(page):
+    assert page.locator("#qa-chat .qa-card").count() == 0
+    shot(page, "empty-state")
+
+
+def test_tal_rifaat_card_with_the_sentence_highlighted(page):
+    ask(page, "who holds Tal Rifaat?")
+    first = page.locator("#qa-chat .qa-card").first
+    assert "Turkey-backed fighters take Tal Rifaat" in first.locator(".qa-card-head").inner_text()
+    assert "pro-Turkey factions seized Tal Rifaat" in first.locator("mark.qa-answer").inner_text()
+    assert "Demo Wire" in first.locator(".qa-meta").inner_text()
+    lead = page.locator("#qa-chat .qa-lead").first.inner_text()
+    assert "seized Tal Rifaat" in lead
+    shot(page, "answer-tal-rifaat")
+
+
+def test_follow_up_shows_the_rewritten_query_and_new_chat_clears_it(page):
+    ask(page, "who holds Tal Rifaat?")
+    cards = page.locator("#qa-chat .qa-card").count()
+    ask(page, "and who took Aleppo?", cards)
+    searched = page.locator("#qa-chat .qa-searched").last.inner_text()
+    assert "who took Aleppo" in searched and "Tal Rifaat" in searched
+    shot(page, "follow-up")
+    page.click("#qa-new-chat")
+    page.wait_for_function("() => document.querySelectorAll('#qa-chat .qa-card').length === 0")
+    ask(page, "when did that happen?")
+    assert page.locator("#qa-chat .qa-searched").count() == 0  # no earlier subject after a new chat
+
+
+def test_no_answer_is_said_plainly(page):
+    ask(page, "what is the boiling point of tungsten?")
+    assert "No passage answers this" in page.locator("#qa-chat .qa-none").first.inner_text()
+    shot(page, "no-answer")
+
+
+def test_hostile_article_renders_as_inert_text(page):
+    ask(page, "lantern festival budget council vote")
+    first = page.locator("#qa-chat .qa-card").first
+    text = first.inner_text()
+    assert "<script>window.__xss=3</script>" in text and '<img src=x onerror="window.__xss=4">' in text
+    assert "<b>votes</b>" in first.locator(".qa-card-head").inner_text()
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__xss") is None and page.dialogs == []
+    assert first.locator(".qa-card-head a").count() == 0  # the javascript: link is not a link
+    shot(page, "hostile-article-inert")
+
+
+def test_filters_apply_to_the_next_question(page):
+    page.click("text=Filters (next question)")
+    page.locator("#qa-until textarea, #qa-until input").first.fill("2024-06-30")
+    ask(page, "who holds Tal Rifaat?")
+    dates = page.locator("#qa-chat .qa-card .qa-meta").all_inner_texts()
+    assert dates and all("2024-12-02" not in d for d in dates)
+
+
+def test_upload_an_article_and_find_it(page, server):
+    _, root = server
+    story = root / "glacier-retreat.md"
+    story.write_text("# Glacier retreats forty metres\n\nBy Ana Berg\n\nSeptember 3, 2024\n\n"
+                     "The Morteratsch glacier retreated forty metres this summer, the survey office said, "
+                     "the largest loss since measurements began in 1878.\n")
+    page.locator("#qa-files input[type=file]").set_input_files(str(story))
+    page.click("#qa-add")
+    page.wait_for_function("() => document.querySelector('#qa-upload-summary').innerText.includes('added')",
+                           timeout=90_000)
+    summary = page.locator("#qa-upload-summary").inner_text()
+    assert "1 added" in summary and "0 failed" in summary
+    shot(page, "upload-summary")
+    ask(page, "how far did the Morteratsch glacier retreat?")
+    first = page.locator("#qa-chat .qa-card").first
+    assert "Glacier retreats forty metres" in first.inner_text()
+    assert "retreated forty metres" in first.locator("mark.qa-answer").inner_text()

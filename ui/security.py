@@ -1,0 +1,60 @@
+"""Who may reach the web chat: loopback by default, the network only with a password.
+
+``QA_AUTH`` holds ``user:password``, or the path of a file with one ``user:password``
+per line. Serving on a non-loopback address, or through a Gradio share link, without it
+is refused.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+
+from index.errors import SettingsError
+
+LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_auth(value: str | None) -> list[tuple[str, str]]:
+    """Credentials from ``user:password`` or a file of such lines; [] when unset."""
+    if not value:
+        return []
+    lines = [value]
+    path = Path(value).expanduser()
+    if ":" not in value or path.is_file():
+        if not path.is_file():
+            raise SettingsError(f"QA_AUTH={value!r} is neither user:password nor a readable file")
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+                 if line.strip() and not line.startswith("#")]
+    pairs = []
+    for line in lines:
+        user, sep, password = line.partition(":")
+        if not sep or not user or not password:
+            raise SettingsError("QA_AUTH entries must look like user:password (both non-empty)")
+        pairs.append((user, password))
+    return pairs
+
+
+def check_exposure(host: str, share: bool, auth: list[tuple[str, str]]) -> None:
+    """Refuse to serve beyond this machine without credentials."""
+    if (share or not is_loopback(host)) and not auth:
+        where = "a public share link" if share else f"{host} (reachable from the network)"
+        raise SettingsError(
+            f"refusing to serve on {where} without authentication: set QA_AUTH=user:password "
+            "(or QA_AUTH=/path/to/file with user:password lines), or serve on 127.0.0.1"
+        )
+
+
+def auth_from_env(environ=None) -> list[tuple[str, str]]:
+    environ = os.environ if environ is None else environ
+    return parse_auth(environ.get("QA_AUTH"))
