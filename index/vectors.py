@@ -14,6 +14,7 @@ import numpy as np
 
 from index.errors import IndexCorruptError
 
+
 class VectorIndex:
     """Chunk vectors by id; cosine similarity search."""
 

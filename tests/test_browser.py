@@ -110,6 +110,12 @@ def ask(page, question: str, cards_before: int = 0):
     page.wait_for_timeout(300)
 
 
+def _in_view(page, selector: str) -> bool:
+    box = page.locator("#qa-chat").bounding_box()
+    lead = page.locator(selector).last.bounding_box()
+    return box["y"] <= lead["y"] <= box["y"] + box["height"]
+
+
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -128,6 +134,8 @@ def test_tal_rifaat_card_with_the_sentence_highlighted(page):
     assert "Demo Wire" in first.locator(".qa-meta").inner_text()
     lead = page.locator("#qa-chat .qa-lead").first.inner_text()
     assert "seized Tal Rifaat" in lead
+    page.wait_for_timeout(300)
+    assert _in_view(page, "#qa-chat .qa-lead")  # the chat scrolls to the answer, not the last card
     shot(page, "answer-tal-rifaat")
 
 
@@ -187,3 +195,18 @@ def test_upload_an_article_and_find_it(page, server):
     first = page.locator("#qa-chat .qa-card").first
     assert "Glacier retreats forty metres" in first.inner_text()
     assert "retreated forty metres" in first.locator("mark.qa-answer").inner_text()
+
+
+def test_http_api_returns_structured_passages(server):
+    from gradio_client import Client
+
+    url, _ = server
+    answer = Client(url, verbose=False).predict(
+        question="who holds Tal Rifaat?", k=2, since="", until="", sources=[], order="relevance",
+        api_name="/search")
+    assert answer["answered"] is True and answer["searched"] == "who holds Tal Rifaat?"
+    first = answer["passages"][0]
+    assert first["title"].startswith("Turkey-backed fighters take Tal Rifaat") and first["source"] == "Demo Wire"
+    assert "pro-Turkey factions seized Tal Rifaat" in first["answer"] and len(answer["passages"]) == 2
+    start, end = first["answer_span"]
+    assert first["text"][start:end] == first["answer"]

@@ -9,6 +9,20 @@ from ui.handlers import ORDER_CHOICES, UPLOAD_TYPES, Handlers
 
 EXAMPLES = ["who holds Tal Rifaat?", "when does the hosepipe ban start?"]
 
+# After an answer, scroll the chat so the latest question (and the answer's lead) is at the top of
+# the chat box, rather than the bottom of the last card.
+SCROLL_TO_ANSWER = """() => { setTimeout(() => {
+  const qs = document.querySelectorAll('#qa-chat .qa-q'); if (!qs.length) return;
+  const q = qs[qs.length - 1]; let box = q.parentElement;
+  while (box && box !== document.body) {
+    const y = getComputedStyle(box).overflowY;
+    if ((y === 'auto' || y === 'scroll') && box.scrollHeight > box.clientHeight) break;
+    box = box.parentElement;
+  }
+  if (box && box !== document.body)
+    box.scrollTop += q.getBoundingClientRect().top - box.getBoundingClientRect().top - 44;
+}, 150); }"""
+
 
 def chat_turn(index: Index, message: str, history: list[dict] | None, k: int = 5) -> list[dict]:
     """One question and its answer appended to the chat history (for scripts and tests)."""
@@ -25,6 +39,7 @@ def build_app(index: Index) -> gr.Blocks:
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Answers", height=620, sanitize_html=True, elem_id="qa-chat",
+                                     autoscroll=False,
                                      placeholder="Ask a question about your articles, e.g. *who holds Tal Rifaat?*")
                 with gr.Row():
                     question = gr.Textbox(placeholder="who holds Tal Rifaat?", show_label=False, scale=8,
@@ -51,7 +66,8 @@ def build_app(index: Index) -> gr.Blocks:
                     removed = gr.Markdown()
 
         inputs = [question, chatbot, searched, k, since, until, sources, order]
-        question.submit(h.ask, inputs, [chatbot, searched, question], api_visibility="private")
+        question.submit(h.ask, inputs, [chatbot, searched, question], api_visibility="private").then(
+            None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
         new_chat.click(h.new_chat, None, [chatbot, searched, question], api_visibility="private")
         panel = [info, table, chosen, sources]
         add.click(h.upload, files, [summary, *panel], api_visibility="private")

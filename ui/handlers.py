@@ -39,7 +39,7 @@ class Handlers:
                                     sources=sources or None, order_by=ORDER_CHOICES.get(order, "relevance"))
         except QAError as exc:
             raise gr.Error(str(exc)) from None
-        history.append({"role": "user", "content": text(answer.question)})
+        history.append({"role": "user", "content": f'<span class="qa-q">{text(answer.question)}</span>'})
         history.append({"role": "assistant", "content": answer_html(answer)})
         return history, searched + [answer.searched], ""
 
@@ -62,7 +62,7 @@ class Handlers:
 
     # -- the index -----------------------------------------------------------------------
 
-    def upload(self, files: list[str] | None, progress=gr.Progress(track_tqdm=True)):
+    def upload(self, files: list[str] | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects it)
         """Ingest uploaded files; a summary, then the refreshed index panel."""
         if not files:
             raise gr.Error("choose one or more files first (.txt, .md, .html, .jsonl)")

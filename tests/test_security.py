@@ -1,0 +1,60 @@
+"""Serving safely: loopback by default, the network only with credentials; uploads checked."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from qa.errors import SettingsError
+from ui.handlers import Handlers
+from ui.security import auth_from_env, check_exposure, is_loopback, parse_auth
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_loopback_needs_no_password(host):
+    assert is_loopback(host)
+    check_exposure(host, share=False, auth=[])
+
+
+@pytest.mark.parametrize("host, share", [("0.0.0.0", False), ("192.168.1.5", False), ("127.0.0.1", True)])
+def test_network_or_share_without_auth_is_refused(host, share):
+    with pytest.raises(SettingsError, match="QA_AUTH=user:password"):
+        check_exposure(host, share=share, auth=[])
+    check_exposure(host, share=share, auth=[("ana", "s3cret")])
+
+
+def test_auth_from_a_value_or_a_file(tmp_path):
+    assert parse_auth("ana:s3cret:with-colon") == [("ana", "s3cret:with-colon")]
+    creds = tmp_path / "users"
+    creds.write_text("# team\nana:one\nbo:two\n")
+    assert parse_auth(str(creds)) == [("ana", "one"), ("bo", "two")]
+    assert auth_from_env({}) == []
+    with pytest.raises(SettingsError, match="neither user:password nor a readable file"):
+        parse_auth(str(tmp_path / "missing"))
+    with pytest.raises(SettingsError, match="user:password"):
+        parse_auth("ana:")
+
+
+def test_serve_on_the_network_without_auth_exits_with_one_line(tmp_path):
+    qa = Path(sys.executable).with_name("qa")
+    done = subprocess.run([str(qa), "serve", "--host", "0.0.0.0", "--index-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0 and "refusing to serve on 0.0.0.0" in done.stderr
+
+
+class _NoIndex:
+    """Enough of an Index for the upload checks, which run before anything is ingested."""
+    path = Path("/nonexistent")
+
+
+@pytest.mark.parametrize("files, message", [
+    (None, "choose one or more files"),
+    ([], "choose one or more files"),
+    (["/tmp/report.pdf", "/tmp/notes.md"], "not an article file: report.pdf"),
+])
+def test_upload_refuses_nothing_and_wrong_types(files, message):
+    with pytest.raises(gr.Error, match=message):
+        Handlers(_NoIndex()).upload(files)
