@@ -49,3 +49,12 @@ def rewrite(question: str, previous: Sequence[str]) -> str:
     own = {w.lower() for w in content_terms(question)}
     missing = [w for w in carried.split() if w.lower() not in own]
     return f"{question} ({' '.join(missing)})" if missing else question
+
+
+def answer_focus(question: str, searched: str) -> str | None:
+    """What the marked sentence should answer for a rewritten follow-up: the user's own words
+    when they say enough ("and who took Aleppo?"), else None (mark by what was searched)."""
+    if searched == question:
+        return None
+    own = [w for w in content_terms(question) if w not in _QUESTION_WORDS]
+    return question if len(own) >= MIN_OWN_WORDS else None

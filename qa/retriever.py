@@ -22,7 +22,7 @@ from qa.arrange import ORDERS, boost_recent, collapse_duplicates, order
 from qa.candidates import gather
 from qa.checks import check_date, check_k, check_question, check_sources
 from qa.errors import QuestionError
-from qa.followup import rewrite
+from qa.followup import answer_focus, rewrite
 from qa.passage import Answer, Citation, IndexInfo, Passage
 from qa.query import analyze
 from qa.rerank import RERANK_DEPTH, Reranker, answers_for, make_reranker
@@ -72,13 +72,15 @@ class Index:
 
     def retrieve(self, question: str, k: int | None = None, *, since: str | None = None,
                  until: str | None = None, sources: list[str] | None = None, order_by: str = "relevance",
-                 prefer_recent: bool = False, method: str | None = None) -> list[Passage]:
+                 prefer_recent: bool = False, method: str | None = None, focus: str | None = None) -> list[Passage]:
         """The ``k`` passages that best answer ``question``, best first.
 
         ``since``/``until`` (ISO dates, inclusive) and ``sources`` (outlet names) filter
         before ranking. ``order_by``: relevance, newest or oldest (a timeline of the top
         passages). ``prefer_recent`` blends publication date into the ranking. ``method``
-        overrides the settings' retrieval: hybrid, dense or keyword.
+        overrides the settings' retrieval: hybrid, dense or keyword. ``focus``: the words the
+        marked sentence should answer, when they differ from what is searched (a follow-up's
+        own words, searched together with the earlier subject).
         """
         question = check_question(question)
         k = self.settings.top_k if k is None else check_k(k)
@@ -106,6 +108,8 @@ class Index:
         top.sort(key=lambda c: -c.score)
         vectors = dict(zip([c.chunk_id for c in top], self.reader.vectors.vectors([c.chunk_id for c in top])))
         kept = order(collapse_duplicates(top, rows, vectors, k), rows, order_by)
+        if focus and focus != question:
+            answers = self._answers(focus, {c.chunk_id: rows[c.chunk_id] for c, _ in kept})
         passages = []
         for rank, (c, copies) in enumerate(kept, start=1):
             row, answer = rows[c.chunk_id], answers[c.chunk_id]
@@ -119,6 +123,11 @@ class Index:
             ))
         return passages
 
+    def _answers(self, text: str, rows: dict) -> dict:
+        vector = self.embedder.embed([text])[0]
+        return answers_for(analyze(text, self.keywords), vector, rows,
+                           self.reader.store.sentences(list(rows.values())))
+
     def ask(self, question: str, k: int | None = None, *, history: Sequence[str] = (), **options) -> Answer:
         """:meth:`retrieve`, plus whether any passage is a confident answer.
 
@@ -128,7 +137,7 @@ class Index:
         """
         question = check_question(question)
         searched = rewrite(question, list(history))
-        passages = self.retrieve(searched, k, **options)
+        passages = self.retrieve(searched, k, focus=answer_focus(question, searched), **options)
         threshold = self.settings.min_score
         answered = any(p.answer_score >= threshold for p in passages)
         return Answer(question=question, searched=searched, passages=tuple(passages), answered=answered,

@@ -145,6 +145,7 @@ def test_follow_up_shows_the_rewritten_query_and_new_chat_clears_it(page):
     ask(page, "and who took Aleppo?", cards)
     searched = page.locator("#qa-chat .qa-searched").last.inner_text()
     assert "who took Aleppo" in searched and "Tal Rifaat" in searched
+    assert "swept into Aleppo itself" in page.locator("#qa-chat .qa-lead").last.inner_text()
     shot(page, "follow-up")
     page.click("#qa-new-chat")
     page.wait_for_function("() => document.querySelectorAll('#qa-chat .qa-card').length === 0")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.followup import leans_on_context, rewrite, subject
+from qa.followup import answer_focus, leans_on_context, rewrite, subject
 
 
 @pytest.mark.parametrize("question, previous, searched", [
@@ -36,3 +36,9 @@ def test_subject_prefers_names_over_words():
 def test_whitespace_is_normalized_and_standalone_questions_do_not_lean():
     assert rewrite("  and   who took Aleppo? ", ["who holds Tal Rifaat?"]) == "and who took Aleppo? (Tal Rifaat)"
     assert not leans_on_context("how many jobs will the battery factory create?")
+
+
+def test_answer_focus_is_the_users_own_words_when_they_say_enough():
+    assert answer_focus("and who took Aleppo?", "and who took Aleppo? (Tal Rifaat)") == "and who took Aleppo?"
+    assert answer_focus("when did that happen?", "when did that happen? (Tal Rifaat)") is None
+    assert answer_focus("who holds Tal Rifaat?", "who holds Tal Rifaat?") is None
