@@ -24,8 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from index.embedder import load_embedder  # noqa: E402
 from index.ingest import ingest  # noqa: E402
-from index.layout import model_for  # noqa: E402
-from index.settings import Settings  # noqa: E402
+from index.settings import DEFAULT_MODEL, Settings  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 
 
@@ -55,7 +54,8 @@ def main() -> None:
         sys.exit(f"no {args.data / 'articles.jsonl'}: give --data")
 
     settings = Settings.from_env(model=args.model)
-    embedder = load_embedder(model_for(settings), settings.offline, settings.device)
+    model = settings.model or DEFAULT_MODEL  # a fresh index: the default unless one is named
+    embedder = load_embedder(model, settings.offline, settings.device)
     embedder.embed(["warm up the model"])
     with tempfile.TemporaryDirectory() as tmp:
         settings = settings.replace(index_dir=Path(tmp) / "index")
