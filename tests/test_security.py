@@ -58,3 +58,49 @@ class _NoIndex:
 def test_upload_refuses_nothing_and_wrong_types(files, message):
     with pytest.raises(gr.Error, match=message):
         Handlers(_NoIndex()).upload(files)
+
+
+@pytest.mark.model
+def test_served_on_the_network_with_auth_the_page_needs_a_login(tmp_path):
+    import os
+    import socket
+    import time
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from tests.conftest import DEMO
+
+    qa = str(Path(sys.executable).with_name("qa"))
+    env = {**os.environ, "QA_INDEX_DIR": str(tmp_path / "index"), "QA_AUTH": "ana:s3cret"}
+    subprocess.run([qa, "ingest", "--quiet", str(DEMO / "2024-12-02-tal-rifaat.md")], env=env, check=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([qa, "serve", "--host", "0.0.0.0", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+
+    def status(path, form=None):
+        data = urllib.parse.urlencode(form).encode() if form else None
+        try:
+            return urllib.request.urlopen(base + path, data=data, timeout=5).status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                urllib.request.urlopen(base + "/", timeout=2)
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert status("/config") == 401  # nothing without a login
+        assert status("/login", {"username": "ana", "password": "wrong"}) == 400
+        assert status("/login", {"username": "ana", "password": "s3cret"}) == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
