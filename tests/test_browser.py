@@ -111,6 +111,14 @@ def ask(page, question: str, cards_before: int = 0):
     page.wait_for_timeout(300)
 
 
+def upload(page, path: Path) -> None:
+    """Add a file from the page and wait for the ingest summary."""
+    page.locator("#qa-files input[type=file]").set_input_files(str(path))
+    page.click("#qa-add")
+    page.wait_for_function("() => document.querySelector('#qa-upload-summary').innerText.includes('added')",
+                           timeout=90_000)
+
+
 def _in_view(page, selector: str) -> bool:
     box = page.locator("#qa-chat").bounding_box()
     lead = page.locator(selector).last.bounding_box()
@@ -186,10 +194,7 @@ def test_upload_an_article_and_find_it(page, server):
     story.write_text("# Glacier retreats forty metres\n\nBy Ana Berg\n\nSeptember 3, 2024\n\n"
                      "The Morteratsch glacier retreated forty metres this summer, the survey office said, "
                      "the largest loss since measurements began in 1878.\n")
-    page.locator("#qa-files input[type=file]").set_input_files(str(story))
-    page.click("#qa-add")
-    page.wait_for_function("() => document.querySelector('#qa-upload-summary').innerText.includes('added')",
-                           timeout=90_000)
+    upload(page, story)
     summary = page.locator("#qa-upload-summary").inner_text()
     assert "1 added" in summary and "0 failed" in summary
     shot(page, "upload-summary")
@@ -220,10 +225,7 @@ def test_index_panel_lists_articles_and_removes_one(page, server):
     story.write_text("# Ferry crews strike over rosters\n\nSeptember 9, 2024\n\n"
                      "Crews on the Skerry Isles ferries walked out on Monday over new rosters, stranding "
                      "about 2,000 passengers, the operator Northsound Lines said.\n")
-    page.locator("#qa-files input[type=file]").set_input_files(str(story))
-    page.click("#qa-add")
-    page.wait_for_function("() => document.querySelector('#qa-upload-summary').innerText.includes('added')",
-                           timeout=90_000)
+    upload(page, story)
     page.click("text=What the index holds")
     info = page.locator("#qa-info")
     held = int(re.search(r"(\d+) articles", info.inner_text()).group(1))
