@@ -92,6 +92,12 @@ def test_syndicated_copies_collapse_into_one_passage_listing_the_others(tmp_path
     other = top.also_in[0]
     assert {top.source, other.source} == {"Daily Coast", "Valley News"} and other.url.startswith("https://")
     assert passages[1].article_id == "s3"
+    # the chat card names the copy's outlet, linked, under "also reported by"
+    from ui.cards import passage_card
+
+    card = passage_card(top)
+    assert '<div class="qa-also">also reported by: <a href="' + other.url in card
+    assert f">{other.source}</a> (2024-02-06)</div>" in card
 
 
 def test_no_confident_answer_is_said_plainly(news):
