@@ -32,8 +32,12 @@ def subject(question: str) -> str:
     return " ".join(w for w in content_terms(question) if w not in _QUESTION_WORDS)
 
 
+def _own_words(question: str) -> list[str]:
+    return [w for w in content_terms(question) if w not in _QUESTION_WORDS]
+
+
 def leans_on_context(question: str) -> bool:
-    own = [w for w in content_terms(question) if w not in _QUESTION_WORDS]
+    own = _own_words(question)
     return bool(_LEANING_START.match(question) and len(own) <= 3) or bool(_PRONOUN.search(question)) \
         or len(own) < MIN_OWN_WORDS
 
@@ -56,5 +60,4 @@ def answer_focus(question: str, searched: str) -> str | None:
     when they say enough ("and who took Aleppo?"), else None (mark by what was searched)."""
     if searched == question:
         return None
-    own = [w for w in content_terms(question) if w not in _QUESTION_WORDS]
-    return question if len(own) >= MIN_OWN_WORDS else None
+    return question if len(_own_words(question)) >= MIN_OWN_WORDS else None

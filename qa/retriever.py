@@ -14,7 +14,7 @@ from pathlib import Path
 from index.embedder import Embedder, load_embedder
 from index.errors import TextTooLongError
 from index.keywords import Filter, KeywordIndex
-from index.layout import IndexDir, model_for
+from index.layout import IndexDir
 from index.reader import IndexReader
 from index.settings import Settings
 from index.store import ArticleSummary
@@ -53,7 +53,7 @@ class Index:
             settings = settings.replace(index_dir=Path(path))
         index_dir = IndexDir(settings.index_dir)
         manifest = index_dir.read_manifest()
-        model = model_for(settings)
+        model = settings.model or manifest.model  # the index's own model unless one is named
         manifest.check_model(embedder.model_id if embedder else model, index_dir.path)
         embedder = embedder or load_embedder(model, settings.offline, settings.device)
         return cls(IndexReader(index_dir, embedder.model_id), embedder, settings)
@@ -102,15 +102,17 @@ class Index:
         top = candidates[: max(RERANK_DEPTH, 3 * k)]
         rows = self.reader.store.chunks([c.chunk_id for c in top])
         top = [c for c in top if c.chunk_id in rows]  # a writer may have removed some meanwhile
-        answers = answers_for(query, query_vector, rows, self.reader.store.sentences(list(rows.values())))
+        sentences = self.reader.store.sentences(list(rows.values()))
+        answers = answers_for(query, query_vector, rows, sentences)
         self.reranker.rerank(query, query_vector, top, rows, answers)
         if prefer_recent:
             boost_recent(top, rows)
         top.sort(key=lambda c: -c.score)
         vectors = dict(zip([c.chunk_id for c in top], self.reader.vectors.vectors([c.chunk_id for c in top])))
         kept = order(collapse_duplicates(top, rows, vectors, k), rows, order_by)
-        if focus and focus != question:
-            answers = self._answers(focus, {c.chunk_id: rows[c.chunk_id] for c, _ in kept})
+        if focus and focus != question:  # mark the sentence that answers the user's own words
+            shown = {c.chunk_id: rows[c.chunk_id] for c, _ in kept}
+            answers = answers_for(analyze(focus, self.keywords), self.embedder.embed([focus])[0], shown, sentences)
         passages = []
         for rank, (c, copies) in enumerate(kept, start=1):
             row, answer = rows[c.chunk_id], answers[c.chunk_id]
@@ -123,11 +125,6 @@ class Index:
                 also_in=tuple(Citation(r.article_id, r.title, r.source, r.published, r.url) for r in also.values()),
             ))
         return passages
-
-    def _answers(self, text: str, rows: dict) -> dict:
-        vector = self.embedder.embed([text])[0]
-        return answers_for(analyze(text, self.keywords), vector, rows,
-                           self.reader.store.sentences(list(rows.values())))
 
     def ask(self, question: str, k: int | None = None, *, history: Sequence[str] = (), **options) -> Answer:
         """:meth:`retrieve`, plus whether any passage is a confident answer.

@@ -111,8 +111,9 @@ def ask(page, question: str, cards_before: int = 0):
     page.wait_for_timeout(300)
 
 
-def upload(page, path: Path) -> None:
-    """Add a file from the page and wait for the ingest summary."""
+def upload(page, path: Path, text: str) -> None:
+    """Write an article file, add it from the page and wait for the ingest summary."""
+    path.write_text(text)
     page.locator("#qa-files input[type=file]").set_input_files(str(path))
     page.click("#qa-add")
     page.wait_for_function("() => document.querySelector('#qa-upload-summary').innerText.includes('added')",
@@ -190,11 +191,9 @@ def test_filters_apply_to_the_next_question(page):
 
 def test_upload_an_article_and_find_it(page, server):
     _, root = server
-    story = root / "glacier-retreat.md"
-    story.write_text("# Glacier retreats forty metres\n\nBy Ana Berg\n\nSeptember 3, 2024\n\n"
+    upload(page, root / "glacier-retreat.md", "# Glacier retreats forty metres\n\nBy Ana Berg\n\nSeptember 3, 2024\n\n"
                      "The Morteratsch glacier retreated forty metres this summer, the survey office said, "
                      "the largest loss since measurements began in 1878.\n")
-    upload(page, story)
     summary = page.locator("#qa-upload-summary").inner_text()
     assert "1 added" in summary and "0 failed" in summary
     shot(page, "upload-summary")
@@ -221,11 +220,9 @@ def test_http_api_returns_structured_passages(server):
 
 def test_index_panel_lists_articles_and_removes_one(page, server):
     _, root = server
-    story = root / "ferry-strike.md"
-    story.write_text("# Ferry crews strike over rosters\n\nSeptember 9, 2024\n\n"
+    upload(page, root / "ferry-strike.md", "# Ferry crews strike over rosters\n\nSeptember 9, 2024\n\n"
                      "Crews on the Skerry Isles ferries walked out on Monday over new rosters, stranding "
                      "about 2,000 passengers, the operator Northsound Lines said.\n")
-    upload(page, story)
     page.click("text=What the index holds")
     info = page.locator("#qa-info")
     held = int(re.search(r"(\d+) articles", info.inner_text()).group(1))
