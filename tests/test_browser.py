@@ -10,16 +10,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import DEMO, ROOT
+from tests.serving import QA, served
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
 
@@ -36,12 +33,6 @@ Organisers said the lantern festival would draw <img src=x onerror="window.__xss
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed: run `make test`")
@@ -51,29 +42,10 @@ def server(tmp_path_factory):
     articles = root / "articles"
     shutil.copytree(DEMO, articles)
     (articles / "hostile.md").write_text(HOSTILE)
-    index_dir = root / "index"
-    env = {**os.environ, "QA_INDEX_DIR": str(index_dir)}
-    qa = [str(Path(sys.executable).with_name("qa"))]  # the console script, as users run it
-    subprocess.run([*qa, "ingest", "--quiet", str(articles)], env=env, cwd=ROOT, check=True)
-    port = _free_port()
-    log = open(root / "serve.log", "w")
-    process = subprocess.Popen([*qa, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(f"qa serve exited: {(root / 'serve.log').read_text()}")
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("qa serve did not answer within 90 s")
-    yield url, root
-    process.terminate()
-    process.wait(timeout=20)
+    env = {**os.environ, "QA_INDEX_DIR": str(root / "index")}
+    subprocess.run([QA, "ingest", "--quiet", str(articles)], env=env, cwd=ROOT, check=True)
+    with served(env, root / "serve.log") as url:
+        yield url, root
 
 
 @pytest.fixture(scope="module")

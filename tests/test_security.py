@@ -1,13 +1,18 @@
 """Serving safely: loopback by default, the network only with credentials; uploads checked."""
 
+import os
 import subprocess
-import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import gradio as gr
 import pytest
 
 from qa.errors import SettingsError
+from tests.conftest import DEMO
+from tests.serving import QA, served
 from ui.handlers import Handlers
 from ui.security import auth_from_env, check_exposure, is_loopback, parse_auth
 
@@ -38,8 +43,7 @@ def test_auth_from_a_value_or_a_file(tmp_path):
 
 
 def test_serve_on_the_network_without_auth_exits_with_one_line(tmp_path):
-    qa = Path(sys.executable).with_name("qa")
-    done = subprocess.run([str(qa), "serve", "--host", "0.0.0.0", "--index-dir", str(tmp_path)],
+    done = subprocess.run([QA, "serve", "--host", "0.0.0.0", "--index-dir", str(tmp_path)],
                           capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0 and "refusing to serve on 0.0.0.0" in done.stderr
@@ -62,45 +66,17 @@ def test_upload_refuses_nothing_and_wrong_types(files, message):
 
 @pytest.mark.model
 def test_served_on_the_network_with_auth_the_page_needs_a_login(tmp_path):
-    import os
-    import socket
-    import time
-    import urllib.error
-    import urllib.parse
-    import urllib.request
-
-    from tests.conftest import DEMO
-
-    qa = str(Path(sys.executable).with_name("qa"))
     env = {**os.environ, "QA_INDEX_DIR": str(tmp_path / "index"), "QA_AUTH": "ana:s3cret"}
-    subprocess.run([qa, "ingest", "--quiet", str(DEMO / "2024-12-02-tal-rifaat.md")], env=env, check=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([qa, "serve", "--host", "0.0.0.0", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    subprocess.run([QA, "ingest", "--quiet", str(DEMO / "2024-12-02-tal-rifaat.md")], env=env, check=True)
 
-    def status(path, form=None):
+    def status(base, path, form=None):
         data = urllib.parse.urlencode(form).encode() if form else None
         try:
             return urllib.request.urlopen(base + path, data=data, timeout=5).status
         except urllib.error.HTTPError as exc:
             return exc.code
 
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                urllib.request.urlopen(base + "/", timeout=2)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.5)
-        assert status("/config") == 401  # nothing without a login
-        assert status("/login", {"username": "ana", "password": "wrong"}) == 400
-        assert status("/login", {"username": "ana", "password": "s3cret"}) == 200
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with served(env, tmp_path / "serve.log", "--host", "0.0.0.0") as base:
+        assert status(base, "config") == 401  # nothing without a login
+        assert status(base, "login", {"username": "ana", "password": "wrong"}) == 400
+        assert status(base, "login", {"username": "ana", "password": "s3cret"}) == 200
