@@ -155,6 +155,9 @@ def test_hostile_article_renders_as_inert_text(page):
 
 def test_filters_apply_to_the_next_question(page):
     page.click("text=Filters (next question)")
+    page.locator("#qa-sources input").click()  # the outlets are filled in when the page loads
+    assert page.locator("[role=option]", has_text="Hostile Gazette").count() == 1
+    page.keyboard.press("Escape")
     page.locator("#qa-until textarea, #qa-until input").first.fill("2024-06-30")
     ask(page, "who holds Tal Rifaat?")
     dates = page.locator("#qa-chat .qa-card .qa-meta").all_inner_texts()

@@ -32,7 +32,6 @@ def chat_turn(index: Index, message: str, history: list[dict] | None, k: int = 5
 def build_app(index: Index) -> gr.Blocks:
     """The chat UI over ``index``; build it in tests, ``launch()`` it to serve."""
     h = Handlers(index)
-    facts, rows, _, _ = h.panel()
     with gr.Blocks(title="article-qa", analytics_enabled=False) as app:
         gr.Markdown("### article-qa · ask your articles")
         searched = gr.State([])
@@ -50,7 +49,7 @@ def build_app(index: Index) -> gr.Blocks:
                 with gr.Accordion("Filters (next question)", open=False):
                     since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="qa-since")
                     until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="qa-until")
-                    sources = gr.Dropdown(index.sources(), multiselect=True, label="Sources", elem_id="qa-sources")
+                    sources = gr.Dropdown([], multiselect=True, label="Sources", elem_id="qa-sources")
                     order = gr.Radio(list(ORDER_CHOICES), value="best first", label="Order", elem_id="qa-order")
                     k = gr.Slider(1, 10, value=index.settings.top_k, step=1, label="Passages")
                 with gr.Accordion("Add articles", open=True):
@@ -58,8 +57,8 @@ def build_app(index: Index) -> gr.Blocks:
                     add = gr.Button("Add to the index", variant="primary", elem_id="qa-add")
                     summary = gr.Markdown(elem_id="qa-upload-summary")
                 with gr.Accordion("What the index holds", open=False):
-                    info = gr.Markdown(facts, elem_id="qa-info")
-                    table = gr.Dataframe(rows, headers=["date", "source", "title", "chunks", "id"],
+                    info = gr.Markdown(elem_id="qa-info")
+                    table = gr.Dataframe(headers=["date", "source", "title", "chunks", "id"],
                                          interactive=False, wrap=True, elem_id="qa-articles")
                     chosen = gr.Dropdown([], label="Article", elem_id="qa-remove-choice")
                     remove = gr.Button("Remove article", variant="stop", elem_id="qa-remove")
