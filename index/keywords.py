@@ -62,11 +62,13 @@ class KeywordIndex:
             return self.store.fetch(
                 "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
                 [match_expression(terms), limit])
+        # Rank every match first, then filter: a rowid constraint inside the MATCH makes
+        # FTS5 run the query once per allowed row (700 ms instead of 3 ms on 5,000 chunks).
         condition, params = where.sql()
         return self.store.fetch(
-            "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN"
-            f" (SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {condition})"
-            " ORDER BY rank LIMIT ?",
+            "WITH m AS MATERIALIZED (SELECT rowid AS id, rank FROM chunks_fts WHERE chunks_fts MATCH ?)"
+            " SELECT m.id, -m.rank FROM m JOIN chunks c ON c.id = m.id JOIN articles a ON a.id = c.article_id"
+            f" WHERE {condition} ORDER BY m.rank LIMIT ?",
             [match_expression(terms), *params, limit],
         )
 

@@ -54,6 +54,18 @@ def test_a_filter_applies_before_ranking_so_it_never_comes_back_empty(news):
     assert news.retrieve("harbour", since="2030-01-01") == []
 
 
+def test_filtered_keyword_search_is_the_unfiltered_ranking_restricted_to_the_filter(news):
+    from index.keywords import Filter
+
+    terms = ["harbour", "pier", "ferry", "council"]
+    where = Filter(since="2024-03-05", until="2024-03-20")
+    allowed = set(news.keywords.chunk_ids(where))
+    everything = news.keywords.search(terms, 1000)
+    expected = [(i, s) for i, s in everything if i in allowed][:6]
+    assert len(expected) == 6 and len(allowed) < len(everything)
+    assert news.keywords.search(terms, 6, where) == expected
+
+
 def test_bad_filters_are_clear_errors(news):
     with pytest.raises(QuestionError, match="since='yesterday-ish' is not a date"):
         news.retrieve("harbour", since="yesterday-ish")
