@@ -29,7 +29,7 @@ def open_index(path: str | Path | None = None, *, settings: Settings | None = No
 def retrieve(question: str, k: int = 5, index_dir: str | Path | None = None, **options) -> list[Passage]:
     """The ``k`` passages that best answer ``question``, best first.
 
-    ``options``: ``since``, ``until``, ``sources``, ``order_by``, ``prefer_recent`` (see
+    ``options``: ``since``, ``until``, ``sources``, ``order_by``, ``prefer_recent``, ``as_of`` (see
     :meth:`Index.retrieve`). The index and model stay loaded between calls (one per
     index directory); use :func:`open_index` to manage that yourself.
     """

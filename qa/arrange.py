@@ -1,6 +1,8 @@
 """Last stage: recency, duplicates and order of the ranked passages.
 
-* Recency (optional): blend an exponential decay of the article's age into the score.
+* Recency: blend an exponential decay of the article's age into the score, when asked
+  (``prefer_recent``) or when the question speaks of the present ("this week",
+  "recently", "on Monday"): then age counts from the day the question is asked.
 * Near-duplicates (syndicated copies of one wire story, repeated paragraphs) collapse
   into the best-ranked copy, which lists where else it was published, so the top k are
   k distinct passages.
@@ -27,17 +29,29 @@ SIMILAR_COSINE = 0.8
 ORDERS = ("relevance", "newest", "oldest")
 
 
-def boost_recent(candidates: Sequence[Candidate], rows: dict[int, ChunkRow]) -> None:
-    """Add up to RECENCY_WEIGHT for recent articles (relative to the newest candidate)."""
+_PRESENT = re.compile(
+    r"\b(this|last|past) (week|weekend|month)\b|\b(recent|recently|currently|now|today|yesterday|latest)\b"
+    r"|\b(on|last) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
+
+
+def speaks_of_the_present(question: str) -> bool:
+    """Whether the question is about what is happening now ("who won this week?")."""
+    return bool(_PRESENT.search(question))
+
+
+def boost_recent(candidates: Sequence[Candidate], rows: dict[int, ChunkRow], today: date | None = None) -> None:
+    """Add up to RECENCY_WEIGHT for recent articles: by age on ``today`` (the day the
+    question is asked), or, without it, relative to the newest candidate."""
     dates = {c.chunk_id: _day(rows[c.chunk_id].published) for c in candidates}
     known = [d for d in dates.values() if d is not None]
     if not known:
         return
-    newest = max(known)
+    newest = today or max(known)
     for c in candidates:
         day = dates[c.chunk_id]
         if day is not None:
-            c.score += RECENCY_WEIGHT * math.pow(0.5, (newest - day).days / RECENCY_HALF_LIFE_DAYS)
+            age = max(0, (newest - day).days)
+            c.score += RECENCY_WEIGHT * math.pow(0.5, age / RECENCY_HALF_LIFE_DAYS)
 
 
 def collapse_duplicates(ranked: Sequence[Candidate], rows: dict[int, ChunkRow], vectors: dict[int, np.ndarray],

@@ -120,14 +120,16 @@ def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_s
 @click.option("--order", "order_by", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
               show_default=True, help="Order of the passages; oldest gives a timeline.")
 @click.option("--recent", is_flag=True, help="Prefer recent articles.")
+@click.option("--as-of", "as_of", default=None,
+              help="Ask as on this day (YYYY-MM-DD): later articles left out, 'this week' is that week.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @settings_options
-def ask(question: str, k: int | None, since, until, sources, order_by, recent, as_json: bool,
+def ask(question: str, k: int | None, since, until, sources, order_by, recent, as_of, as_json: bool,
         settings: Settings) -> None:
     """Print the passages that best answer QUESTION, best first."""
     with Index.open(settings=settings) as index:
         result = index.ask(question, k, since=since, until=until, sources=list(sources), order_by=order_by,
-                           prefer_recent=recent)
+                           prefer_recent=recent, as_of=as_of)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -142,12 +144,15 @@ def ask(question: str, k: int | None, since, until, sources, order_by, recent, a
               type=click.Choice(["default", "keyword", "dense", "hybrid", "hybrid+rerank"]),
               help="Retrieval to evaluate (repeatable) [default: the settings].")
 @click.option("--every", type=int, default=1, show_default=True, help="Use every n-th question.")
+@click.option("--dated", is_flag=True,
+              help="Ask each question as of its question_date (later articles left out, 'this week' is that week).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @settings_options
-def eval_(data_dir: Path, eval_index, methods, every: int, quiet: bool, as_json: bool, settings: Settings) -> None:
+def eval_(data_dir: Path, eval_index, methods, every: int, dated: bool, quiet: bool, as_json: bool,
+          settings: Settings) -> None:
     """Recall@1/5/10, MRR@10 and latency on DATA_DIR (articles.jsonl + questions.jsonl)."""
-    results = [evaluate(data_dir, index_dir=eval_index, settings=settings, method=m, every=every,
+    results = [evaluate(data_dir, index_dir=eval_index, settings=settings, method=m, every=every, dated=dated,
                         progress=not quiet) for m in (methods or ["default"])]
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in results], indent=2))

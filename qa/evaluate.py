@@ -4,6 +4,8 @@ A data set is a folder with ``articles.jsonl`` ({id, title, text, url, date?}) a
 ``questions.jsonl`` ({id, question, answers, ...}). A retrieved passage *answers* a
 question when it contains one of the answers, case-insensitive and whitespace-normalized.
 Reported: R@1, R@5, R@10, MRR@10 and the median / p95 latency of ``Index.retrieve``.
+With ``dated``, each question is asked as of its ``question_date`` (when the set gives
+one): what a reader asking it that day would get.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from index.dates import parse_date
 from index.ingest import ingest
 from index.settings import Settings
 from qa.errors import QAError
@@ -39,6 +42,7 @@ class EvalResult:
     mrr_at_10: float
     median_ms: float
     p95_ms: float
+    dated: bool = False  # asked as of each question's date
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,16 +72,27 @@ def load_questions(data_dir: Path) -> list[dict]:
             if line.strip():
                 try:
                     record = json.loads(line)
-                    questions.append({"question": record["question"], "answers": list(record["answers"])})
+                    questions.append({"question": record["question"], "answers": list(record["answers"]),
+                                      "as_of": _question_date(record.get("question_date"))})
                 except (ValueError, KeyError, TypeError) as exc:
                     raise QAError(f"{path}:{number}: not a question record ({exc!r}): expected "
-                                  '{"question": ..., "answers": [...]}') from exc
+                                  '{"question": ..., "answers": [...], "question_date"?: "YYYY-MM-DD"}') from exc
     return questions
 
 
+def _question_date(value: object) -> str | None:
+    if value is None:
+        return None
+    iso = parse_date(str(value))
+    if iso is None:
+        raise ValueError(f"question_date {value!r} is not a date")
+    return iso
+
+
 def evaluate(data_dir: str | Path, *, index_dir: str | Path | None = None, settings: Settings | None = None,
-             method: str | None = None, every: int = 1, progress: bool = False) -> EvalResult:
-    """Ingest the set's articles (into a scratch index unless ``index_dir``), ask every question."""
+             method: str | None = None, every: int = 1, dated: bool = False, progress: bool = False) -> EvalResult:
+    """Ingest the set's articles (into a scratch index unless ``index_dir``), ask every question
+    (as of its ``question_date`` when ``dated``)."""
     data_dir = Path(data_dir)
     settings = settings or Settings.from_env()
     method = method or "default"
@@ -87,6 +102,8 @@ def evaluate(data_dir: str | Path, *, index_dir: str | Path | None = None, setti
         retrieval, rerank = METHODS[method]
         settings = settings.replace(retrieval=retrieval, rerank=rerank)
     questions = load_questions(data_dir)[::every]
+    if dated and not any(q["as_of"] for q in questions):
+        raise QAError(f"no question in {data_dir / 'questions.jsonl'} has a question_date: drop --dated (dated=True)")
     with tempfile.TemporaryDirectory(prefix="qa-eval-") as scratch:
         settings = settings.replace(index_dir=Path(index_dir) if index_dir else Path(scratch) / "index")
         report = ingest([data_dir / "articles.jsonl"], settings, progress=progress)
@@ -97,7 +114,7 @@ def evaluate(data_dir: str | Path, *, index_dir: str | Path | None = None, setti
             ranks, latencies = [], []
             for q in tqdm(questions, disable=not progress, desc="questions", unit="q"):
                 started = time.perf_counter()
-                passages = index.retrieve(q["question"], k=10)
+                passages = index.retrieve(q["question"], k=10, as_of=q["as_of"] if dated else None)
                 latencies.append((time.perf_counter() - started) * 1000)
                 ranks.append(first_hit([p.text for p in passages], q["answers"]))
     n = len(questions)
@@ -108,5 +125,5 @@ def evaluate(data_dir: str | Path, *, index_dir: str | Path | None = None, setti
         recall_at_1=round(recall[1], 3), recall_at_5=round(recall[5], 3), recall_at_10=round(recall[10], 3),
         mrr_at_10=round(sum(1 / r for r in ranks if r is not None) / n, 3),
         median_ms=round(statistics.median(latencies), 1),
-        p95_ms=round(latencies[min(n - 1, round(0.95 * (n - 1)))], 1),
+        p95_ms=round(latencies[min(n - 1, round(0.95 * (n - 1)))], 1), dated=dated,
     )

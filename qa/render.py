@@ -96,6 +96,7 @@ def eval_table(results) -> str:
     head = "| set | method | questions | R@1 | R@5 | R@10 | MRR@10 | median ms | p95 ms |"
     rows = [head, "|" + "---|" * 9]
     for r in results:
-        rows.append(f"| {r.data} | {r.method} | {r.questions} | {r.recall_at_1:.3f} | {r.recall_at_5:.3f} | "
+        method = f"{r.method}, dated" if r.dated else r.method
+        rows.append(f"| {r.data} | {method} | {r.questions} | {r.recall_at_1:.3f} | {r.recall_at_5:.3f} | "
                     f"{r.recall_at_10:.3f} | {r.mrr_at_10:.3f} | {r.median_ms:.1f} | {r.p95_ms:.1f} |")
     return "\n".join(rows)

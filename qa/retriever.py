@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from index.embedder import Embedder, load_embedder
@@ -18,7 +19,7 @@ from index.layout import IndexDir
 from index.reader import IndexReader
 from index.settings import Settings
 from index.store import ArticleSummary
-from qa.arrange import ORDERS, boost_recent, collapse_duplicates, order
+from qa.arrange import ORDERS, boost_recent, collapse_duplicates, order, speaks_of_the_present
 from qa.candidates import gather
 from qa.checks import check_date, check_k, check_question, check_sources
 from qa.errors import QuestionError
@@ -73,12 +74,17 @@ class Index:
 
     def retrieve(self, question: str, k: int | None = None, *, since: str | None = None,
                  until: str | None = None, sources: list[str] | None = None, order_by: str = "relevance",
-                 prefer_recent: bool = False, method: str | None = None, focus: str | None = None) -> list[Passage]:
+                 prefer_recent: bool = False, as_of: str | None = None, method: str | None = None,
+                 focus: str | None = None) -> list[Passage]:
         """The ``k`` passages that best answer ``question``, best first.
 
         ``since``/``until`` (ISO dates, inclusive) and ``sources`` (outlet names) filter
         before ranking. ``order_by``: relevance, newest or oldest (a timeline of the top
-        passages). ``prefer_recent`` blends publication date into the ranking. ``method``
+        passages). ``prefer_recent`` blends publication date into the ranking (by age on
+        ``as_of`` if given, else relative to the newest candidate). ``as_of``: the day the
+        question is asked (ISO date; default today): later articles are left out, and a
+        question about the present ("this week", "recently") prefers articles recent on
+        that day. ``method``
         overrides the settings' retrieval: hybrid, dense or keyword. ``focus``: the words the
         marked sentence should answer, when they differ from what is searched (a follow-up's
         own words, searched together with the earlier subject).
@@ -87,7 +93,13 @@ class Index:
         k = self.settings.top_k if k is None else check_k(k)
         if order_by not in ORDERS:
             raise QuestionError(f"order_by={order_by!r}: use one of {', '.join(ORDERS)}")
-        where = Filter(check_date(since, "since"), check_date(until, "until"), check_sources(sources))
+        as_of = check_date(as_of, "as_of")
+        until = check_date(until, "until")
+        if as_of and (until is None or as_of < until):
+            until = as_of  # nothing published after the day the question is asked
+        where = Filter(check_date(since, "since"), until, check_sources(sources))
+        if as_of and where.since and where.since > as_of:
+            raise QuestionError(f"since={where.since} is after as_of={as_of}: nothing was published yet")
         if where.since and where.until and where.since > where.until:
             raise QuestionError(f"since={where.since} is after until={where.until}: swap them")
         method = method or self.settings.retrieval
@@ -105,8 +117,9 @@ class Index:
         sentences = self.reader.store.sentences(list(rows.values()))
         answers = answers_for(query, query_vector, rows, sentences)
         self.reranker.rerank(query, query_vector, top, rows, answers)
-        if prefer_recent:
-            boost_recent(top, rows)
+        if prefer_recent or speaks_of_the_present(question):
+            today = date.fromisoformat(as_of) if as_of else (None if prefer_recent else date.today())
+            boost_recent(top, rows, today)
         top.sort(key=lambda c: -c.score)
         vectors = dict(zip([c.chunk_id for c in top], self.reader.vectors.vectors([c.chunk_id for c in top])))
         kept = order(collapse_duplicates(top, rows, vectors, k), rows, order_by)

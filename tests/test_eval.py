@@ -60,3 +60,17 @@ def test_a_bad_question_file_is_a_clear_error(dataset):
     (dataset / "questions.jsonl").write_text('{"question": "no answers key"}\n')
     with pytest.raises(QAError, match="questions.jsonl:1: not a question record"):
         evaluate(dataset)
+
+
+def test_a_dated_eval_asks_each_question_as_of_its_date(dataset, tmp_path):
+    index_dir = tmp_path / "eval-index"
+    with pytest.raises(QAError, match="no question .* has a question_date"):
+        evaluate(dataset, index_dir=index_dir, dated=True)
+    questions = [json.loads(line) for line in (dataset / "questions.jsonl").read_text().splitlines()]
+    questions[2]["question_date"] = "2024/02/10"  # asked before the bridge article was published
+    (dataset / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in questions))
+    dated = evaluate(dataset, index_dir=index_dir, dated=True)
+    assert dated.dated and dated.recall_at_10 == pytest.approx(0.667)
+    assert evaluate(dataset, index_dir=index_dir).recall_at_1 == 1.0
+    table = CliRunner().invoke(main, ["eval", str(dataset), "--index", str(index_dir), "-q", "--dated"])
+    assert table.exit_code == 0 and "| default, dated | 3 |" in table.output, table.output

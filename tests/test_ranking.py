@@ -1,11 +1,15 @@
 """Hybrid retrieval: filters before search, order, recency, duplicates, confidence, rerankers."""
 
 import json
+from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
 from index.ingest import ingest
 from index.settings import Settings
+from qa.arrange import RECENCY_WEIGHT, boost_recent, speaks_of_the_present
+from qa.candidates import Candidate
 from qa.errors import QuestionError, SettingsError
 from qa.retriever import Index
 
@@ -87,6 +91,39 @@ def test_prefer_recent_moves_newer_articles_up(news):
     recent = news.retrieve("harbour dredging plan", k=5, prefer_recent=True)
     assert max(p.published for p in recent) == "2024-03-25"
     assert min(p.published for p in recent) >= min(p.published for p in plain)
+
+
+def test_as_of_leaves_out_articles_published_later(news):
+    asked = news.retrieve("harbour council debated", k=10, as_of="2024-03-05")
+    assert asked and max(p.published for p in asked) <= "2024-03-05"
+    assert news.retrieve("harbour", as_of="2024-03-05", until="2024-03-20")[0].published <= "2024-03-05"
+    with pytest.raises(QuestionError, match="since=2024-03-10 is after as_of=2024-03-05"):
+        news.retrieve("harbour", since="2024-03-10", as_of="2024-03-05")
+
+
+@pytest.mark.parametrize("question, present", [
+    ("Which country was shaken by an earthquake this week?", True),
+    ("Who currently holds Tal Rifaat?", True),
+    ("What did the council decide on Monday?", True),
+    ("What is the latest on the ferry strike?", True),
+    ("Who holds Tal Rifaat?", False),
+    ("Which weekly paper printed the nowhere story?", False),
+])
+def test_questions_about_the_present_are_recognised(question, present):
+    assert speaks_of_the_present(question) is present
+
+
+def test_recency_counts_age_from_the_day_asked():
+    rows = {1: SimpleNamespace(published="2024-03-10"), 2: SimpleNamespace(published="2024-02-09"),
+            3: SimpleNamespace(published="2024-03-20"), 4: SimpleNamespace(published=None)}
+    candidates = [Candidate(i, 0.5, 1.0, score=0.0) for i in rows]
+    boost_recent(candidates, rows, today=date(2024, 3, 10))
+    boost = {c.chunk_id: c.score for c in candidates}
+    assert boost[1] == pytest.approx(RECENCY_WEIGHT) and boost[2] == pytest.approx(RECENCY_WEIGHT / 2)
+    assert boost[3] == pytest.approx(RECENCY_WEIGHT) and boost[4] == 0.0  # later: not older; undated: nothing
+    relative = [Candidate(i, 0.5, 1.0, score=0.0) for i in (1, 3)]
+    boost_recent(relative, rows)  # no day given: relative to the newest candidate
+    assert [round(c.score, 3) for c in relative] == [round(RECENCY_WEIGHT * 0.5 ** (10 / 30), 3), RECENCY_WEIGHT]
 
 
 def test_syndicated_copies_collapse_into_one_passage_listing_the_others(tmp_path, settings, embedder):
