@@ -121,7 +121,8 @@ def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_s
               show_default=True, help="Order of the passages; oldest gives a timeline.")
 @click.option("--recent", is_flag=True, help="Prefer recent articles.")
 @click.option("--as-of", "as_of", default=None,
-              help="Ask as on this day (YYYY-MM-DD): later articles left out, 'this week' is that week.")
+              help="Ask as on this day (YYYY-MM-DD): later articles left out, 'this week' is that week "
+                   "[default: today, nothing left out].")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @settings_options
 def ask(question: str, k: int | None, since, until, sources, order_by, recent, as_of, as_json: bool,

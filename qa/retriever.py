@@ -82,12 +82,11 @@ class Index:
         before ranking. ``order_by``: relevance, newest or oldest (a timeline of the top
         passages). ``prefer_recent`` blends publication date into the ranking (by age on
         ``as_of`` if given, else relative to the newest candidate). ``as_of``: the day the
-        question is asked (ISO date; default today): later articles are left out, and a
-        question about the present ("this week", "recently") prefers articles recent on
-        that day. ``method``
-        overrides the settings' retrieval: hybrid, dense or keyword. ``focus``: the words the
-        marked sentence should answer, when they differ from what is searched (a follow-up's
-        own words, searched together with the earlier subject).
+        question is asked (ISO date): articles published later are left out. A question
+        about the present ("this week", "recently") prefers articles recent on ``as_of``,
+        or on today without it. ``method`` overrides the settings' retrieval: hybrid, dense
+        or keyword. ``focus``: the words the marked sentence should answer, when they differ
+        from what is searched (a follow-up's own words, searched with the earlier subject).
         """
         question = check_question(question)
         k = self.settings.top_k if k is None else check_k(k)
