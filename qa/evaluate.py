@@ -19,9 +19,9 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from index.dates import parse_date
 from index.ingest import ingest
 from index.settings import Settings
+from qa.checks import check_date
 from qa.errors import QAError
 from qa.retriever import Index
 
@@ -73,20 +73,11 @@ def load_questions(data_dir: Path) -> list[dict]:
                 try:
                     record = json.loads(line)
                     questions.append({"question": record["question"], "answers": list(record["answers"]),
-                                      "as_of": _question_date(record.get("question_date"))})
+                                      "as_of": check_date(record.get("question_date"), "question_date")})
                 except (ValueError, KeyError, TypeError) as exc:
                     raise QAError(f"{path}:{number}: not a question record ({exc!r}): expected "
                                   '{"question": ..., "answers": [...], "question_date"?: "YYYY-MM-DD"}') from exc
     return questions
-
-
-def _question_date(value: object) -> str | None:
-    if value is None:
-        return None
-    iso = parse_date(str(value))
-    if iso is None:
-        raise ValueError(f"question_date {value!r} is not a date")
-    return iso
 
 
 def evaluate(data_dir: str | Path, *, index_dir: str | Path | None = None, settings: Settings | None = None,
