@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sqlite3
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from index.embedder import Embedder
+from index.errors import IndexCorruptError
+from index.sqlite import check_file
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +37,60 @@ def text_hash(text: str) -> bytes:
 
 
 class EmbeddingCache:
+    """The cache file. It is only ever a copy of what the model computes, so it never stops
+    an ingest: a damaged file is set aside (renamed, and said in :attr:`notes`) and a new
+    one started."""
+
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.executescript(_SCHEMA)
+        self.notes: list[str] = []
+        self._db: sqlite3.Connection | None = None
+        self._open()
+
+    def _open(self) -> None:
+        try:
+            if self.path.exists() and self.path.stat().st_size:
+                check_file(self.path, "")
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.executescript(_SCHEMA)
+        except (sqlite3.Error, IndexCorruptError) as exc:
+            self._set_aside(exc)
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.executescript(_SCHEMA)
+
+    def _set_aside(self, exc: Exception) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(f"{self.path}{suffix}")
+            if source.exists():
+                os.replace(source, Path(f"{aside}{suffix}"))
+        reason = " ".join(str(exc).split())
+        note = (f"the embedding cache {self.path.name} was damaged ({reason}): set aside as {aside.name} "
+                "(delete it when you like) and a new cache started")
+        log.warning(note)
+        self.notes.append(note)
 
     def close(self) -> None:
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def get(self, model: str, hashes: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        if self._db is None:
+            return {}
+        try:
+            return self._get(model, hashes)
+        except sqlite3.DatabaseError as exc:
+            self._recover(exc)
+            return {}
+
+    def _get(self, model: str, hashes: Sequence[bytes]) -> dict[bytes, np.ndarray]:
         found: dict[bytes, np.ndarray] = {}
         for start in range(0, len(hashes), 500):
             part = list(hashes[start : start + 500])
@@ -55,10 +103,28 @@ class EmbeddingCache:
         return found
 
     def put(self, model: str, hashes: Sequence[bytes], vectors: np.ndarray) -> None:
+        if self._db is None:
+            return
         rows = [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in zip(hashes, vectors, strict=True)]
-        self._db.execute("BEGIN")
-        self._db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)", rows)
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)", rows)
+            self._db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._recover(exc)
+
+    def _recover(self, exc: sqlite3.DatabaseError) -> None:
+        if isinstance(exc, sqlite3.OperationalError) and "malformed" not in str(exc):
+            # busy, full or an I/O error: not damage; go on without the cache
+            note = (f"the embedding cache {self.path.name} cannot be used ({' '.join(str(exc).split())}): "
+                    "this run goes on without it")
+            log.warning(note)
+            self.notes.append(note)
+            self.close()
+            self._db = None
+            return
+        self._set_aside(exc)
+        self._open()
 
 
 class CachedEmbedder:
@@ -79,7 +145,8 @@ class CachedEmbedder:
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         texts = list(texts)
         hashes = [text_hash(t) for t in texts]
-        found = self.cache.get(self.model_id, hashes)
+        found = {h: v for h, v in self.cache.get(self.model_id, hashes).items()
+                 if v.shape == (self.dimension,) and np.isfinite(v).all()}  # a damaged row is a miss
         missing = list({h: t for h, t in zip(hashes, texts) if h not in found}.items())
         if missing:
             vectors = self.inner.embed([t for _, t in missing], batch_size=batch_size)

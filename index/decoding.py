@@ -36,22 +36,30 @@ def read_limited(path: Path, max_bytes: int) -> bytes:
         raise ArticleError(str(path), f"cannot read the file ({exc.strerror or exc})") from exc
 
 
-def decode(data: bytes, source: str) -> str:
-    """Text from ``data`` in whatever encoding it is in; :class:`ArticleError` if it is not text."""
+def decode(data: bytes, source: str) -> tuple[str, str | None]:
+    """(text, note) from ``data`` in whatever encoding it is in; :class:`ArticleError` if it is
+    not text. The note says how text that is not clean UTF-8 was read (None when it is)."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(encoding)
+                return data.decode(encoding), None
             except UnicodeDecodeError as exc:
                 raise ArticleError(source, f"broken {encoding} text (byte {exc.start})") from exc
     if b"\x00" in data[:8192]:
         raise ArticleError(source, "binary file, not text")
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    replaced = data.decode("utf-8", errors="replace")
+    bad = replaced.count("\ufffd") - data.count("\ufffd".encode())
+    good = sum(1 for ch in replaced if ord(ch) > 127 and ch != "\ufffd")
+    if good >= bad:  # mostly UTF-8 with a few broken bytes: reading it as cp1252 would garble the rest
+        log.warning("%s: %d bytes are not UTF-8; replaced", source, bad)
+        return replaced, (f"not valid UTF-8: {bad} broken byte sequence(s), the first at byte {first_bad}, "
+                          "replaced with \ufffd")
     from charset_normalizer import from_bytes
 
     matches = from_bytes(data)
@@ -62,4 +70,4 @@ def decode(data: bytes, source: str) -> str:
     tied = {m.encoding: m for m in matches if m.chaos <= best.chaos + 0.01}
     chosen = next((tied[e] for e in _COMMON if e in tied), best)
     log.info("%s: decoded as %s", source, chosen.encoding)
-    return str(chosen)
+    return str(chosen), f"not UTF-8: read as {chosen.encoding}"

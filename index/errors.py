@@ -52,3 +52,12 @@ class IndexCorruptError(QAError):
 
 class IndexBusyError(QAError):
     """Another process is writing to the index."""
+
+
+class IndexWriteError(QAError, OSError):
+    """The index cannot be written (disk full, no permission, an I/O error).
+
+    What was committed before stays intact; ``report`` holds what an ingest did until then.
+    """
+
+    report = None

@@ -10,6 +10,7 @@ an interrupted ingest keeps the batches it finished, and a re-run completes it.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,16 +23,28 @@ from index.articles import Article
 from index.cache import CachedEmbedder, EmbeddingCache
 from index.chunker import Chunker
 from index.embedder import Embedder, load_embedder
-from index.errors import ArticleError
+from index.errors import ArticleError, QAError, TextTooLongError
 from index.layout import IndexDir, model_for
-from index.loaders import JsonlFields, discover, read_articles
-from index.settings import Settings
+from index.loaders import JsonlFields, discover, read_articles, unexpected
+from index.settings import DEFAULT_MODEL, Settings
+from index.swap import beside, remove_leftovers, swap_in
 from index.tokens import get_encoding
 from index.writer import Addition, IndexWriter
 
 log = logging.getLogger(__name__)
 
 BATCH_CHARS = 400_000  # article text per commit: about 100k tokens, a few hundred chunks
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something an ingest did that the user should know about, though nothing failed."""
+
+    source: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
 
 
 @dataclass
@@ -43,6 +56,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (article id, reason)
     failed: list[ArticleError] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)  # stored, but read with a repair (encoding, cache)
     chunks: int = 0  # chunks written
     sentences: int = 0  # sentences written
     embedded: int = 0  # texts that went through the model
@@ -79,36 +93,74 @@ def ingest(
     progress: bool = False,
     batch_chars: int = BATCH_CHARS,
 ) -> IngestReport:
-    """Ingest the files under ``paths`` into ``settings.index_dir``."""
+    """Ingest the files under ``paths`` into ``settings.index_dir``.
+
+    A file or line that cannot be read, chunked or embedded is listed in ``failed`` with
+    its reason and the rest goes on. Only a failure of the index itself (disk full, a
+    damaged database) stops the ingest: it raises, everything committed before stays, and
+    the exception's ``report`` says what was done. With ``rebuild``, the new index is
+    built beside the old one and replaces it only once complete.
+    """
     settings = settings or Settings.from_env()
     started = time.perf_counter()
     report = IngestReport()
     files, report.failed = discover(paths)
     articles = _read_all(files, fields, settings.max_file_mb * 1_000_000, report)
-    embedder = embedder or load_embedder(model_for(settings), settings.offline, settings.device)
+    return store_articles(articles, settings, report, embedder=embedder, rebuild=rebuild, progress=progress,
+                          batch_chars=batch_chars, started=started)
+
+
+def store_articles(articles: Sequence[Article], settings: Settings, report: IngestReport | None = None, *,
+                   embedder: Embedder | None = None, rebuild: bool = False, progress: bool = False,
+                   batch_chars: int = BATCH_CHARS, started: float | None = None) -> IngestReport:
+    """Chunk, embed and store ``articles`` (the second half of :func:`ingest`)."""
+    started = time.perf_counter() if started is None else started
+    report = report or IngestReport()
+    embedder = embedder or load_embedder(_model(settings, rebuild), settings.offline, settings.device)
     chunker = Chunker(get_encoding(settings.encoding), settings.chunk_tokens, settings.chunk_overlap,
                       embedder.count_tokens, embedder.max_seq_length)
     index_dir = IndexDir(settings.index_dir)
     with index_dir.write_lock():
-        if rebuild:
-            index_dir.clear()
-        writer = IndexWriter(index_dir, settings, embedder)
+        remove_leftovers(index_dir)
+        target = beside(index_dir) if rebuild else index_dir
         cache = EmbeddingCache(index_dir.cache_path)
         cached = CachedEmbedder(embedder, cache)
         try:
-            todo = _plan(articles, writer, report)
-            with tqdm(total=sum(len(a.text) for a, _ in todo), unit="char", unit_scale=True,
-                      disable=not progress, desc="ingest") as bar:
-                for batch in _batches(todo, batch_chars):
-                    _ingest_batch(batch, writer, chunker, cached, settings.batch_size, report)
-                    bar.update(sum(len(a.text) for a, _ in batch))
+            writer = IndexWriter(target, settings, embedder)
+            try:
+                todo = _plan(articles, writer, report)
+                with tqdm(total=sum(len(a.text) for a, _ in todo), unit="char", unit_scale=True,
+                          disable=not progress, desc="ingest") as bar:
+                    for batch in _batches(todo, batch_chars):
+                        _ingest_batch(batch, writer, chunker, cached, settings.batch_size, report)
+                        bar.update(sum(len(a.text) for a, _ in batch))
+            finally:
+                writer.close()
+        except BaseException as exc:
+            if rebuild:
+                shutil.rmtree(target.path, ignore_errors=True)  # the old index was never touched
+            if isinstance(exc, QAError):
+                exc.report = report
+            raise
         finally:
             report.embedded, report.reused = cached.embedded, cached.reused
+            report.warnings += [Notice(str(cache.path), note) for note in cache.notes]
             cache.close()
-            writer.close()
-    report.seconds = time.perf_counter() - started
+            report.seconds = time.perf_counter() - started
+        if rebuild:
+            swap_in(index_dir, target)
     log.info("ingest: %s", report.summary())
     return report
+
+
+def _model(settings: Settings, rebuild: bool) -> str:
+    """The model to embed with; a rebuild does not need the old index to be readable."""
+    try:
+        return model_for(settings)
+    except QAError:
+        if rebuild:
+            return settings.model or DEFAULT_MODEL
+        raise
 
 
 def remove(targets: Sequence[str], settings: Settings | None = None) -> RemoveReport:
@@ -135,12 +187,16 @@ def _read_all(files: Sequence[Path], fields: JsonlFields | None, max_bytes: int,
               report: IngestReport) -> list[Article]:
     articles: list[Article] = []
     for path in files:
-        for item in read_articles(path, fields, max_bytes):
-            if isinstance(item, ArticleError):
-                log.info("failed: %s", item)
-                report.failed.append(item)
-            else:
-                articles.append(item)
+        try:
+            for item in read_articles(path, fields, max_bytes):
+                if isinstance(item, ArticleError):
+                    log.info("failed: %s", item)
+                    report.failed.append(item)
+                else:
+                    articles.append(item)
+                    report.warnings += [Notice(item.origin or item.id, note) for note in item.notes]
+        except Exception as exc:  # reading the file itself broke off (an I/O error...): this file only
+            report.failed.append(ArticleError(str(path), unexpected(exc)))
     return articles
 
 
@@ -183,21 +239,65 @@ def _batches(todo: list[tuple[Article, bool]], batch_chars: int):
 
 def _ingest_batch(batch, writer: IndexWriter, chunker: Chunker, embedder: Embedder,
                   batch_size: int, report: IngestReport) -> None:
-    chunked = [chunker.chunk(article.text) for article, _ in batch]
+    chunked = []
+    for article, replaces in batch:
+        try:
+            chunked.append((article, replaces, chunker.chunk(article.text)))
+        except Exception as exc:  # this article's failure; its old version (if any) stays
+            report.failed.append(ArticleError(article.origin or article.id, f"cannot chunk it: {unexpected(exc)}"))
+    additions = _embed(chunked, embedder, batch_size, report)
+    if not additions:
+        return
+    stored = {a.article.id for a in additions}
+    writer.apply(additions, removals=[article.id for article, replaces, _ in chunked
+                                      if replaces and article.id in stored])
+    for article, replaces, parts in chunked:
+        if article.id in stored:
+            (report.updated if replaces else report.added).append(article.id)
+            report.chunks += len(parts.chunks)
+            report.sentences += len(parts.sentences)
+
+
+def _embed(chunked, embedder: Embedder, batch_size: int, report: IngestReport) -> list[Addition]:
+    """Additions for the chunked articles; one that cannot be embedded is its own failure."""
+    if len(chunked) > 1:
+        try:
+            return _additions(chunked, embedder, batch_size)
+        except Exception as exc:
+            if _stops_everything(exc):
+                raise
+    additions = []
+    for item in chunked:  # one by one, to find the one(s) that fail
+        try:
+            additions += _additions([item], embedder, batch_size)
+        except Exception as exc:
+            if _stops_everything(exc):
+                raise
+            article = item[0]
+            report.failed.append(ArticleError(article.origin or article.id, f"cannot embed it: {_reason(exc)}"))
+    return additions
+
+
+def _additions(chunked, embedder: Embedder, batch_size: int) -> list[Addition]:
     texts: list[str] = []
-    for (article, _), parts in zip(batch, chunked):
+    for article, _, parts in chunked:
         texts += [c.text for c in parts.chunks]
         texts += [s.of(article.text) for s in parts.sentences]
     vectors = embedder.embed(texts, batch_size=batch_size)
     additions, offset = [], 0
-    for (article, _), parts in zip(batch, chunked):
+    for article, _, parts in chunked:
         n_chunks, n_sentences = len(parts.chunks), len(parts.sentences)
         chunk_vectors = np.ascontiguousarray(vectors[offset : offset + n_chunks])
         sentence_vectors = vectors[offset + n_chunks : offset + n_chunks + n_sentences]
         offset += n_chunks + n_sentences
         additions.append(Addition(article, parts, chunk_vectors, sentence_vectors))
-    writer.apply(additions, removals=[article.id for article, replaces in batch if replaces])
-    for article, replaces in batch:
-        (report.updated if replaces else report.added).append(article.id)
-    report.chunks += sum(len(p.chunks) for p in chunked)
-    report.sentences += sum(len(p.sentences) for p in chunked)
+    return additions
+
+
+def _stops_everything(exc: BaseException) -> bool:
+    """An error of the model or the index, not of one article."""
+    return isinstance(exc, QAError) and not isinstance(exc, (ArticleError, TextTooLongError))
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, QAError) else unexpected(exc)

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from index.errors import IndexBusyError, IndexCorruptError, IndexNotFoundError
+from index.errors import IndexCorruptError, IndexNotFoundError
 from index.manifest import Manifest
 from index.settings import DEFAULT_MODEL, Settings
 
@@ -35,6 +35,12 @@ DATABASE = "articles.sqlite"
 CACHE = "embedding-cache.sqlite"
 LOCK = ".write.lock"
 _VECTORS = re.compile(r"^vectors-(\d+)\.faiss$")
+
+
+def lost_texts_hint(path: Path) -> str:
+    """The fix when the article texts themselves are gone from an index."""
+    return (f"the article texts are not in the index any more: restore {path / DATABASE} from a backup, "
+            f"or rebuild the index from the original files with `qa ingest --rebuild --index-dir {path} PATH...`")
 
 
 class IndexDir:
@@ -48,9 +54,11 @@ class IndexDir:
         return f"IndexDir({str(self.path)!r})"
 
     def exists(self) -> bool:
-        return self.manifest_path.is_file()
+        """Whether an index lives here (its manifest or its database, even if damaged)."""
+        return self.manifest_path.is_file() or self.database_path.exists()
 
     def require(self) -> None:
+        """Raise unless both the manifest and the database are here."""
         if not self.path.exists():
             raise IndexNotFoundError(
                 f"no index at {self.path}: build one with `qa ingest PATH...` "
@@ -61,9 +69,11 @@ class IndexDir:
                 f"{self.path} holds no article-qa index (no {MANIFEST}): build one with "
                 f"`qa ingest --index-dir {self.path} PATH...`"
             )
-        if not self.database_path.is_file():
-            raise IndexCorruptError(f"{self.path} has a manifest but no {DATABASE}: rebuild it "
-                                    f"with `qa ingest --rebuild --index-dir {self.path} PATH...`")
+        if not self.database_path.exists():
+            raise IndexCorruptError(f"{self.path} has a manifest but no {DATABASE}: {lost_texts_hint(self.path)}")
+        if not self.manifest_path.is_file():
+            raise IndexCorruptError(f"{self.manifest_path} is missing: run `qa repair --index-dir {self.path}` "
+                                    "to write it again from the database")
 
     def read_manifest(self) -> Manifest:
         self.require()
@@ -88,37 +98,49 @@ class IndexDir:
         for tmp in self.path.glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
 
-    def clear(self) -> None:
-        """Delete the index files (only ours) so the index can be rebuilt; keep the embedding cache."""
-        for path in [self.manifest_path, *self.vector_files().values()]:
-            path.unlink(missing_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{self.database_path}{suffix}").unlink(missing_ok=True)
+    def is_ours(self, name: str) -> bool:
+        """Whether ``name`` in the directory is an index file (rebuilt, not kept, by a rebuild)."""
+        return (name in (MANIFEST, LOCK) or name.startswith(DATABASE) or bool(_VECTORS.match(name))
+                or (name.startswith(".") and name.endswith(".tmp")))
 
     @contextmanager
-    def write_lock(self, wait: bool = True) -> Iterator[None]:
-        """Hold the index's writer lock; with ``wait=False`` fail at once if it is taken."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / LOCK, "a+") as handle:
-            flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
+    def write_lock(self) -> Iterator[None]:
+        """Hold the index's writer lock, waiting for another writer to finish first."""
+        while True:
+            self.path.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path / LOCK, "a+")
             try:
-                if wait:
-                    try:
-                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    except BlockingIOError:
-                        log.warning("another process is writing to %s; waiting for it", self.path)
-                        fcntl.flock(handle, flags)
-                else:
-                    fcntl.flock(handle, flags)
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise IndexBusyError(
-                    f"another process is writing to the index at {self.path}: wait for it to "
-                    "finish, then try again"
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                log.warning("another process is writing to %s; waiting for it", self.path)
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            if _same_file(handle, self.path / LOCK):
+                break
+            # a rebuild swapped a new directory in while we waited: lock the new one
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+
+def _same_file(handle, path: Path) -> bool:
+    try:
+        mine, current = os.fstat(handle.fileno()), os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (current.st_dev, current.st_ino)
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of ``path``: changes when the file is replaced; None if it is gone."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def model_for(settings: Settings) -> str:

@@ -38,6 +38,8 @@ class Manifest:
     chunks: int = 0
     sentences: int = 0
     generation: int = 0
+    vectors_sha256: str = ""  # of the generation's vector file; "" when not recorded (older indexes)
+    vectors_bytes: int = 0
     format_version: int = FORMAT_VERSION
     package_version: str = ""
     created_at: str = ""
@@ -51,10 +53,30 @@ class Manifest:
                    chunk_overlap=settings.chunk_overlap, package_version=package_version(),
                    created_at=now, updated_at=now)
 
-    def updated(self, generation: int, counts: dict[str, int]) -> Manifest:
-        """This manifest at another generation, with new counts."""
-        return replace(self, generation=generation, updated_at=_now(),
-                       package_version=package_version(), **counts)
+    def updated(self, generation: int, counts: dict[str, int], vectors_sha256: str = "",
+                vectors_bytes: int = 0) -> Manifest:
+        """This manifest at another generation, with new counts and vector file checksum."""
+        return replace(self, generation=generation, updated_at=_now(), package_version=package_version(),
+                       vectors_sha256=vectors_sha256, vectors_bytes=vectors_bytes, **counts)
+
+    # -- the copy kept in the database (so a lost manifest can be rebuilt) -----------------
+
+    BUILD_FIELDS = ("model", "dimension", "max_seq_length", "encoding", "chunk_tokens", "chunk_overlap",
+                    "created_at")
+
+    def build_record(self) -> str:
+        """What produced the vectors and chunks, as JSON for the database's meta table."""
+        return json.dumps({name: getattr(self, name) for name in self.BUILD_FIELDS}, sort_keys=True)
+
+    @classmethod
+    def from_build_record(cls, record: str) -> Manifest:
+        try:
+            data = json.loads(record)
+            return cls(**{name: data[name] for name in cls.BUILD_FIELDS}, package_version=package_version(),
+                       updated_at=_now())
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IndexCorruptError(f"the database's record of how the index was built is unreadable ({exc!r})"
+                                    ) from exc
 
     # -- checks ----------------------------------------------------------------------------
 
@@ -93,6 +115,7 @@ class Manifest:
                          "chunk_tokens": d["chunk_tokens"], "chunk_overlap": d["chunk_overlap"]},
             "counts": {k: d[k] for k in ("articles", "chunks", "sentences")},
             "generation": d["generation"],
+            "vectors": {"sha256": d["vectors_sha256"], "bytes": d["vectors_bytes"]},
             "created_at": d["created_at"],
             "updated_at": d["updated_at"],
         }
@@ -106,12 +129,14 @@ class Manifest:
                 f"({FORMAT_VERSION}): rebuild the index with `qa ingest --rebuild ...`"
             )
         emb, chunking, counts = data["embedding"], data["chunking"], data.get("counts", {})
+        vectors = data.get("vectors") or {}
         return cls(
             model=emb["model"], dimension=int(emb["dimension"]), max_seq_length=int(emb["max_seq_length"]),
             encoding=chunking["encoding"], chunk_tokens=int(chunking["chunk_tokens"]),
             chunk_overlap=int(chunking["chunk_overlap"]),
             articles=int(counts.get("articles", 0)), chunks=int(counts.get("chunks", 0)),
             sentences=int(counts.get("sentences", 0)), generation=int(data.get("generation", 0)),
+            vectors_sha256=str(vectors.get("sha256", "")), vectors_bytes=int(vectors.get("bytes", 0)),
             format_version=data["format_version"], package_version=data.get("package_version", ""),
             created_at=data.get("created_at", ""), updated_at=data.get("updated_at", ""),
         )

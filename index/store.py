@@ -20,6 +20,7 @@ import numpy as np
 from index.articles import Article
 from index.chunker import ChunkedArticle
 from index.errors import IndexCorruptError
+from index.sqlite import check_file, guarded, repair_hint
 from index.terms import skeleton
 
 MIGRATIONS = [
@@ -76,6 +77,16 @@ MIGRATIONS = [
 
 
 @dataclass(frozen=True)
+class State:
+    """What a reader needs to load a generation consistently."""
+
+    generation: int
+    vectors_sha256: str
+    vectors_bytes: int
+    chunks: int
+
+
+@dataclass(frozen=True)
 class ChunkRow:
     """A stored chunk joined with the metadata of its article."""
 
@@ -107,26 +118,40 @@ class ArticleSummary:
 
 
 class Store:
-    """One SQLite database; safe to share between threads (calls are serialized)."""
+    """One SQLite database; safe to share between threads (calls are serialized).
 
-    def __init__(self, path: Path):
+    ``create``: make the database (and its tables) when it does not exist yet. Without it,
+    a missing, empty or foreign file is an :class:`IndexCorruptError` naming the file: an
+    existing index is never silently replaced by an empty one.
+    """
+
+    def __init__(self, path: Path, *, create: bool = False, fix: str | None = None):
         self.path = Path(path)
-        try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._db.create_function("qa_skeleton", 1, skeleton, deterministic=True)
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise IndexCorruptError(f"{self.path} is not a readable article-qa database ({exc}): "
-                                    "rebuild the index with `qa ingest --rebuild`") from exc
+        self.fix = fix or repair_hint(self.path.parent)
+        if not create or self.path.exists():
+            check_file(self.path, self.fix)
         self._lock = threading.RLock()
+        with self._guard():
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            try:
+                self._db.create_function("qa_skeleton", 1, skeleton, deterministic=True)
+                self._db.execute("PRAGMA foreign_keys = ON")
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._migrate(create)
+            except BaseException:
+                self._db.close()
+                raise
+
+    def _guard(self):
+        return guarded(self.path, self.fix)
 
     def close(self) -> None:
         self._db.close()
 
-    def _migrate(self) -> None:
+    def _migrate(self, create: bool) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0 and not create:
+            raise IndexCorruptError(f"{self.path} is an SQLite file without article-qa's tables: {self.fix}")
         if version > len(MIGRATIONS):
             raise IndexCorruptError(
                 f"{self.path} has schema version {version}, newer than this article-qa "
@@ -138,12 +163,13 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One write transaction; rolled back entirely if the block raises."""
-        with self._lock:
+        with self._lock, self._guard():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 
@@ -184,20 +210,33 @@ class Store:
     # -- reads ---------------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
-        with self._lock:
+        with self._lock, self._guard():
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
     def generation(self) -> int:
         return int(self.meta("generation") or 0)
 
+    def state(self) -> State:
+        """The committed generation, its vector file's checksum and the chunk count, read together."""
+        with self._lock, self._guard():
+            self._db.execute("BEGIN")
+            try:
+                meta = dict(self._db.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('generation', 'vectors_sha256', 'vectors_bytes')"))
+                chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+            finally:
+                self._db.execute("COMMIT")
+        return State(int(meta.get("generation") or 0), meta.get("vectors_sha256", ""),
+                     int(meta.get("vectors_bytes") or 0), chunks)
+
     def article_hash(self, article_id: str) -> str | None:
-        with self._lock:
+        with self._lock, self._guard():
             row = self._db.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
 
     def article_with_hash(self, digest: str) -> str | None:
-        with self._lock:
+        with self._lock, self._guard():
             row = self._db.execute("SELECT id FROM articles WHERE content_hash = ?", (digest,)).fetchone()
         return row[0] if row else None
 
@@ -206,7 +245,7 @@ class Store:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        with self._lock:
+        with self._lock, self._guard():
             rows = self._db.execute(
                 "SELECT c.id, c.article_id, c.start, c.end, c.text, c.first_sentence, c.last_sentence,"
                 " a.title, a.url, a.published, a.source, a.byline"
@@ -221,7 +260,7 @@ class Store:
             return {}
         where = " OR ".join("(article_id = ? AND ord >= ? AND ord < ?)" for _ in chunks)
         params = [x for c in chunks for x in (c.article_id, c.first_sentence, c.last_sentence)]
-        with self._lock:
+        with self._lock, self._guard():
             rows = self._db.execute(
                 f"SELECT article_id, ord, start, end, vector FROM sentences WHERE {where}", params
             ).fetchall()
@@ -236,7 +275,7 @@ class Store:
 
     def fetch(self, sql: str, params: Sequence = ()) -> list[tuple]:
         """Rows of a read query (for the query modules of this package)."""
-        with self._lock:
+        with self._lock, self._guard():
             return self._db.execute(sql, params).fetchall()
 
     def run(self, sql: str, params: Sequence = ()) -> None:
@@ -244,12 +283,12 @@ class Store:
         self._db.execute(sql, params)
 
     def chunk_ids(self) -> list[int]:
-        with self._lock:
+        with self._lock, self._guard():
             return [r[0] for r in self._db.execute("SELECT id FROM chunks ORDER BY id")]
 
     def articles(self) -> list[ArticleSummary]:
         """All articles, newest first (undated last)."""
-        with self._lock:
+        with self._lock, self._guard():
             rows = self._db.execute(
                 "SELECT a.id, a.title, a.published, a.source, a.url, a.origin, COUNT(c.id) FROM articles a"
                 " LEFT JOIN chunks c ON c.article_id = a.id GROUP BY a.id"
@@ -259,7 +298,7 @@ class Store:
 
     def find_articles(self, target: str) -> list[str]:
         """Ids of the articles ``target`` names: an article id, or a file/folder they came from."""
-        with self._lock:
+        with self._lock, self._guard():
             if self._db.execute("SELECT 1 FROM articles WHERE id = ?", (target,)).fetchone():
                 return [target]
             path = str(Path(target).expanduser().resolve())
@@ -269,14 +308,13 @@ class Store:
             )
             return [r[0] for r in rows]
 
-    def counts(self) -> dict[str, int]:
-        with self._lock:
-            return {
-                table: self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-                for table in ("articles", "chunks", "sentences")
-            }
+    def counts(self, sentences: bool = True) -> dict[str, int]:
+        """Rows of each table (counting sentences reads their whole table: leave it out when quick)."""
+        tables = ("articles", "chunks", "sentences") if sentences else ("articles", "chunks")
+        with self._lock, self._guard():
+            return {table: self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in tables}
 
     def date_range(self) -> tuple[str | None, str | None]:
-        with self._lock:
+        with self._lock, self._guard():
             return tuple(self._db.execute("SELECT MIN(published), MAX(published) FROM articles").fetchone())
 

@@ -6,6 +6,7 @@ written to a temporary name and renamed into place, so a reader never sees half 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -60,26 +61,57 @@ class VectorIndex:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([self.index.reconstruct(int(i)) for i in ids])
 
-    def save(self, path: Path) -> None:
-        """Write atomically: a temporary file, fsync, then rename over ``path``."""
+    def save(self, path: Path) -> tuple[str, int]:
+        """Write atomically (a temporary file, fsync, rename over ``path``); (SHA-256, size)."""
         path = Path(path)
+        data = faiss.serialize_index(self.index)
+        digest = hashlib.sha256(data).hexdigest()
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        faiss.write_index(self.index, str(tmp))
-        with open(tmp, "rb") as handle:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+        fsync_dir(path.parent)
+        return digest, int(data.nbytes)
 
     @classmethod
-    def load(cls, path: Path, dimension: int) -> VectorIndex:
+    def load(cls, path: Path, dimension: int, sha256: str = "", nbytes: int = 0, fix: str = "") -> VectorIndex:
+        """Read ``path``, checking its size and SHA-256 when they are given."""
+        fix = fix or f"run `qa repair --index-dir {Path(path).parent}` to rebuild it from the stored texts"
         try:
-            index = faiss.read_index(str(path))
+            data = Path(path).read_bytes()
+        except FileNotFoundError as exc:
+            raise IndexCorruptError(f"the vector index {path} is missing: {fix}") from exc
+        except OSError as exc:
+            raise IndexCorruptError(f"cannot read the vector index {path} ({exc.strerror or exc}): {fix}") from exc
+        if nbytes and len(data) != nbytes:
+            raise IndexCorruptError(f"{path} is {len(data)} bytes, the index recorded {nbytes}: it is damaged: {fix}")
+        if sha256 and hashlib.sha256(data).hexdigest() != sha256:
+            raise IndexCorruptError(f"{path} does not match its recorded SHA-256 checksum: it is damaged: {fix}")
+        try:
+            index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
         except RuntimeError as exc:
-            raise IndexCorruptError(f"cannot read the vector index {path} ({exc}): "
-                                    "rebuild it with `qa ingest --rebuild`") from exc
+            raise IndexCorruptError(f"cannot read the vector index {path} ({' '.join(str(exc).split())[:200]}): "
+                                    f"{fix}") from exc
         if index.d != dimension:
             raise IndexCorruptError(f"{path} holds {index.d}-dimensional vectors, the manifest says "
-                                    f"{dimension}: rebuild the index with `qa ingest --rebuild`")
+                                    f"{dimension}: {fix}")
         return cls(dimension, index)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _matrix(vectors: np.ndarray, dimension: int) -> np.ndarray:
