@@ -55,12 +55,13 @@ class EmbeddingCache:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.executescript(_SCHEMA)
         except (sqlite3.Error, IndexCorruptError) as exc:
-            self._set_aside(exc)
+            self.set_aside(' '.join(str(exc).split()))
             self._db = sqlite3.connect(self.path, isolation_level=None)
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.executescript(_SCHEMA)
 
-    def _set_aside(self, exc: Exception) -> None:
+    def set_aside(self, reason: str) -> None:
+        """Rename the cache file out of the way (it is only a copy) and note it."""
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -70,7 +71,6 @@ class EmbeddingCache:
             source = Path(f"{self.path}{suffix}")
             if source.exists():
                 os.replace(source, Path(f"{aside}{suffix}"))
-        reason = " ".join(str(exc).split())
         note = (f"the embedding cache {self.path.name} was damaged ({reason}): set aside as {aside.name} "
                 "(delete it when you like) and a new cache started")
         log.warning(note)
@@ -123,7 +123,7 @@ class EmbeddingCache:
             self.close()
             self._db = None
             return
-        self._set_aside(exc)
+        self.set_aside(" ".join(str(exc).split()))
         self._open()
 
 

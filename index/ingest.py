@@ -115,40 +115,50 @@ def store_articles(articles: Sequence[Article], settings: Settings, report: Inge
                    batch_chars: int = BATCH_CHARS, started: float | None = None) -> IngestReport:
     """Chunk, embed and store ``articles`` (the second half of :func:`ingest`)."""
     started = time.perf_counter() if started is None else started
-    report = report or IngestReport()
     embedder = embedder or load_embedder(_model(settings, rebuild), settings.offline, settings.device)
-    chunker = Chunker(get_encoding(settings.encoding), settings.chunk_tokens, settings.chunk_overlap,
-                      embedder.count_tokens, embedder.max_seq_length)
     index_dir = IndexDir(settings.index_dir)
     with index_dir.write_lock():
-        remove_leftovers(index_dir)
-        target = beside(index_dir) if rebuild else index_dir
-        cache = EmbeddingCache(index_dir.cache_path)
-        cached = CachedEmbedder(embedder, cache)
+        return store_articles_locked(index_dir, articles, settings, report, embedder=embedder, rebuild=rebuild,
+                                     progress=progress, batch_chars=batch_chars, started=started)
+
+
+def store_articles_locked(index_dir: IndexDir, articles: Sequence[Article], settings: Settings,
+                          report: IngestReport | None = None, *, embedder: Embedder, rebuild: bool = False,
+                          progress: bool = False, batch_chars: int = BATCH_CHARS,
+                          started: float | None = None) -> IngestReport:
+    """:func:`store_articles` for a caller that holds the index's write lock."""
+    started = time.perf_counter() if started is None else started
+    report = report or IngestReport()
+    chunker = Chunker(get_encoding(settings.encoding), settings.chunk_tokens, settings.chunk_overlap,
+                      embedder.count_tokens, embedder.max_seq_length)
+    remove_leftovers(index_dir)
+    target = beside(index_dir) if rebuild else index_dir
+    cache = EmbeddingCache(index_dir.cache_path)
+    cached = CachedEmbedder(embedder, cache)
+    try:
+        writer = IndexWriter(target, settings, embedder)
         try:
-            writer = IndexWriter(target, settings, embedder)
-            try:
-                todo = _plan(articles, writer, report)
-                with tqdm(total=sum(len(a.text) for a, _ in todo), unit="char", unit_scale=True,
-                          disable=not progress, desc="ingest") as bar:
-                    for batch in _batches(todo, batch_chars):
-                        _ingest_batch(batch, writer, chunker, cached, settings.batch_size, report)
-                        bar.update(sum(len(a.text) for a, _ in batch))
-            finally:
-                writer.close()
-        except BaseException as exc:
-            if rebuild:
-                shutil.rmtree(target.path, ignore_errors=True)  # the old index was never touched
-            if isinstance(exc, QAError):
-                exc.report = report
-            raise
+            todo = _plan(articles, writer, report)
+            with tqdm(total=sum(len(a.text) for a, _ in todo), unit="char", unit_scale=True,
+                      disable=not progress, desc="ingest") as bar:
+                for batch in _batches(todo, batch_chars):
+                    _ingest_batch(batch, writer, chunker, cached, settings.batch_size, report)
+                    bar.update(sum(len(a.text) for a, _ in batch))
         finally:
-            report.embedded, report.reused = cached.embedded, cached.reused
-            report.warnings += [Notice(str(cache.path), note) for note in cache.notes]
-            cache.close()
-            report.seconds = time.perf_counter() - started
+            writer.close()
+    except BaseException as exc:
         if rebuild:
-            swap_in(index_dir, target)
+            shutil.rmtree(target.path, ignore_errors=True)  # the old index was never touched
+        if isinstance(exc, QAError):
+            exc.report = report
+        raise
+    finally:
+        report.embedded, report.reused = cached.embedded, cached.reused
+        report.warnings += [Notice(str(cache.path), note) for note in cache.notes]
+        cache.close()
+        report.seconds = time.perf_counter() - started
+    if rebuild:
+        swap_in(index_dir, target)
     log.info("ingest: %s", report.summary())
     return report
 

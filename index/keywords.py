@@ -115,6 +115,14 @@ class KeywordIndex:
         )
 
 
+    def rebuild(self) -> None:
+        """Index every stored passage again, and the vocabulary; call inside the write transaction."""
+        self.store.run("INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild')")
+        self.store.run("DELETE FROM known_terms")
+        self.sync_terms()
+        self.store.run("INSERT INTO term_trigrams (term_trigrams) VALUES ('rebuild')")
+
+
 def edit_distance(a: str, b: str) -> int:
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, start=1):

@@ -27,6 +27,7 @@ from pathlib import Path
 from index.errors import IndexCorruptError, IndexNotFoundError
 from index.manifest import Manifest
 from index.settings import DEFAULT_MODEL, Settings
+from index.sqlite import lost_texts_hint
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +36,6 @@ DATABASE = "articles.sqlite"
 CACHE = "embedding-cache.sqlite"
 LOCK = ".write.lock"
 _VECTORS = re.compile(r"^vectors-(\d+)\.faiss$")
-
-
-def lost_texts_hint(path: Path) -> str:
-    """The fix when the article texts themselves are gone from an index."""
-    return (f"the article texts are not in the index any more: restore {path / DATABASE} from a backup, "
-            f"or rebuild the index from the original files with `qa ingest --rebuild --index-dir {path} PATH...`")
 
 
 class IndexDir:

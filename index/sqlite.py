@@ -23,19 +23,34 @@ def repair_hint(index_path: Path) -> str:
             f"`qa repair --index-dir {index_path}` to rebuild what can be rebuilt")
 
 
-def check_file(path: Path, fix: str) -> None:
-    """Raise :class:`IndexCorruptError` unless ``path`` is a non-empty SQLite database file."""
+def file_problem(path: Path) -> str | None:
+    """What keeps ``path`` from being a database file (missing, empty, something else), or None."""
     if not path.is_file():
-        raise IndexCorruptError(f"{path} is missing: {fix}")
+        return f"{path} is missing"
     try:
         with open(path, "rb") as handle:
             head = handle.read(len(HEADER))
     except OSError as exc:
-        raise IndexWriteError(f"cannot read {path} ({exc.strerror or exc}): check its permissions") from exc
+        return f"{path} cannot be read ({exc.strerror or exc})"
     if not head:
-        raise IndexCorruptError(f"{path} is empty (0 bytes), not a database: {fix}")
+        return f"{path} is empty (0 bytes), not a database"
     if head != HEADER:
-        raise IndexCorruptError(f"{path} is not an SQLite database (its first bytes are {head[:16]!r}): {fix}")
+        return f"{path} is not an SQLite database (its first bytes are {head[:16]!r})"
+    return None
+
+
+def lost_texts_hint(index_path: Path) -> str:
+    """The fix when the article texts themselves are gone from an index."""
+    return (f"the article texts are not in the index any more: restore {index_path / 'articles.sqlite'} from a "
+            f"backup, or rebuild the index from the original files with "
+            f"`qa ingest --rebuild --index-dir {index_path} PATH...`")
+
+
+def check_file(path: Path, fix: str) -> None:
+    """Raise :class:`IndexCorruptError` unless ``path`` is a non-empty SQLite database file."""
+    problem = file_problem(path)
+    if problem:
+        raise IndexCorruptError(f"{problem}: {fix}" if fix else problem)
 
 
 def translate(exc: sqlite3.Error, path: Path, fix: str) -> QAError:

@@ -20,7 +20,7 @@ import numpy as np
 from index.articles import Article
 from index.chunker import ChunkedArticle
 from index.errors import IndexCorruptError
-from index.sqlite import check_file, guarded, repair_hint
+from index.sqlite import check_file, guarded, lost_texts_hint, repair_hint
 from index.terms import skeleton
 
 MIGRATIONS = [
@@ -127,9 +127,9 @@ class Store:
 
     def __init__(self, path: Path, *, create: bool = False, fix: str | None = None):
         self.path = Path(path)
-        self.fix = fix or repair_hint(self.path.parent)
-        if not create or self.path.exists():
-            check_file(self.path, self.fix)
+        self.fix = repair_hint(self.path.parent) if fix is None else fix
+        if not create or (self.path.exists() and self.path.stat().st_size):
+            check_file(self.path, lost_texts_hint(self.path.parent) if fix is None else fix)
         self._lock = threading.RLock()
         with self._guard():
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -151,7 +151,8 @@ class Store:
     def _migrate(self, create: bool) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version == 0 and not create:
-            raise IndexCorruptError(f"{self.path} is an SQLite file without article-qa's tables: {self.fix}")
+            raise IndexCorruptError(f"{self.path} is an SQLite file without article-qa's tables: "
+                                    f"{lost_texts_hint(self.path.parent)}")
         if version > len(MIGRATIONS):
             raise IndexCorruptError(
                 f"{self.path} has schema version {version}, newer than this article-qa "
@@ -277,6 +278,17 @@ class Store:
         """Rows of a read query (for the query modules of this package)."""
         with self._lock, self._guard():
             return self._db.execute(sql, params).fetchall()
+
+    def iterate(self, sql: str, params: Sequence = (), batch: int = 500) -> Iterator[tuple]:
+        """Rows of a read query, a batch at a time (for reading a whole table)."""
+        with self._lock, self._guard():
+            cursor = self._db.execute(sql, params)
+        while True:
+            with self._lock, self._guard():
+                rows = cursor.fetchmany(batch)
+            if not rows:
+                return
+            yield from rows
 
     def run(self, sql: str, params: Sequence = ()) -> None:
         """A write statement; call inside :meth:`transaction`."""

@@ -76,7 +76,7 @@ class VectorIndex:
         return digest, int(data.nbytes)
 
     @classmethod
-    def load(cls, path: Path, dimension: int, sha256: str = "", nbytes: int = 0, fix: str = "") -> VectorIndex:
+    def load(cls, path: Path, dimension: int | None, sha256: str = "", nbytes: int = 0, fix: str = "") -> VectorIndex:
         """Read ``path``, checking its size and SHA-256 when they are given."""
         fix = fix or f"run `qa repair --index-dir {Path(path).parent}` to rebuild it from the stored texts"
         try:
@@ -94,10 +94,10 @@ class VectorIndex:
         except RuntimeError as exc:
             raise IndexCorruptError(f"cannot read the vector index {path} ({' '.join(str(exc).split())[:200]}): "
                                     f"{fix}") from exc
-        if index.d != dimension:
+        if dimension is not None and index.d != dimension:
             raise IndexCorruptError(f"{path} holds {index.d}-dimensional vectors, the manifest says "
                                     f"{dimension}: {fix}")
-        return cls(dimension, index)
+        return cls(index.d, index)
 
 
 def fsync_dir(path: Path) -> None:

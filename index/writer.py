@@ -40,7 +40,9 @@ class Addition:
 class IndexWriter:
     """Writes to an index directory. Without an embedder it can only remove articles."""
 
-    def __init__(self, index_dir: IndexDir, settings: Settings, embedder: Embedder | None):
+    def __init__(self, index_dir: IndexDir, settings: Settings, embedder: Embedder | None,
+                 load_vectors: bool = True):
+        """``load_vectors=False`` starts from no vectors, for :meth:`replace_vectors` (a repair)."""
         self.dir = index_dir
         if _is_new(index_dir):
             if embedder is None:
@@ -61,7 +63,8 @@ class IndexWriter:
                     self.store.set_meta("build", manifest.build_record())
             state = self.store.state()
             self.generation = state.generation
-            self.vectors = self._load_vectors(state.vectors_sha256, state.vectors_bytes)
+            self.vectors = (self._load_vectors(state.vectors_sha256, state.vectors_bytes) if load_vectors
+                            else VectorIndex(manifest.dimension))
             if not index_dir.manifest_path.exists() or manifest.generation != self.generation \
                     or manifest.vectors_sha256 != state.vectors_sha256:
                 self._write_manifest(state.vectors_sha256, state.vectors_bytes)  # new, or a crash after a commit

@@ -9,15 +9,17 @@
 import logging
 
 from index.ingest import IngestReport, RemoveReport
+from index.integrity import CheckReport, Problem
+from index.repair import RepairReport
 from index.settings import Settings
 from index.store import ArticleSummary
-from qa.api import ask, ingest, list_articles, open_index, remove, retrieve
+from qa.api import ask, check, ingest, list_articles, open_index, remove, repair, retrieve
 from qa.evaluate import EvalResult, evaluate
 from qa.passage import Answer, Citation, IndexInfo, Passage
 from qa.retriever import Index
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["Answer", "ArticleSummary", "Citation", "EvalResult", "Index", "IndexInfo", "IngestReport", "Passage",
-           "RemoveReport", "Settings", "ask", "evaluate", "ingest", "list_articles", "open_index", "remove",
-           "retrieve"]
+__all__ = ["Answer", "ArticleSummary", "CheckReport", "Citation", "EvalResult", "Index", "IndexInfo", "IngestReport",
+           "Passage", "Problem", "RemoveReport", "RepairReport", "Settings", "ask", "check", "evaluate", "ingest",
+           "list_articles", "open_index", "remove", "repair", "retrieve"]

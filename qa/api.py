@@ -9,9 +9,13 @@ from pathlib import Path
 from index.ingest import IngestReport, RemoveReport
 from index.ingest import ingest as _ingest
 from index.ingest import remove as _remove
+from index.integrity import CheckReport
+from index.integrity import check as _check
 from index.layout import IndexDir, model_for
 from index.loaders import JsonlFields
 from index.reader import IndexReader
+from index.repair import RepairReport
+from index.repair import repair as _repair
 from index.settings import Settings
 from index.store import ArticleSummary
 from qa.passage import Answer, Passage
@@ -71,6 +75,19 @@ def remove(targets: str | Path | Iterable[str | Path], index_dir: str | Path | N
         targets = [targets]
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
     return _remove([str(t) for t in targets], settings)
+
+
+def check(index_dir: str | Path | None = None, *, settings: Settings | None = None) -> CheckReport:
+    """Check every part of the index (reads it all); the problems found, each with its fix."""
+    settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
+    return _check(IndexDir(settings.index_dir))
+
+
+def repair(index_dir: str | Path | None = None, *, settings: Settings | None = None,
+           progress: bool = False) -> RepairReport:
+    """Rebuild what can be rebuilt from what is intact (no original file needed, no article deleted)."""
+    settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
+    return _repair(settings, progress=progress)
 
 
 def list_articles(index_dir: str | Path | None = None, *, settings: Settings | None = None) -> list[ArticleSummary]:

@@ -20,9 +20,11 @@ import click
 from index.loaders import JsonlFields
 from index.settings import Settings
 from qa import render
+from qa.api import check as check_index
 from qa.api import ingest as ingest_articles
 from qa.api import list_articles
 from qa.api import remove as remove_articles
+from qa.api import repair as repair_index
 from qa.errors import QAError
 from qa.evaluate import evaluate
 from qa.retriever import Index
@@ -105,7 +107,13 @@ def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_s
                                 batch_size=batch_size, max_file_mb=max_file_mb)
     fields = JsonlFields(id=id_field, title=title_field, text=text_field, url=url_field, date=date_field,
                          source=source_field, byline=author_field)
-    report = ingest_articles(paths, settings=settings, rebuild=rebuild, fields=fields, progress=not quiet)
+    try:
+        report = ingest_articles(paths, settings=settings, rebuild=rebuild, fields=fields, progress=not quiet)
+    except QAError as exc:
+        done = getattr(exc, "report", None)
+        if done is not None and (done.added or done.updated):
+            click.echo(f"stopped after committing: {render.ingest_report(done)}", err=True)
+        raise
     click.echo(render.ingest_report(report))
     if not report.ok:
         sys.exit(1)
@@ -192,6 +200,30 @@ def info(as_json: bool, settings: Settings) -> None:
     with Index.open(settings=settings) as index:
         facts = index.info()
     click.echo(json.dumps(facts.to_dict(), indent=2) if as_json else render.info(facts))
+
+
+@main.command(name="check")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@settings_options
+def check_(as_json: bool, settings: Settings) -> None:
+    """Check every part of the index; exit 1 and say the fix for each problem found."""
+    report = check_index(settings=settings)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else render.check_report(report))
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command(name="repair")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@settings_options
+def repair_(quiet: bool, as_json: bool, settings: Settings) -> None:
+    """Rebuild what can be rebuilt from what is intact: the vector file, the keyword index,
+    the manifest, a damaged database from its intact articles. Needs no original file."""
+    report = repair_index(settings=settings, progress=not quiet and not as_json)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else render.repair_report(report))
+    if not report.ok:
+        sys.exit(1)
 
 
 def _quiet_third_party(verbose: int) -> None:

@@ -92,6 +92,41 @@ def remove_report(report: RemoveReport) -> str:
     return "\n".join(lines)
 
 
+def check_report(report) -> str:
+    facts = report.facts
+    lines = [f"index      {report.path}"]
+    if facts:
+        lines.append(f"holds      {facts.get('articles', '?')} articles, {facts.get('chunks', '?')} passages, "
+                     f"{facts.get('sentences', '?')} sentences (generation {facts.get('generation', '?')})")
+    by_part = {}
+    for problem in report.problems:
+        by_part.setdefault(problem.part, []).append(problem)
+    for part in ("manifest", "database", "vectors", "keywords", "cache"):
+        problems = by_part.get(part, [])
+        state = "PROBLEM" if problems else "ok" if part in report.checked else "not checked (needs the database)"
+        lines.append(f"{part:<11}{state}")
+        for problem in problems:
+            lines.append(f"  {problem.what}")
+            lines.append(f"    fix: {problem.fix}")
+    lines.append("everything is intact" if report.ok else f"{len(report.problems)} problem(s) found")
+    return "\n".join(lines)
+
+
+def repair_report(report) -> str:
+    if report.before.ok:
+        return f"{report.path}: nothing to repair, every part is intact"
+    lines = [f"repaired {report.path}:"] + [f"  {action}" for action in report.actions]
+    for article_id in report.lost:
+        origin = report.lost_origins.get(article_id)
+        lines.append(f"  lost: {article_id}" + (f" (re-ingest it from {origin})" if origin else ""))
+    if report.after is not None and not report.after.ok:
+        lines.append("still wrong after the repair:")
+        lines += [f"  {problem}" for problem in report.after.problems]
+    else:
+        lines.append("the index checks out intact")
+    return "\n".join(lines)
+
+
 def eval_table(results) -> str:
     head = "| set | method | questions | R@1 | R@5 | R@10 | MRR@10 | median ms | p95 ms |"
     rows = [head, "|" + "---|" * 9]

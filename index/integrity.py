@@ -1,0 +1,251 @@
+"""``qa check``: is every part of an index intact, and do the parts agree?
+
+Parts: the manifest, the database (SQLite's integrity check, each article's text against
+its content hash, each chunk's text against its article, the sentence vectors), the vector
+file (its recorded size and SHA-256, one vector per chunk), the keyword index (FTS5's own
+integrity check, one entry per chunk) and the embedding cache. Each problem names the
+part, what is wrong and the fix. (The quick form of these checks runs on every open: see
+:class:`index.reader.IndexReader`.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from index.articles import content_hash
+from index.errors import IndexCorruptError, QAError
+from index.layout import IndexDir
+from index.manifest import Manifest
+from index.sqlite import check_file, file_problem, lost_texts_hint
+from index.store import Store
+
+PARTS = ("manifest", "database", "vectors", "keywords", "cache")
+NORM_TOLERANCE = 1e-3  # stored vectors are unit length; a damaged one almost never is
+SHOWN = 5  # ids named in a message
+
+
+@dataclass(frozen=True)
+class Problem:
+    part: str  # one of PARTS
+    what: str
+    fix: str
+    repairable: bool = True  # by `qa repair`, without the original files
+
+    def __str__(self) -> str:
+        return f"{self.part}: {self.what}; fix: {self.fix}"
+
+
+@dataclass
+class CheckReport:
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+    facts: dict[str, int] = field(default_factory=dict)  # articles, chunks, sentences, vectors, generation
+    damaged_articles: list[str] = field(default_factory=list)  # ids whose stored text fails its hash
+    checked: set[str] = field(default_factory=set)  # the parts that could be checked
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def parts(self) -> set[str]:
+        return {p.part for p in self.problems}
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "ok": self.ok, "facts": self.facts,
+                "problems": [asdict(p) for p in self.problems], "damaged_articles": self.damaged_articles,
+                "checked": sorted(self.checked)}
+
+
+def check(index_dir: IndexDir) -> CheckReport:
+    """Every check, slowest included (it reads the whole database and vector file)."""
+    if not index_dir.exists():
+        index_dir.require()  # raises IndexNotFoundError with the fix
+    report = CheckReport(str(index_dir.path))
+    repair = f"run `qa repair --index-dir {index_dir.path}`"
+    manifest = _check_manifest(index_dir, report, repair)
+    report.checked.add("manifest")
+    _check_cache(index_dir, report)
+    report.checked.add("cache")
+    store = _open_database(index_dir, report)
+    report.checked.add("database")
+    if store is None:
+        return report
+    report.checked |= {"vectors", "keywords"}
+    try:
+        build = _build_record(store, manifest)
+        _check_database(index_dir, store, report, repair, build)
+        _check_vectors(index_dir, store, report, repair, build)
+        _check_keywords(store, report, repair)
+        if manifest is not None:
+            _check_counts(index_dir, manifest, store, report, repair)
+    except QAError as exc:  # the database broke while being read: that is what is wrong
+        report.problems.append(Problem("database", str(exc), f"{repair}: it salvages every intact article"))
+    finally:
+        store.close()
+    return report
+
+
+def _check_manifest(index_dir: IndexDir, report: CheckReport, repair: str) -> Manifest | None:
+    if not index_dir.manifest_path.is_file():
+        report.problems.append(Problem("manifest", f"{index_dir.manifest_path} is missing",
+                                       f"{repair}: it writes it again from the database"))
+        return None
+    try:
+        return Manifest.read(index_dir.manifest_path)
+    except QAError as exc:
+        report.problems.append(Problem("manifest", f"{index_dir.manifest_path} is unreadable ({exc})",
+                                       f"{repair}: it writes it again from the database"))
+        return None
+
+
+def _open_database(index_dir: IndexDir, report: CheckReport) -> Store | None:
+    path = index_dir.database_path
+    problem = file_problem(path)
+    if problem is None:
+        try:
+            return Store(path, fix="")
+        except QAError as exc:
+            problem = str(exc)
+    report.problems.append(Problem("database", problem, lost_texts_hint(index_dir.path), repairable=False))
+    return None
+
+
+def _build_record(store: Store, manifest: Manifest | None) -> Manifest | None:
+    record = store.meta("build")
+    if record:
+        try:
+            return Manifest.from_build_record(record)
+        except IndexCorruptError:
+            pass
+    return manifest
+
+
+def _check_database(index_dir: IndexDir, store: Store, report: CheckReport, repair: str,
+                    build: Manifest | None) -> None:
+    salvage = f"{repair}: it rebuilds the index from every article whose text is intact"
+    try:
+        rows = [r[0] for r in store.fetch("PRAGMA integrity_check(20)")]
+    except QAError as exc:
+        rows = [str(exc)]
+    if rows != ["ok"]:
+        report.problems.append(Problem("database", f"SQLite's integrity check fails: {'; '.join(rows[:3])}", salvage))
+    damaged = []
+    for article_id, title, text, digest in store.iterate("SELECT id, title, text, content_hash FROM articles"):
+        if content_hash(title, text) != digest:
+            damaged.append(article_id)
+    if damaged:
+        report.damaged_articles = damaged
+        report.problems.append(Problem(
+            "database", f"{len(damaged)} article(s) no longer match their checksum ({_some(damaged)})",
+            f"{repair}: it keeps every intact article; re-ingest these from their original files"))
+    bad_chunks = [r[0] for r in store.fetch(
+        "SELECT c.id FROM chunks c LEFT JOIN articles a ON a.id = c.article_id"
+        " WHERE a.id IS NULL OR substr(a.text, c.start + 1, c.end - c.start) != c.text")]
+    if bad_chunks:
+        report.problems.append(Problem("database", f"{len(bad_chunks)} passage(s) differ from their article's "
+                                       f"text (chunk ids {_some(bad_chunks)})", salvage))
+    if build is not None:
+        width = 4 * build.dimension
+        bad_sentences = 0
+        for (vector,) in store.iterate("SELECT vector FROM sentences"):
+            if len(vector) != width or not _unit(np.frombuffer(vector, np.float32)):
+                bad_sentences += 1
+        if bad_sentences:
+            report.problems.append(Problem("database", f"{bad_sentences} sentence vector(s) are damaged", salvage))
+    if store.meta("build") is None:
+        report.problems.append(Problem("database", "the database does not record how the index was built "
+                                       "(made by an older article-qa)", f"{repair}: it records it"))
+    report.facts.update(store.counts())
+
+
+def _check_vectors(index_dir: IndexDir, store: Store, report: CheckReport, repair: str,
+                   build: Manifest | None) -> None:
+    state = store.state()
+    report.facts["generation"] = state.generation
+    rebuild = f"{repair}: it re-embeds the stored passages (through the embedding cache)"
+    path = index_dir.vectors_path(state.generation)
+    if not path.exists():
+        if state.chunks or state.generation:
+            report.problems.append(Problem("vectors", f"{path.name} (generation {state.generation}) is missing",
+                                           rebuild))
+        return
+    data = path.read_bytes()
+    if state.vectors_bytes and len(data) != state.vectors_bytes:
+        report.problems.append(Problem("vectors", f"{path.name} is {len(data)} bytes, the index recorded "
+                                       f"{state.vectors_bytes}", rebuild))
+        return
+    if state.vectors_sha256 and hashlib.sha256(data).hexdigest() != state.vectors_sha256:
+        report.problems.append(Problem("vectors", f"{path.name} does not match its recorded SHA-256", rebuild))
+        return
+    if not state.vectors_sha256:
+        report.problems.append(Problem("vectors", f"no checksum is recorded for {path.name} (an older index)",
+                                       f"{repair}: it records one"))
+    from index.vectors import VectorIndex
+
+    try:
+        vectors = VectorIndex.load(path, build.dimension if build else None)
+    except IndexCorruptError as exc:
+        report.problems.append(Problem("vectors", str(exc).split(": run")[0], rebuild))
+        return
+    report.facts["vectors"] = len(vectors)
+    if set(vectors.ids().tolist()) != set(store.chunk_ids()):
+        report.problems.append(Problem("vectors", f"{path.name} holds {len(vectors)} vectors that are not the "
+                                       f"{state.chunks} stored passages", rebuild))
+
+
+def _check_keywords(store: Store, report: CheckReport, repair: str) -> None:
+    rebuild = f"{repair}: it rebuilds the keyword index from the stored passages"
+    try:
+        store.fetch("INSERT INTO chunks_fts (chunks_fts, rank) VALUES ('integrity-check', 1)")
+        store.fetch("INSERT INTO term_trigrams (term_trigrams, rank) VALUES ('integrity-check', 1)")
+        indexed = store.fetch("SELECT COUNT(*) FROM chunks_fts_docsize")[0][0]
+    except QAError as exc:
+        cause = exc.__cause__ or exc
+        report.problems.append(Problem("keywords", f"the keyword index is damaged ({cause})", rebuild))
+        return
+    chunks = store.fetch("SELECT COUNT(*) FROM chunks")[0][0]
+    if indexed != chunks:
+        report.problems.append(Problem("keywords", f"the keyword index holds {indexed} passages, the database "
+                                       f"{chunks}", rebuild))
+
+
+def _check_counts(index_dir: IndexDir, manifest: Manifest, store: Store, report: CheckReport, repair: str) -> None:
+    state = store.state()
+    if manifest.generation != state.generation:
+        report.problems.append(Problem("manifest", f"the manifest is at generation {manifest.generation}, the "
+                                       f"database at {state.generation}", f"{repair}: it writes it again"))
+        return
+    counts = store.counts()
+    for name, have in counts.items():
+        if getattr(manifest, name) != have:
+            report.problems.append(Problem("manifest", f"the manifest records {getattr(manifest, name)} {name}, "
+                                           f"the database holds {have}", f"{repair}: it writes it again"))
+
+
+def _check_cache(index_dir: IndexDir, report: CheckReport) -> None:
+    path = index_dir.cache_path
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    fix = (f"run `qa repair --index-dir {index_dir.path}` (or any ingest): it sets the cache aside and starts "
+           "a new one; it is only a copy of what the model computes")
+    try:
+        check_file(path, "")
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            rows = [r[0] for r in db.execute("PRAGMA quick_check(5)")]
+    except (sqlite3.Error, QAError) as exc:
+        rows = [" ".join(str(exc).split())]
+    if rows != ["ok"]:
+        report.problems.append(Problem("cache", f"{path.name} is damaged ({'; '.join(rows[:2])})", fix))
+
+
+def _unit(vector: np.ndarray) -> bool:
+    return abs(float(np.linalg.norm(vector)) - 1.0) <= NORM_TOLERANCE
+
+
+def _some(items: list) -> str:
+    shown = ", ".join(str(i) for i in items[:SHOWN])
+    return shown + (f" and {len(items) - SHOWN} more" if len(items) > SHOWN else "")
