@@ -16,6 +16,12 @@ from index.errors import ArticleError
 log = logging.getLogger(__name__)
 
 
+# What the extracted text needs to count as an article rather than a page's navigation:
+# news briefs run to 40 words and more; a menu has no line of five words.
+MIN_WORDS = 15
+MIN_SENTENCE_WORDS = 5
+
+
 def parse_html(data: bytes, origin: str) -> Article:
     import trafilatura  # imported here: it is slow to import and only HTML needs it
 
@@ -37,8 +43,12 @@ def parse_html(data: bytes, origin: str) -> Article:
         published = next((d for d in map(parse_date_line, lines[:8]) if d), None)
     url = document.url or None
     text = "\n\n".join(lines)
-    if not text:
-        raise ArticleError(origin, "no article text found in the page")
+    words = text.split()
+    if len(words) < MIN_WORDS or not any(len(line.split()) >= MIN_SENTENCE_WORDS for line in lines):
+        preview = " ".join(words[:12]) + (" ..." if len(words) > 12 else "")
+        plural = "s" if len(words) != 1 else ""
+        raise ArticleError(origin, f"no article text found in the page: only {len(words)} word{plural} of menus "
+                                   f"or links ({preview!r}), not an article")
     return Article(
         id=derive_id(url=url, origin=origin, text=text),
         title=title or _first_words(text),

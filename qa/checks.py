@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import re
+
 from index.dates import parse_date
 from qa.errors import QuestionError
 
 MAX_K = 100
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_WORD = re.compile(r"[^\W_]")
+
+
 def check_question(question: object) -> str:
+    """The question with its spacing normalized; refused when it is not text with a word in it."""
     if not isinstance(question, str):
         raise QuestionError(f"the question must be text, got {type(question).__name__}")
-    question = " ".join(question.split())
+    if _SURROGATE.search(question):
+        raise QuestionError("the question holds a lone surrogate code point (not valid Unicode text): "
+                            "send it as UTF-8 text")
+    question = " ".join(_CONTROL.sub(" ", question).split())
     if not question:
         raise QuestionError("the question is empty: ask something, e.g. 'who holds Tal Rifaat?'")
+    if not _WORD.search(question):
+        raise QuestionError(f"the question {question[:40]!r} has no word in it: ask something, "
+                            "e.g. 'who holds Tal Rifaat?'")
     return question
 
 

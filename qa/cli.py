@@ -37,7 +37,7 @@ class QAGroup(click.Group):
         try:
             return super().invoke(ctx)
         except QAError as exc:
-            raise click.ClickException(" ".join(str(exc).split())) from None
+            raise click.ClickException(render.safe(" ".join(str(exc).split()))) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
@@ -46,7 +46,7 @@ class QAGroup(click.Group):
         except Exception as exc:
             if ctx.params.get("verbose", 0) >= 2:
                 raise
-            message = " ".join(f"{type(exc).__name__}: {exc}".split())
+            message = render.safe(" ".join(f"{type(exc).__name__}: {exc}".split()))
             raise click.ClickException(f"unexpected error: {message} (run `qa -vv ...` for the traceback)") from None
 
 
@@ -198,7 +198,7 @@ def remove(targets: tuple[str, ...], settings: Settings) -> None:
 def info(as_json: bool, settings: Settings) -> None:
     """Show what the index holds and how it was built."""
     with Index.open(settings=settings) as index:
-        facts = index.info()
+        facts = index.info(quick_check=True)
     click.echo(json.dumps(facts.to_dict(), indent=2) if as_json else render.info(facts))
 
 

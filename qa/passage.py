@@ -98,6 +98,7 @@ class IndexInfo:
     generation: int
     created_at: str
     updated_at: str
+    integrity: str = "not checked"  # the database's quick check: "ok (quick check)", or why it was not run
 
     def to_dict(self) -> dict:
         return asdict(self)

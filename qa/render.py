@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 
@@ -12,29 +13,46 @@ from index.store import ArticleSummary
 from qa.passage import Answer, IndexInfo, Passage
 
 OPEN, CLOSE = "»", "«"  # marks around the answering sentence
+# C0 and C1 control characters (but newline and tab), DEL, and the bidirectional overrides
+# that reorder what a terminal shows: article text must not move the cursor or set the title.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(value: object) -> str:
+    """``value`` as text a terminal shows literally: control characters removed."""
+    return _CONTROL.sub("", str(value))
+
+
+def terminal_safe(render):
+    """Decorator: the renderer's whole output made terminal-safe (for renderers without styling)."""
+    @functools.wraps(render)
+    def rendered(*args, **kwargs) -> str:
+        return safe(render(*args, **kwargs))
+
+    return rendered
 
 
 def citation(p: Passage) -> str:
     """'outlet · date · byline', leaving out what is unknown."""
     parts = [p.source, p.published, p.byline]
-    return " · ".join(x for x in parts if x)
+    return " · ".join(safe(x) for x in parts if x)
 
 
 def marked_text(p: Passage) -> str:
     start, end = p.answer_span
-    return p.text[:start] + OPEN + p.text[start:end] + CLOSE + p.text[end:]
+    return safe(p.text[:start]) + OPEN + safe(p.text[start:end]) + CLOSE + safe(p.text[end:])
 
 
 def passage(p: Passage, width: int = 88) -> str:
-    head = f"{p.rank}. [{p.similarity:.3f}] {p.title}"
+    head = f"{p.rank}. [{p.similarity:.3f}] {safe(p.title)}"
     lines = [head]
     if cite := citation(p):
         lines.append(f"   {cite}")
     if p.url:
-        lines.append(f"   {p.url}")
+        lines.append(f"   {safe(p.url)}")
     if p.also_in:
         lines.append("   also reported by: " + "; ".join(
-            " · ".join(x for x in (c.source or c.title, c.published) if x) for c in p.also_in))
+            " · ".join(safe(x) for x in (c.source or c.title, c.published) if x) for c in p.also_in))
     lines.append("")
     for paragraph in marked_text(p).split("\n\n"):
         lines += textwrap.wrap(paragraph, width=width, initial_indent="   ", subsequent_indent="   ")
@@ -46,7 +64,7 @@ def passage(p: Passage, width: int = 88) -> str:
 
 def answer(result: Answer) -> str:
     if not result.passages:
-        return f"No passages found for {result.question!r}: the index (or the filter) holds no articles."
+        return f"No passages found for {safe(result.question)!r}: the index (or the filter) holds no articles."
     body = "\n\n".join(passage(p) for p in result.passages)
     if result.answered:
         return body
@@ -54,6 +72,7 @@ def answer(result: Answer) -> str:
             f"The closest passages:\n\n{body}")
 
 
+@terminal_safe
 def info(i: IndexInfo) -> str:
     dates = f"{i.earliest} to {i.latest}" if i.earliest else "no dates"
     rows = [
@@ -63,10 +82,12 @@ def info(i: IndexInfo) -> str:
         ("model", f"{i.model} ({i.dimension} dimensions, max {i.max_seq_length} tokens)"),
         ("chunking", f"{i.chunk_tokens} {i.encoding} tokens, {i.chunk_overlap} overlap"),
         ("generation", f"{i.generation} (updated {i.updated_at})"),
+        ("integrity", i.integrity),
     ]
     return "\n".join(f"{name:<11}{value}" for name, value in rows)
 
 
+@terminal_safe
 def ingest_report(report: IngestReport) -> str:
     lines = [report.summary()]
     for article_id, reason in report.skipped:
@@ -76,6 +97,7 @@ def ingest_report(report: IngestReport) -> str:
     return "\n".join(lines)
 
 
+@terminal_safe
 def article_list(articles: list[ArticleSummary]) -> str:
     if not articles:
         return "The index holds no articles. Add some with `qa ingest PATH...`."
@@ -86,12 +108,14 @@ def article_list(articles: list[ArticleSummary]) -> str:
     return "\n".join(lines) + f"\n{len(articles)} articles"
 
 
+@terminal_safe
 def remove_report(report: RemoveReport) -> str:
     lines = [f"removed {len(report.removed)} articles" + (f": {', '.join(report.removed)}" if report.removed else "")]
     lines += [f"  not found: {target} (no article has that id or came from that path)" for target in report.not_found]
     return "\n".join(lines)
 
 
+@terminal_safe
 def check_report(report) -> str:
     facts = report.facts
     lines = [f"index      {report.path}"]
@@ -112,6 +136,7 @@ def check_report(report) -> str:
     return "\n".join(lines)
 
 
+@terminal_safe
 def repair_report(report) -> str:
     if report.before.ok:
         return f"{report.path}: nothing to repair, every part is intact"
@@ -135,3 +160,4 @@ def eval_table(results) -> str:
         rows.append(f"| {r.data} | {method} | {r.questions} | {r.recall_at_1:.3f} | {r.recall_at_5:.3f} | "
                     f"{r.recall_at_10:.3f} | {r.mrr_at_10:.3f} | {r.median_ms:.1f} | {r.p95_ms:.1f} |")
     return "\n".join(rows)
+

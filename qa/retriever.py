@@ -14,6 +14,7 @@ from pathlib import Path
 
 from index.embedder import Embedder, load_embedder
 from index.errors import TextTooLongError
+from index.integrity import quick_database_check
 from index.keywords import Filter, KeywordIndex
 from index.layout import IndexDir
 from index.reader import IndexReader
@@ -103,11 +104,14 @@ class Index:
             raise QuestionError(f"since={where.since} is after until={where.until}: swap them")
         method = method or self.settings.retrieval
         self.reader.refresh()
+        query = analyze(question, self.keywords)
+        if not query.terms:
+            raise QuestionError(f"{question!r} has no word to search for, only words like 'the', 'who' or 'and': "
+                                "ask about something, e.g. 'who holds Tal Rifaat?'")
         try:
             query_vector = self.embedder.embed([question])[0]
         except TextTooLongError as exc:
             raise QuestionError(f"the question is too long for the model: {exc}") from None
-        query = analyze(question, self.keywords)
         n = max(self.settings.candidates, 2 * k)
         candidates = gather(self.reader, self.keywords, query, query_vector, n, method, where)
         top = candidates[: max(RERANK_DEPTH, 3 * k)]
@@ -162,7 +166,9 @@ class Index:
         return [r[0] for r in self.reader.store.fetch(
             "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL ORDER BY lower(source)")]
 
-    def info(self) -> IndexInfo:
+    def info(self, quick_check: bool = False) -> IndexInfo:
+        """What the index holds; ``quick_check`` also runs SQLite's quick check of the
+        database (raises :class:`IndexCorruptError` naming the damage and the fix)."""
         self.reader.refresh()
         m = self.reader.manifest
         counts = self.reader.store.counts()
@@ -172,4 +178,5 @@ class Index:
             encoding=m.encoding, chunk_tokens=m.chunk_tokens, chunk_overlap=m.chunk_overlap,
             earliest=earliest, latest=latest, generation=self.reader.generation,
             created_at=m.created_at, updated_at=m.updated_at, **counts,
+            integrity=quick_database_check(self.reader.store) if quick_check else "not checked",
         )

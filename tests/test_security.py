@@ -36,10 +36,17 @@ def test_auth_from_a_value_or_a_file(tmp_path):
     creds.write_text("# team\nana:one\nbo:two\n")
     assert parse_auth(str(creds)) == [("ana", "one"), ("bo", "two")]
     assert auth_from_env({}) == []
-    with pytest.raises(SettingsError, match="neither user:password nor a readable file"):
+    with pytest.raises(SettingsError, match="neither user:password nor the path of a readable file"):
         parse_auth(str(tmp_path / "missing"))
     with pytest.raises(SettingsError, match="user:password"):
         parse_auth("ana:")
+
+
+@pytest.mark.parametrize("value", ["hunter2-no-colon", ":hunter2", "hunter2:"])
+def test_a_bad_auth_value_is_never_echoed(value):
+    with pytest.raises(SettingsError) as err:
+        parse_auth(value)
+    assert "hunter2" not in str(err.value), str(err.value)
 
 
 def test_serve_on_the_network_without_auth_exits_with_one_line(tmp_path):

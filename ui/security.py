@@ -33,14 +33,21 @@ def parse_auth(value: str | None) -> list[tuple[str, str]]:
     path = Path(value).expanduser()
     if ":" not in value or path.is_file():
         if not path.is_file():
-            raise SettingsError(f"QA_AUTH={value!r} is neither user:password nor a readable file")
-        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
-                 if line.strip() and not line.startswith("#")]
+            # never echo the value: it may be a password typed without its user
+            raise SettingsError(f"QA_AUTH (a value of {len(value)} characters, not shown) is neither "
+                                "user:password nor the path of a readable file: set QA_AUTH=user:password")
+        try:
+            lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip() and not line.startswith("#")]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"cannot read the QA_AUTH file {path} ({exc.__class__.__name__}): "
+                                "make it a UTF-8 text file of user:password lines") from None
     pairs = []
-    for line in lines:
+    for number, line in enumerate(lines, start=1):
         user, sep, password = line.partition(":")
         if not sep or not user or not password:
-            raise SettingsError("QA_AUTH entries must look like user:password (both non-empty)")
+            where = f"line {number} of {path}" if len(lines) > 1 or path.is_file() else "QA_AUTH"
+            raise SettingsError(f"{where} must look like user:password (both non-empty; the value is not shown)")
         pairs.append((user, password))
     return pairs
 
