@@ -257,7 +257,8 @@ def _check_cache(index_dir: IndexDir, report: CheckReport) -> None:
 
 
 def _unit(vector: np.ndarray) -> bool:
-    return abs(float(np.linalg.norm(vector)) - 1.0) <= NORM_TOLERANCE
+    with np.errstate(all="ignore"):  # a damaged vector may hold inf or nan
+        return bool(abs(float(np.linalg.norm(vector)) - 1.0) <= NORM_TOLERANCE)
 
 
 def _some(items: list) -> str:

@@ -31,9 +31,13 @@ _AT_FDCWD = -100
 def beside(index_dir: IndexDir) -> IndexDir:
     """A fresh, empty sibling directory to build a replacement index in."""
     path = index_dir.path.parent / f".{index_dir.path.name}.rebuild-{os.getpid()}"
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
+    try:
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True)
+    except OSError as exc:
+        raise IndexWriteError(f"cannot create {path} to build the new index beside the old one "
+                              f"({exc.strerror or exc}): make {index_dir.path.parent} writable") from exc
     return IndexDir(path)
 
 

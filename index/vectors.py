@@ -22,6 +22,7 @@ class VectorIndex:
     def __init__(self, dimension: int, index: faiss.Index | None = None):
         self.dimension = dimension
         self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self._ids: frozenset[int] | None = None  # built when first asked, dropped on change
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
@@ -31,11 +32,18 @@ class VectorIndex:
             raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
         if len(ids):
             self.index.add_with_ids(_matrix(vectors, self.dimension), np.asarray(ids, dtype=np.int64))
+            self._ids = None
 
     def remove(self, ids: list[int]) -> int:
         if not ids:
             return 0
+        self._ids = None
         return int(self.index.remove_ids(np.asarray(ids, dtype=np.int64)))
+
+    def __contains__(self, chunk_id: int) -> bool:
+        if self._ids is None:
+            self._ids = frozenset(self.ids().tolist())
+        return chunk_id in self._ids
 
     def ids(self) -> np.ndarray:
         return faiss.vector_to_array(self.index.id_map).astype(np.int64)

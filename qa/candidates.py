@@ -41,7 +41,8 @@ def gather(reader: IndexReader, keywords: KeywordIndex, query: Query, query_vect
         dense = {int(i): float(s) for i, s in zip(ids, scores)}
     keyword: dict[int, float] = {}
     if method in ("keyword", "hybrid"):
-        keyword = dict(keywords.search(query.terms, n, where))
+        # passages committed after the vectors were loaded wait for the next refresh
+        keyword = {i: s for i, s in keywords.search(query.terms, n, where) if i in reader.vectors}
     ids = list(dict.fromkeys([*dense, *keyword]))
     missing = [i for i in ids if i not in dense]
     if missing:  # keyword-only candidates still get their dense score, from the stored vector

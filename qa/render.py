@@ -94,6 +94,8 @@ def ingest_report(report: IngestReport) -> str:
         lines.append(f"  skipped: {article_id}: {reason}")
     for error in report.failed:
         lines.append(f"  failed: {error}")
+    for warning in report.warnings:
+        lines.append(f"  warning: {warning}")
     return "\n".join(lines)
 
 

@@ -44,7 +44,6 @@ class Index:
         self.reader = reader
         self.embedder = embedder
         self.settings = settings
-        self.keywords = KeywordIndex(reader.store)
         self.reranker = reranker or make_reranker(settings.rerank, settings.offline, settings.device)
 
     @classmethod
@@ -59,6 +58,11 @@ class Index:
         manifest.check_model(embedder.model_id if embedder else model, index_dir.path)
         embedder = embedder or load_embedder(model, settings.offline, settings.device)
         return cls(IndexReader(index_dir, embedder.model_id), embedder, settings)
+
+    @property
+    def keywords(self) -> KeywordIndex:
+        """The keyword index of the database now open (a replaced index brings a new one)."""
+        return KeywordIndex(self.reader.store)
 
     @property
     def path(self) -> Path:

@@ -91,6 +91,7 @@ class Handlers:
                  f"{len(report.skipped)} skipped, {len(report.failed)} failed** ({report.seconds:.1f} s)"]
         lines += [f"- skipped {text(i)}: {text(reason)}" for i, reason in report.skipped]
         lines += [f"- failed: {text(_short(error))}" for error in report.failed]
+        lines += [f"- note: {text(Path(w.source).name)}: {text(w.reason)}" for w in report.warnings]
         return ("\n".join(lines), *self.panel())
 
     def remove(self, article_id: str | None):
