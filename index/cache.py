@@ -73,7 +73,7 @@ class EmbeddingCache:
                 os.replace(source, Path(f"{aside}{suffix}"))
         note = (f"the embedding cache {self.path.name} was damaged ({reason}): set aside as {aside.name} "
                 "(delete it when you like) and a new cache started")
-        log.warning(note)
+        log.info(note)  # the ingest report says it
         self.notes.append(note)
 
     def close(self) -> None:
@@ -118,7 +118,7 @@ class EmbeddingCache:
             # busy, full or an I/O error: not damage; go on without the cache
             note = (f"the embedding cache {self.path.name} cannot be used ({' '.join(str(exc).split())}): "
                     "this run goes on without it")
-            log.warning(note)
+            log.info(note)
             self.notes.append(note)
             self.close()
             self._db = None

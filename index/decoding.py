@@ -57,7 +57,7 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
     bad = replaced.count("\ufffd") - data.count("\ufffd".encode())
     good = sum(1 for ch in replaced if ord(ch) > 127 and ch != "\ufffd")
     if good >= bad:  # mostly UTF-8 with a few broken bytes: reading it as cp1252 would garble the rest
-        log.warning("%s: %d bytes are not UTF-8; replaced", source, bad)
+        log.info("%s: %d bytes are not UTF-8; replaced", source, bad)
         return replaced, (f"not valid UTF-8: {bad} broken byte sequence(s), the first at byte {first_bad}, "
                           "replaced with \ufffd")
     from charset_normalizer import from_bytes

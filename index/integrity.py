@@ -96,7 +96,7 @@ def quick_database_check(store: Store) -> str:
     size = store.path.stat().st_size
     if size > QUICK_CHECK_MAX_BYTES:
         return f"not checked ({size / 1e9:.1f} GB): run `qa check`"
-    rows = [r[0] for r in store.fetch("PRAGMA quick_check(5)")]
+    rows = [" ".join(str(r[0]).split()) for r in store.fetch("PRAGMA quick_check(5)")]
     if rows != ["ok"]:
         raise IndexCorruptError(f"{store.path} is damaged (SQLite's quick check: {'; '.join(rows[:2])}): "
                                 f"{repair_hint(store.path.parent)}")
@@ -142,9 +142,9 @@ def _check_database(index_dir: IndexDir, store: Store, report: CheckReport, repa
                     build: Manifest | None) -> None:
     salvage = f"{repair}: it rebuilds the index from every article whose text is intact"
     try:
-        rows = [r[0] for r in store.fetch("PRAGMA integrity_check(20)")]
+        rows = [" ".join(str(r[0]).split()) for r in store.fetch("PRAGMA integrity_check(20)")]
     except QAError as exc:
-        rows = [str(exc)]
+        rows = [" ".join(str(exc).split())]
     if rows != ["ok"]:
         report.problems.append(Problem("database", f"SQLite's integrity check fails: {'; '.join(rows[:3])}", salvage))
     damaged = []
@@ -249,7 +249,7 @@ def _check_cache(index_dir: IndexDir, report: CheckReport) -> None:
     try:
         check_file(path, "")
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-            rows = [r[0] for r in db.execute("PRAGMA quick_check(5)")]
+            rows = [" ".join(str(r[0]).split()) for r in db.execute("PRAGMA quick_check(5)")]
     except (sqlite3.Error, QAError) as exc:
         rows = [" ".join(str(exc).split())]
     if rows != ["ok"]:
