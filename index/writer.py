@@ -86,16 +86,33 @@ class IndexWriter:
         """Remove articles by id, add new ones, and commit it all as the next generation."""
         if not additions and not removals:
             return
+
+        def change() -> None:
+            for article_id in removals:
+                self.vectors.remove(self.store.delete_article(article_id))
+            for add in additions:
+                ids = self.store.add_article(add.article, add.chunked, add.sentence_vectors)
+                self.vectors.add(ids, add.chunk_vectors)
+            if additions:
+                KeywordIndex(self.store).sync_terms()
+
+        self._commit(change)
+        log.debug("committed generation %d (%d added, %d removed)", self.generation, len(additions), len(removals))
+
+    def replace_vectors(self, vectors: VectorIndex) -> None:
+        """Commit ``vectors`` (one per stored chunk, by chunk id) as the next generation."""
+        if set(vectors.ids().tolist()) != set(self.store.chunk_ids()):
+            raise IndexCorruptError("the new vectors do not match the stored chunks one to one")
+        self.vectors = vectors
+        self._commit(lambda: None)
+
+    def _commit(self, change) -> None:
+        """Run ``change`` (database rows and in-memory vectors), write the vector file, and
+        record both as the next generation in one transaction."""
         generation = self.generation + 1
         try:
             with self.store.transaction():
-                for article_id in removals:
-                    self.vectors.remove(self.store.delete_article(article_id))
-                for add in additions:
-                    ids = self.store.add_article(add.article, add.chunked, add.sentence_vectors)
-                    self.vectors.add(ids, add.chunk_vectors)
-                if additions:
-                    KeywordIndex(self.store).sync_terms()
+                change()
                 sha256, nbytes = self._save_vectors(generation)
                 self.store.set_meta("generation", str(generation))
                 self.store.set_meta("vectors_sha256", sha256)
@@ -104,27 +121,10 @@ class IndexWriter:
             # SQLite rolled back; bring the in-memory vectors back to the committed state.
             self.dir.vectors_path(generation).unlink(missing_ok=True)
             state = self.store.state()
-            self.vectors = self._load_vectors(state.vectors_sha256, state.vectors_bytes)
-            raise
-        self.generation = generation
-        self._write_manifest(sha256, nbytes)
-        self.dir.remove_stale(keep=generation)
-        log.debug("committed generation %d (%d added, %d removed)", generation, len(additions), len(removals))
-
-    def replace_vectors(self, vectors: VectorIndex) -> None:
-        """Commit ``vectors`` (one per stored chunk, by chunk id) as the next generation."""
-        if set(vectors.ids().tolist()) != set(self.store.chunk_ids()):
-            raise IndexCorruptError("the new vectors do not match the stored chunks one to one")
-        generation = self.generation + 1
-        self.vectors = vectors
-        try:
-            with self.store.transaction():
-                sha256, nbytes = self._save_vectors(generation)
-                self.store.set_meta("generation", str(generation))
-                self.store.set_meta("vectors_sha256", sha256)
-                self.store.set_meta("vectors_bytes", str(nbytes))
-        except BaseException:
-            self.dir.vectors_path(generation).unlink(missing_ok=True)
+            try:
+                self.vectors = self._load_vectors(state.vectors_sha256, state.vectors_bytes)
+            except IndexCorruptError:  # being repaired: there is no good committed file
+                self.vectors = VectorIndex(self.manifest.dimension)
             raise
         self.generation = generation
         self._write_manifest(sha256, nbytes)
