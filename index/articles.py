@@ -77,14 +77,6 @@ def derive_id(url: str | None = None, origin: str | None = None, text: str | Non
     raise ValueError("derive_id needs a url, an origin or a text")
 
 
-def source_from_url(url: str | None) -> str | None:
-    """The host of ``url`` without ``www.``, as a fallback outlet name."""
-    if not url:
-        return None
-    host = urlsplit(url).hostname or ""
-    return host.removeprefix("www.") or None
-
-
 def _canonical_url(url: str | None) -> str | None:
     if not url:
         return None

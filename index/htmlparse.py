@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import re
 
-from index.articles import Article, derive_id, source_from_url
+from index.articles import Article, derive_id
 from index.dates import parse_date, parse_date_line
 from index.errors import ArticleError
+from index.outlets import outlet
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def parse_html(data: bytes, origin: str) -> Article:
         url=url,
         published=published,
         byline=(document.author or None),
-        source=(document.sitename or None) or source_from_url(url),
+        source=outlet(document.sitename, document.author, url),
         origin=origin,
     )
 

@@ -15,11 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.articles import Article, derive_id, source_from_url
+from index.articles import Article, derive_id
 from index.dates import parse_date, parse_date_line
 from index.decoding import decode, read_limited
 from index.errors import ArticleError
 from index.htmlparse import parse_html
+from index.outlets import outlet
 from index.textparse import parse_markdown, parse_plain
 
 log = logging.getLogger(__name__)
@@ -207,7 +208,7 @@ def _article_from_record(record: object, origin: str, fields: JsonlFields) -> Ar
         url=url,
         published=published,
         byline=_str(record.get(fields.byline)),
-        source=_str(record.get(fields.source)) or source_from_url(url),
+        source=outlet(_str(record.get(fields.source)), _str(record.get(fields.byline)), url),
         origin=origin,
     )
 

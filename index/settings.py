@@ -22,11 +22,9 @@ ONNX_MODEL = "all-MiniLM-L6-v2-onnx-int8"
 DEFAULT_MODEL = ONNX_MODEL
 TORCH_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 RETRIEVALS = ("hybrid", "dense", "keyword")
-# The answer score (best sentence: similarity + 0.3 x word overlap) under which nothing is
-# presented as an answer. bench/confidence.py: at 0.40, 99.9% of the dev sets' answerable
-# questions stay answered and 30% of questions the index cannot answer are refused; higher
-# values refuse more but start refusing short questions ("who holds Tal Rifaat?": 0.44).
-MIN_SCORE = 0.40
+# The confidence (qa/confidence.py) under which no passage is presented as an answer;
+# fitted by bench/refusal.py on half of squad11-dev's articles.
+MIN_SCORE = 0.61
 
 # field name -> environment variable
 ENV_VARS = {
@@ -65,7 +63,7 @@ class Settings:
     ``retrieval``: hybrid (keyword + dense), dense or keyword. ``rerank``: none, sentence
     (best-sentence evidence from stored vectors) or ``cross-encoder:MODEL``.
     ``candidates``: how many passages each retriever proposes before fusion.
-    ``min_score``: below this answer score, nothing counts as an answer.
+    ``min_score``: below this confidence (qa/confidence.py), nothing counts as an answer.
     """
 
     index_dir: Path = Path("index-data")

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from index.articles import Article, derive_id, source_from_url
+from index.articles import Article, derive_id
 from index.dates import parse_date, parse_date_line
+from index.outlets import outlet
 
 _HEADER_LINES = 8  # the byline and date line are looked for in this many first lines
 _URL_LABEL = re.compile(r"^\s*(?:original\s+url|source\s+url|url|link|source)\s*:\s*(?P<rest>.*)$", re.I)
@@ -101,7 +102,7 @@ def _build(lines: list[str], origin: str, title: str | None, meta: dict[str, str
         url=url,
         published=published,
         byline=byline,
-        source=meta.get("source") or meta.get("site_name") or source_from_url(url),
+        source=outlet(meta.get("source") or meta.get("site_name"), byline, url),
         origin=origin,
     )
 

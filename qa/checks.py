@@ -61,3 +61,17 @@ def check_sources(sources: object) -> tuple[str, ...]:
     except TypeError:
         raise QuestionError(f"sources must be a list of outlet names, got {sources!r}") from None
     return cleaned
+
+
+def describe_filters(since: object = None, until: object = None, sources: object = None, as_of: object = None) -> str:
+    """The filters of a question as a reader would say them: "2024-12-01 to 2024-12-31 · AFP"."""
+    since, until, as_of = check_date(since, "since"), check_date(until, "until"), check_date(as_of, "as_of")
+    parts = []
+    if since or until:
+        parts.append(f"{since or '…'} to {until or '…'}" if since and until else
+                     f"from {since}" if since else f"until {until}")
+    if as_of:
+        parts.append(f"as of {as_of}")
+    if names := check_sources(sources):
+        parts.append(", ".join(names))
+    return " · ".join(parts)

@@ -1,63 +1,98 @@
-"""Follow-up questions without a language model: carry the earlier subject forward.
+"""Follow-up questions without a language model: carry the conversation's subject, when it helps.
 
-"who holds Tal Rifaat?" then "and who took Aleppo?" or "when did that happen?": when the
-new question leans on the conversation (a pronoun, "and ...", "what about ...", or too
-few words of its own), the subject of the previous searched question (its names, else
-its content words) is added to what is searched. The rewritten text is shown to the
-user, who can correct it. A question that stands on its own is searched as asked.
+"who holds Tal Rifaat?", then "and who took Aleppo?", then "when did that happen?": the last
+one means nothing alone. For a question asked after others, :func:`candidate` writes the
+question with the conversation's subject added ("when did that happen? (Aleppo)"); the
+caller searches both and keeps the rewrite only when the best passage it finds matches it
+clearly better than the best passage for the question as asked matches that
+(:func:`prefer_rewrite`). A question that stands on its own, pronoun or not ("Which state
+announced it is legalizing jaywalking?"), finds a passage that matches it well as asked,
+and an unrelated subject added to it only lowers the match: it is searched as asked.
+
+The subject is the latest one: the names the previous question used itself ("Aleppo"),
+else the subject it carried, else its content words. The text actually searched is shown
+to the user, who can rephrase.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from index.terms import STOPWORDS, content_terms
 
-_LEANING_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|what else)\b", re.I)
-_PRONOUN = re.compile(r"\b(it|its|they|them|their|that|this|those|these|there|he|she|him|her|his|hers|"
-                      r"the town|the city|the group|the country|the company|the same)\b", re.I)
 _NAME = re.compile(r"\b([A-Z][\w'’-]*(?:\s+(?:al-|de |of |bin )?[A-Z][\w'’-]*)*)")
+_CARRIED = re.compile(r"^(?P<own>.*\S)\s+\((?P<carried>[^()]+)\)$")
 _QUESTION_WORDS = {"who", "what", "when", "where", "why", "how", "which", "whom", "whose", "and", "did", "does",
-                   "is", "are", "was", "were", "do"}
-MIN_OWN_WORDS = 2  # a question with fewer content words of its own leans on the previous one
+                   "is", "are", "was", "were", "do", "many", "much", "about", "else", "also", "then"}
+MIN_OWN_WORDS = 1  # a follow-up with fewer content words of its own is marked by what was searched
+# The rewrite is kept when its best passage's similarity to it beats the as-asked best passage's
+# similarity to the question by this much. Chosen on the "tune" half of bench/data/conversations.jsonl.
+REWRITE_MARGIN = 0.1
+MAX_ANSWER_NAMES = 4  # names taken from the previous answer sentence
 
 
-def subject(question: str) -> str:
-    """The subject of a question: its capitalized names, else its content words."""
-    names = [n for n in _NAME.findall(question) if n.lower() not in _QUESTION_WORDS]
-    names = [n for n in names if not (len(n.split()) == 1 and n.lower() in STOPWORDS)]
-    if names:
-        return " ".join(dict.fromkeys(names))
-    return " ".join(w for w in content_terms(question) if w not in _QUESTION_WORDS)
+def split_searched(searched: str) -> tuple[str, str | None]:
+    """(the question as asked, the subject carried into it) of a searched text."""
+    match = _CARRIED.match(searched)
+    return (match.group("own"), match.group("carried")) if match else (searched, None)
 
 
-def _own_words(question: str) -> list[str]:
+def names(text: str) -> list[str]:
+    """The capitalized names in ``text`` (not question words or stopwords)."""
+    found = [n for n in _NAME.findall(text) if n.lower() not in _QUESTION_WORDS]
+    return list(dict.fromkeys(n for n in found if not (len(n.split()) == 1 and n.lower() in STOPWORDS)))
+
+
+def own_words(question: str) -> list[str]:
     return [w for w in content_terms(question) if w not in _QUESTION_WORDS]
 
 
-def leans_on_context(question: str) -> bool:
-    own = _own_words(question)
-    return bool(_LEANING_START.match(question) and len(own) <= 3) or bool(_PRONOUN.search(question)) \
-        or len(own) < MIN_OWN_WORDS
+def subject(searched: str) -> str:
+    """The subject a searched text passes on: its own names, else what it carried, else its words."""
+    own, carried = split_searched(searched)
+    return topic(own, carried or "", rewritten=carried is not None)
 
 
-def rewrite(question: str, previous: Sequence[str]) -> str:
-    """The text to search for ``question``, given the earlier searched questions (oldest first)."""
+def topic(question: str, previous_topic: str = "", rewritten: bool = False) -> str:
+    """What a turn is about, for the turns after it: the names the question uses, else (a
+    follow-up that was rewritten) the conversation's topic so far, else its content words."""
+    found = names(question)
+    if found:
+        return " ".join(found)
+    if rewritten and previous_topic:
+        return previous_topic
+    return " ".join(own_words(question)) or previous_topic
+
+
+def candidates(question: str, previous_topic: str, answer: str = "") -> list[str]:
+    """``question`` with the conversation's subject added: the topic so far, and the names
+    in the previous answer ("How did he describe it?" after "...he entered the University
+    of Erfurt..."). Empty when there is nothing to add."""
     question = " ".join(question.split())
-    if not previous or not leans_on_context(question):
-        return question
-    carried = subject(previous[-1])
-    if not carried:
-        return question
     own = {w.lower() for w in content_terms(question)}
-    missing = [w for w in carried.split() if w.lower() not in own]
-    return f"{question} ({' '.join(missing)})" if missing else question
+    found = []
+    answer_names = " ".join(names(answer)[:MAX_ANSWER_NAMES])
+    for carried in (previous_topic, f"{previous_topic} {answer_names}".strip()):
+        missing = list(dict.fromkeys(w for w in carried.split() if w.lower() not in own))
+        if missing:
+            found.append(f"{question} ({' '.join(missing)})")
+    return list(dict.fromkeys(found))
+
+
+def prefer_rewrite(asked_similarity: float | None, rewrite_similarity: float | None) -> bool:
+    """Whether the rewrite's best passage matches it clearly better than the question's own
+    best passage matches the question (None: that search found nothing)."""
+    if rewrite_similarity is None:
+        return False
+    if asked_similarity is None:
+        return True
+    return rewrite_similarity > asked_similarity + REWRITE_MARGIN
 
 
 def answer_focus(question: str, searched: str) -> str | None:
     """What the marked sentence should answer for a rewritten follow-up: the user's own words
-    when they say enough ("and who took Aleppo?"), else None (mark by what was searched)."""
+    ("how much will they cost?" marks the sentence about the cost, not the one that names the
+    carried subject), else None when they hold no content word (mark by what was searched)."""
     if searched == question:
         return None
-    return question if len(_own_words(question)) >= MIN_OWN_WORDS else None
+    return question if len(own_words(question)) >= MIN_OWN_WORDS else None

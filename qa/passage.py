@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from qa.confidence import confidence
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -44,6 +46,12 @@ class Passage:
     chunk_id: int
     similarity: float = 0.0
     also_in: tuple[Citation, ...] = ()
+    coverage: float = 0.0  # share of the question's (IDF-weighted) words anywhere in the passage
+
+    @property
+    def confidence(self) -> float:
+        """How surely this passage answers the question (see :mod:`qa.confidence`)."""
+        return round(confidence(self.answer_score, self.coverage), 4)
 
     @property
     def answer(self) -> str:
@@ -51,7 +59,7 @@ class Passage:
         return self.text[self.answer_span[0] : self.answer_span[1]]
 
     def to_dict(self) -> dict:
-        return asdict(self) | {"answer": self.answer}
+        return asdict(self) | {"answer": self.answer, "confidence": self.confidence}
 
     def __repr__(self) -> str:
         text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
@@ -73,9 +81,17 @@ class Answer:
     passages: tuple[Passage, ...]
     answered: bool
     threshold: float
+    topic: str = ""  # what the conversation is about after this turn (for the next follow-up)
+    filters: str = ""  # the filters that applied, as a reader would say them ("" for none)
+
+    @property
+    def lead(self) -> str:
+        """The answering sentence of the best passage ("" when nothing was found)."""
+        return self.passages[0].answer if self.passages else ""
 
     def to_dict(self) -> dict:
         return {"question": self.question, "searched": self.searched, "answered": self.answered,
+                "filters": self.filters,
                 "threshold": self.threshold, "passages": [p.to_dict() for p in self.passages]}
 
 

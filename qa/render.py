@@ -44,7 +44,7 @@ def marked_text(p: Passage) -> str:
 
 
 def passage(p: Passage, width: int = 88) -> str:
-    head = f"{p.rank}. [{p.similarity:.3f}] {safe(p.title)}"
+    head = f"{p.rank}. [{p.score:.3f}] {safe(p.title)}"  # the number it is ranked by
     lines = [head]
     if cite := citation(p):
         lines.append(f"   {cite}")
@@ -68,7 +68,7 @@ def answer(result: Answer) -> str:
     body = "\n\n".join(passage(p) for p in result.passages)
     if result.answered:
         return body
-    return (f"No passage answers this (no answer score reaches {result.threshold:.2f}). "
+    return (f"Not in your articles: no passage answers this (no confidence reaches {result.threshold:.2f}). "
             f"The closest passages:\n\n{body}")
 
 

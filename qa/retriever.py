@@ -13,7 +13,6 @@ from datetime import date
 from pathlib import Path
 
 from index.embedder import Embedder, load_embedder
-from index.errors import TextTooLongError
 from index.integrity import quick_database_check
 from index.keywords import Filter, KeywordIndex
 from index.layout import IndexDir
@@ -22,14 +21,16 @@ from index.settings import Settings
 from index.store import ArticleSummary
 from qa.arrange import ORDERS, boost_recent, collapse_duplicates, order, speaks_of_the_present
 from qa.candidates import gather
-from qa.checks import check_date, check_k, check_question, check_sources
+from qa.checks import check_date, check_k, check_question, check_sources, describe_filters
 from qa.errors import QuestionError
-from qa.followup import answer_focus, rewrite
+from qa.followup import answer_focus, candidates, prefer_rewrite, subject, topic
 from qa.passage import Answer, Citation, IndexInfo, Passage
-from qa.query import analyze
+from qa.query import analyze, focused, shorten
 from qa.rerank import RERANK_DEPTH, Reranker, answers_for, make_reranker
 
 log = logging.getLogger(__name__)
+
+SOURCES_LISTED = 20  # outlets named in the error for an unknown one
 
 
 class Index:
@@ -108,14 +109,18 @@ class Index:
             raise QuestionError(f"since={where.since} is after until={where.until}: swap them")
         method = method or self.settings.retrieval
         self.reader.refresh()
+        if where.sources:
+            self._check_sources(where.sources)
         query = analyze(question, self.keywords)
         if not query.terms:
             raise QuestionError(f"{question!r} has no word to search for, only words like 'the', 'who' or 'and': "
                                 "ask about something, e.g. 'who holds Tal Rifaat?'")
-        try:
-            query_vector = self.embedder.embed([question])[0]
-        except TextTooLongError as exc:
-            raise QuestionError(f"the question is too long for the model: {exc}") from None
+        embedded = question
+        if self.embedder.count_tokens([question])[0] > self.embedder.max_seq_length:  # a pasted paragraph
+            embedded = shorten(question, query.weights,
+                               lambda text: self.embedder.count_tokens([text])[0] <= self.embedder.max_seq_length)
+            log.info("question of %d characters embedded as %r", len(question), embedded[:80])
+        query_vector = self.embedder.embed([embedded])[0]
         n = max(self.settings.candidates, 2 * k)
         candidates = gather(self.reader, self.keywords, query, query_vector, n, method, where)
         top = candidates[: max(RERANK_DEPTH, 3 * k)]
@@ -132,7 +137,7 @@ class Index:
         kept = order(collapse_duplicates(top, rows, vectors, k), rows, order_by)
         if focus and focus != question:  # mark the sentence that answers the user's own words
             shown = {c.chunk_id: rows[c.chunk_id] for c, _ in kept}
-            answers = answers_for(analyze(focus, self.keywords), self.embedder.embed([focus])[0], shown, sentences)
+            answers = answers_for(focused(query, focus), self.embedder.embed([focus])[0], shown, sentences)
         passages = []
         for rank, (c, copies) in enumerate(kept, start=1):
             row, answer = rows[c.chunk_id], answers[c.chunk_id]
@@ -141,29 +146,60 @@ class Index:
                 text=row.text, score=round(c.score, 4), rank=rank, article_id=row.article_id,
                 title=row.title, url=row.url, published=row.published, source=row.source, byline=row.byline,
                 span=(row.start, row.end), answer_span=answer.span, answer_score=answer.score,
-                chunk_id=row.id, similarity=c.dense,
+                chunk_id=row.id, similarity=c.dense, coverage=round(query.weights.overlap(row.text), 4),
                 also_in=tuple(Citation(r.article_id, r.title, r.source, r.published, r.url) for r in also.values()),
             ))
         return passages
 
-    def ask(self, question: str, k: int | None = None, *, history: Sequence[str] = (), **options) -> Answer:
+    def ask(self, question: str, k: int | None = None, *, history: Sequence[str | Answer] = (),
+            **options) -> Answer:
         """:meth:`retrieve`, plus whether any passage is a confident answer.
 
-        ``history``: the texts searched earlier in the conversation (oldest first); a
-        follow-up that leans on them ("and who took Aleppo?") is searched with the
-        earlier subject added, and ``Answer.searched`` says what was searched.
+        ``history``: the conversation so far, oldest first: the earlier :class:`Answer` s (or
+        just the texts they searched). The question is also searched with the conversation's
+        subject added ("when did that happen? (Aleppo)"); a rewrite is kept only when its
+        best passage matches it clearly better than the question's own best passage matches
+        the question (see :mod:`qa.followup`). ``Answer.searched`` says what was searched.
         """
         question = check_question(question)
-        searched = rewrite(question, list(history))
-        passages = self.retrieve(searched, k, focus=answer_focus(question, searched), **options)
+        failed = None
+        try:
+            passages = self.retrieve(question, k, **options)
+        except QuestionError as exc:  # maybe nothing to search for alone ("what about them?")
+            if not history:
+                raise
+            passages, failed = [], exc
+        searched, best = question, (passages[0].similarity if passages else None)
+        previous_topic = ""
+        if history:
+            last = history[-1]
+            previous_topic, lead = (subject(last), "") if isinstance(last, str) else (last.topic, last.lead)
+            for rewritten in candidates(question, previous_topic, lead):
+                found = self.retrieve(rewritten, k, focus=answer_focus(question, rewritten), **options)
+                if prefer_rewrite(best, found[0].similarity if found else None):
+                    passages, searched, best = found, rewritten, found[0].similarity
+        if failed is not None and searched == question:
+            raise failed
         threshold = self.settings.min_score
-        answered = any(p.answer_score >= threshold for p in passages)
+        answered = any(p.confidence >= threshold for p in passages)
         return Answer(question=question, searched=searched, passages=tuple(passages), answered=answered,
-                      threshold=threshold)
+                      threshold=threshold, topic=topic(question, previous_topic, rewritten=searched != question),
+                      filters=describe_filters(**{k: v for k, v in options.items()
+                                                  if k in ("since", "until", "sources", "as_of")}))
 
     def articles(self) -> list[ArticleSummary]:
         """Every stored article (id, title, date, outlet, url, origin, chunks), newest first."""
         return self.reader.store.articles()
+
+    def _check_sources(self, wanted: Sequence[str]) -> None:
+        known = {s.lower() for s in self.sources()}
+        unknown = [s for s in wanted if s.lower() not in known]
+        if unknown:
+            names = self.sources()
+            listing = ", ".join(names[:SOURCES_LISTED]) + (f" and {len(names) - SOURCES_LISTED} more"
+                                                          if len(names) > SOURCES_LISTED else "")
+            raise QuestionError(f"no articles from {', '.join(repr(s) for s in unknown)}: the index has articles "
+                                f"from {listing or 'no named outlet'} (case does not matter)")
 
     def sources(self) -> list[str]:
         """The outlets the index holds articles from."""

@@ -1,44 +1,98 @@
-"""Follow-up questions: the earlier subject is carried only when the new question leans on it."""
+"""Follow-up questions: the conversation's subject is carried only when it clearly helps."""
 
 import pytest
 
-from qa.followup import answer_focus, leans_on_context, rewrite, subject
+from index.ingest import ingest
+from index.settings import Settings
+from qa.errors import QuestionError
+from qa.followup import answer_focus, candidates, names, prefer_rewrite, split_searched, subject, topic
+from qa.retriever import Index
+from tests.conftest import DEMO
 
 
-@pytest.mark.parametrize("question, previous, searched", [
-    ("and who took Aleppo?", ["who holds Tal Rifaat?"], "and who took Aleppo? (Tal Rifaat)"),
-    ("when did that happen?", ["who holds Tal Rifaat?"], "when did that happen? (Tal Rifaat)"),
-    ("what about the villages?", ["who holds Tal Rifaat?"], "what about the villages? (Tal Rifaat)"),
-    ("who runs it now?", ["when does the hosepipe ban start?"], "who runs it now? (hosepipe ban start)"),
-    # stands on its own: searched as asked
-    ("when does the hosepipe ban start in Kent?", ["who holds Tal Rifaat?"],
-     "when does the hosepipe ban start in Kent?"),
-    # the subject is already there: nothing added
-    ("and when did they take Tal Rifaat?", ["who holds Tal Rifaat?"], "and when did they take Tal Rifaat?"),
-    # no conversation yet
-    ("when did that happen?", [], "when did that happen?"),
+def test_candidates_carry_the_topic_and_the_previous_answers_names():
+    found = candidates("How did he describe it?", "Martin Luther",
+                       "In 1501 he entered the University of Erfurt, which he described as a beerhouse.")
+    assert found == ["How did he describe it? (Martin Luther)",
+                     "How did he describe it? (Martin Luther University of Erfurt)"]
+    # words the question already has are not added again; nothing to add: no candidate
+    assert candidates("and when did they take Tal Rifaat?", "Tal Rifaat") == []
+    assert candidates("  and   who took Aleppo? ", "Tal Rifaat") == ["and who took Aleppo? (Tal Rifaat)"]
+
+
+def test_the_topic_is_the_latest_named_subject():
+    assert topic("who holds Tal Rifaat?") == "Tal Rifaat"
+    assert topic("and who took Aleppo?", "Tal Rifaat", rewritten=True) == "Aleppo"  # its own name wins
+    assert topic("when did that happen?", "Aleppo", rewritten=True) == "Aleppo"  # a rewritten follow-up keeps it
+    assert topic("who won the national cup final?") == "won national cup final"  # no name: its words
+    assert topic("Which state announced it is legalizing jaywalking?", "Aleppo") == \
+        "state announced legalizing jaywalking"  # searched as asked: a new subject
+
+
+def test_a_searched_text_splits_into_question_and_carried_subject():
+    assert split_searched("when did that happen? (Aleppo)") == ("when did that happen?", "Aleppo")
+    assert split_searched("who holds Tal Rifaat?") == ("who holds Tal Rifaat?", None)
+    assert subject("when did that happen? (Aleppo)") == "Aleppo"
+    assert names("Which team did Vin Scully call games for?") == ["Vin Scully"]
+
+
+@pytest.mark.parametrize("asked, rewritten, keep", [
+    (0.15, 0.60, True),  # "when did that happen?" alone matches nothing well
+    (0.61, 0.67, False),  # better, but not clearly: searched as asked
+    (0.61, 0.43, False),  # an unrelated subject only lowers the match
+    (None, 0.40, True),  # nothing found as asked
+    (0.50, None, False),
 ])
-def test_rewrite(question, previous, searched):
-    assert rewrite(question, previous) == searched
+def test_a_rewrite_is_kept_only_when_it_clearly_matches_better(asked, rewritten, keep):
+    assert prefer_rewrite(asked, rewritten) is keep
 
 
-def test_the_latest_searched_question_is_the_context():
-    # the second turn was itself rewritten; its subject (with the carried name) goes on
-    history = ["who holds Tal Rifaat?", "and who took Aleppo? (Tal Rifaat)"]
-    assert rewrite("when did it fall?", history) == "when did it fall? (Aleppo Tal Rifaat)"
-
-
-def test_subject_prefers_names_over_words():
-    assert subject("who holds Tal Rifaat?") == "Tal Rifaat"
-    assert subject("when does the hosepipe ban start?") == "hosepipe ban start"
-
-
-def test_whitespace_is_normalized_and_standalone_questions_do_not_lean():
-    assert rewrite("  and   who took Aleppo? ", ["who holds Tal Rifaat?"]) == "and who took Aleppo? (Tal Rifaat)"
-    assert not leans_on_context("how many jobs will the battery factory create?")
-
-
-def test_answer_focus_is_the_users_own_words_when_they_say_enough():
+def test_answer_focus_is_the_users_own_words():
     assert answer_focus("and who took Aleppo?", "and who took Aleppo? (Tal Rifaat)") == "and who took Aleppo?"
-    assert answer_focus("when did that happen?", "when did that happen? (Tal Rifaat)") is None
+    assert answer_focus("how much will they cost?", "how much will they cost? (Harbour Street)") == \
+        "how much will they cost?"
+    assert answer_focus("what about them?", "what about them? (Tal Rifaat)") is None  # no word of its own
     assert answer_focus("who holds Tal Rifaat?", "who holds Tal Rifaat?") is None
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, real_embedder):
+    settings = Settings(index_dir=tmp_path_factory.mktemp("followup"))
+    ingest([DEMO], settings, embedder=real_embedder)
+    with Index.open(settings=settings, embedder=real_embedder) as index:
+        yield index
+
+
+@pytest.mark.model
+def test_the_aleppo_conversation(demo):
+    first = demo.ask("who holds Tal Rifaat?")
+    second = demo.ask("and who took Aleppo?", history=[first])
+    assert "Hayat Tahrir al-Sham" in second.lead and "Aleppo" in second.topic
+    third = demo.ask("when did that happen?", history=[first, second])
+    assert third.searched == "when did that happen? (Aleppo)"
+    assert "late last week" in third.lead  # the Aleppo date, not Tal Rifaat's "on Sunday"
+
+
+@pytest.mark.model
+def test_an_unrelated_question_with_a_pronoun_is_searched_as_asked(demo):
+    first = demo.ask("who holds Tal Rifaat?")
+    unrelated = demo.ask("how many fans watched the national cup final at the stadium?", history=[first])
+    assert unrelated.searched == unrelated.question and "80,000" in unrelated.lead
+    leaning = demo.ask("how much can people be fined for breaking it?", history=[demo.ask("when does the hosepipe "
+                                                                                            "ban start?")])
+    assert leaning.searched.endswith("(hosepipe ban start)") and "1,000" in leaning.lead
+
+
+@pytest.mark.model
+def test_history_of_plain_searched_texts_still_works(demo):
+    answer = demo.ask("when did that happen?", history=["who holds Tal Rifaat?", "and who took Aleppo? (Tal Rifaat)"])
+    assert answer.searched == "when did that happen? (Aleppo)"
+
+
+@pytest.mark.model
+def test_a_question_with_no_word_of_its_own_leans_on_the_conversation(demo):
+    first = demo.ask("who holds Tal Rifaat?")
+    answer = demo.ask("what about them?", history=[first])
+    assert answer.searched.startswith("what about them? (Tal Rifaat") and answer.passages
+    with pytest.raises(QuestionError, match="no word to search for"):
+        demo.ask("what is it?")

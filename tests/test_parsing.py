@@ -20,7 +20,7 @@ def test_shared_markdown_article_metadata(syria_article):
     assert a.published == "2024-12-02"
     assert a.url == ("https://www.themoscowtimes.com/2024/12/02/"
                      "syria-russia-conduct-deadly-strikes-to-push-back-islamist-advance-a87187")
-    assert a.source == "themoscowtimes.com"
+    assert a.source == "AFP"  # the byline "... for AFP" names the agency
     # header lines and the link line are metadata, not body; markdown marks are gone
     assert not a.text.startswith("#")
     assert "Original url" not in a.text and "December 02, 2024\n" not in a.text
@@ -55,7 +55,7 @@ def test_jsonl_articles_in_the_shared_format(tmp_path):
             {"id": "x2", "title": "U", "text": "Body two."}]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     a, b = read_articles(path)
-    assert (a.id, a.published, a.source, a.origin) == ("x1", "2022-06-16", "cnn.com", f"{path}:1")
+    assert (a.id, a.published, a.source, a.origin) == ("x1", "2022-06-16", "CNN", f"{path}:1")
     assert (b.id, b.published, b.url) == ("x2", None, None)
 
 
