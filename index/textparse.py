@@ -20,6 +20,7 @@ _HEADER_LINES = 8  # the byline and date line are looked for in this many first 
 _URL_LABEL = re.compile(r"^\s*(?:original\s+url|source\s+url|url|link|source)\s*:\s*(?P<rest>.*)$", re.I)
 _URL = re.compile(r"<?(?P<url>https?://[^\s>]+)>?")
 _BYLINE = re.compile(r"^\s*(?:by|written by)\s+(?P<who>\S.{0,118})$", re.I)
+_OUTLET = re.compile(r"^\s*(?:source|outlet|publisher)\s*:\s*(?P<name>[^\s:/][^:/]{0,78})$", re.I)
 _FRONT_MATTER = re.compile(r"\A---\s*\n(?P<body>.*?)\n---\s*\n", re.S)
 _ENDS_SENTENCE = re.compile(r"""[.!?:;"'”’)\]]\s*$""")
 
@@ -62,6 +63,7 @@ def parse_plain(raw: str, origin: str) -> Article:
 def _build(lines: list[str], origin: str, title: str | None, meta: dict[str, str]) -> Article:
     url = meta.get("url") or meta.get("canonical_url")
     byline = meta.get("author") or meta.get("byline")
+    source = meta.get("source") or meta.get("site_name")
     published = parse_date(meta.get("date") or meta.get("published"))
     body: list[str] = []
     pending_url_label = False
@@ -88,6 +90,10 @@ def _build(lines: list[str], origin: str, title: str | None, meta: dict[str, str
             if published is None and (iso := parse_date_line(stripped)):
                 published = iso
                 continue
+            named = _OUTLET.match(stripped)
+            if source is None and named:  # "Source: Riverside Gazette" (a name, not a link)
+                source = named.group("name").strip()
+                continue
             who = _BYLINE.match(stripped)
             if byline is None and who:
                 byline = who.group("who").strip()
@@ -102,7 +108,7 @@ def _build(lines: list[str], origin: str, title: str | None, meta: dict[str, str
         url=url,
         published=published,
         byline=byline,
-        source=outlet(meta.get("source") or meta.get("site_name"), byline, url),
+        source=outlet(source, byline, url),
         origin=origin,
     )
 

@@ -47,7 +47,7 @@ def check_date(value: object, name: str) -> str | None:
         return value.isoformat()[:10]
     iso = parse_date(str(value))
     if iso is None:
-        raise QuestionError(f"{name}={value!r} is not a date: use YYYY-MM-DD, e.g. 2024-12-01")
+        raise QuestionError(f"{name}: {value!r} is not a date: use YYYY-MM-DD, e.g. 2024-12-01")
     return iso
 
 

@@ -21,6 +21,9 @@ import re
 from index.terms import STOPWORDS, content_terms
 
 _NAME = re.compile(r"\b([A-Z][\w'’-]*(?:\s+(?:al-|de |of |bin )?[A-Z][\w'’-]*)*)")
+_POINTER = re.compile(r"\b(it|its|they|them|their|theirs|that|this|those|these|there|he|she|him|her|his|hers)\b",
+                      re.I)
+_LEANING_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|what else)\b", re.I)
 _CARRIED = re.compile(r"^(?P<own>.*\S)\s+\((?P<carried>[^()]+)\)$")
 _QUESTION_WORDS = {"who", "what", "when", "where", "why", "how", "which", "whom", "whose", "and", "did", "does",
                    "is", "are", "was", "were", "do", "many", "much", "about", "else", "also", "then"}
@@ -28,6 +31,7 @@ MIN_OWN_WORDS = 1  # a follow-up with fewer content words of its own is marked b
 # The rewrite is kept when its best passage's similarity to it beats the as-asked best passage's
 # similarity to the question by this much. Chosen on the "tune" half of bench/data/conversations.jsonl.
 REWRITE_MARGIN = 0.1
+FIT_MARGIN = 0.3  # how much worse the rewrite's passage may answer the question's own words
 MAX_ANSWER_NAMES = 4  # names taken from the previous answer sentence
 
 
@@ -79,13 +83,29 @@ def candidates(question: str, previous_topic: str, answer: str = "") -> list[str
     return list(dict.fromkeys(found))
 
 
-def prefer_rewrite(asked_similarity: float | None, rewrite_similarity: float | None) -> bool:
-    """Whether the rewrite's best passage matches it clearly better than the question's own
-    best passage matches the question (None: that search found nothing)."""
+def refers_back(question: str) -> bool:
+    """Whether the question has a word that points into the conversation: a pronoun
+    ("it", "they", "that"), a leaning start ("and ...", "what about ..."), or no word of its own."""
+    return bool(_POINTER.search(question) or _LEANING_START.match(question)) or not own_words(question)
+
+
+def prefer_rewrite(asked_similarity: float | None, rewrite_similarity: float | None,
+                   asked_fit: float | None = None, rewrite_fit: float | None = None,
+                   pointing: bool = True) -> bool:
+    """Whether to search the rewrite instead of the question as asked.
+
+    The rewrite's best passage must match it clearly better than the question's own best
+    passage matches the question (None: that search found nothing). A question with no word
+    pointing into the conversation (``pointing``) must also be answered about as well by the
+    rewrite's passage (``*_fit``: each best passage's answer score for the question as
+    asked): this keeps "who won the cup?" after a talk about Aleppo from being pulled to the
+    Aleppo story, whose names the rewrite carries."""
     if rewrite_similarity is None:
         return False
     if asked_similarity is None:
         return True
+    if not pointing and asked_fit is not None and rewrite_fit is not None and rewrite_fit < asked_fit - FIT_MARGIN:
+        return False
     return rewrite_similarity > asked_similarity + REWRITE_MARGIN
 
 

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from index.embedder import Embedder, load_embedder
 from index.integrity import quick_database_check
 from index.keywords import Filter, KeywordIndex
@@ -23,9 +25,9 @@ from qa.arrange import ORDERS, boost_recent, collapse_duplicates, order, speaks_
 from qa.candidates import gather
 from qa.checks import check_date, check_k, check_question, check_sources, describe_filters
 from qa.errors import QuestionError
-from qa.followup import answer_focus, candidates, prefer_rewrite, subject, topic
+from qa.followup import answer_focus, candidates, prefer_rewrite, refers_back, subject, topic
 from qa.passage import Answer, Citation, IndexInfo, Passage
-from qa.query import analyze, focused, shorten
+from qa.query import Query, analyze, focused, shorten
 from qa.rerank import RERANK_DEPTH, Reranker, answers_for, make_reranker
 
 log = logging.getLogger(__name__)
@@ -115,12 +117,7 @@ class Index:
         if not query.terms:
             raise QuestionError(f"{question!r} has no word to search for, only words like 'the', 'who' or 'and': "
                                 "ask about something, e.g. 'who holds Tal Rifaat?'")
-        embedded = question
-        if self.embedder.count_tokens([question])[0] > self.embedder.max_seq_length:  # a pasted paragraph
-            embedded = shorten(question, query.weights,
-                               lambda text: self.embedder.count_tokens([text])[0] <= self.embedder.max_seq_length)
-            log.info("question of %d characters embedded as %r", len(question), embedded[:80])
-        query_vector = self.embedder.embed([embedded])[0]
+        query_vector = self._vector(question, query)
         n = max(self.settings.candidates, 2 * k)
         candidates = gather(self.reader, self.keywords, query, query_vector, n, method, where)
         top = candidates[: max(RERANK_DEPTH, 3 * k)]
@@ -137,7 +134,8 @@ class Index:
         kept = order(collapse_duplicates(top, rows, vectors, k), rows, order_by)
         if focus and focus != question:  # mark the sentence that answers the user's own words
             shown = {c.chunk_id: rows[c.chunk_id] for c, _ in kept}
-            answers = answers_for(focused(query, focus), self.embedder.embed([focus])[0], shown, sentences)
+            mine = focused(query, focus)
+            answers = answers_for(mine, self._vector(focus, mine), shown, sentences)
         passages = []
         for rank, (c, copies) in enumerate(kept, start=1):
             row, answer = rows[c.chunk_id], answers[c.chunk_id]
@@ -174,9 +172,12 @@ class Index:
         if history:
             last = history[-1]
             previous_topic, lead = (subject(last), "") if isinstance(last, str) else (last.topic, last.lead)
+            asked_fit = passages[0].answer_score if passages else None
+            pointing = refers_back(question)
             for rewritten in candidates(question, previous_topic, lead):
                 found = self.retrieve(rewritten, k, focus=answer_focus(question, rewritten), **options)
-                if prefer_rewrite(best, found[0].similarity if found else None):
+                rewrite_fit = None if pointing or not found else self.fit(question, found[:1])[0]
+                if prefer_rewrite(best, found[0].similarity if found else None, asked_fit, rewrite_fit, pointing):
                     passages, searched, best = found, rewritten, found[0].similarity
         if failed is not None and searched == question:
             raise failed
@@ -186,6 +187,27 @@ class Index:
                       threshold=threshold, topic=topic(question, previous_topic, rewritten=searched != question),
                       filters=describe_filters(**{k: v for k, v in options.items()
                                                   if k in ("since", "until", "sources", "as_of")}))
+
+    def fit(self, question: str, passages: Sequence[Passage]) -> list[float]:
+        """How well each passage's best sentence answers ``question`` itself (its answer score
+        for that question, whatever the passage was found for)."""
+        if not passages:
+            return []
+        query = analyze(question, self.keywords)
+        vector = self._vector(question, query)
+        rows = self.reader.store.chunks([p.chunk_id for p in passages])
+        sentences = self.reader.store.sentences(list(rows.values()))
+        answers = answers_for(query, vector, rows, sentences)
+        return [answers[p.chunk_id].score if p.chunk_id in answers else 0.0 for p in passages]
+
+    def _vector(self, text: str, query: Query) -> np.ndarray:
+        """The embedding of a question; a pasted paragraph longer than the model reads is
+        embedded as its names and rarest words (see :func:`qa.query.shorten`)."""
+        limit = self.embedder.max_seq_length
+        if self.embedder.count_tokens([text])[0] > limit:
+            text = shorten(text, query.weights, lambda t: self.embedder.count_tokens([t])[0] <= limit)
+            log.info("a long question embedded as %r", text[:80])
+        return self.embedder.embed([text])[0]
 
     def articles(self) -> list[ArticleSummary]:
         """Every stored article (id, title, date, outlet, url, origin, chunks), newest first."""

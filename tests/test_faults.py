@@ -272,7 +272,7 @@ def test_an_open_index_follows_a_rebuild(settings, embedder, tmp_path):
 
 @pytest.mark.model
 def test_two_uploads_with_one_name_are_two_articles(demo, tmp_path):
-    from ui.handlers import Handlers
+    from ui.index_panel import IndexPanel
 
     path, _, _ = demo
     first, second = tmp_path / "a" / "notes.md", tmp_path / "b" / "notes.md"
@@ -280,7 +280,7 @@ def test_two_uploads_with_one_name_are_two_articles(demo, tmp_path):
         f.parent.mkdir()
         f.write_text(f"# Notes\n\n{text}")
     with Index.open(path) as index:
-        handlers = Handlers(index)
+        handlers = IndexPanel(index)
         summaries = [handlers.upload([str(f)])[0] for f in (first, second, second)]
         assert summaries[0].startswith("**1 added") and summaries[1].startswith("**1 added")
         assert summaries[2].startswith("**0 added, 0 updated, 1 unchanged")

@@ -71,7 +71,7 @@ def test_filtered_keyword_search_is_the_unfiltered_ranking_restricted_to_the_fil
 
 
 def test_bad_filters_are_clear_errors(news):
-    with pytest.raises(QuestionError, match="since='yesterday-ish' is not a date"):
+    with pytest.raises(QuestionError, match="since: 'yesterday-ish' is not a date"):
         news.retrieve("harbour", since="yesterday-ish")
     with pytest.raises(QuestionError, match="swap them"):
         news.retrieve("harbour", since="2024-05-01", until="2024-01-01")
@@ -142,9 +142,10 @@ def test_syndicated_copies_collapse_into_one_passage_listing_the_others(tmp_path
     assert {top.source, other.source} == {"Daily Coast", "Valley News"} and other.url.startswith("https://")
     assert passages[1].article_id == "s3"
     # the chat card names the copy's outlet, linked, under "also reported by"
-    from ui.cards import passage_card
+    from qa.grouping import by_article
+    from ui.cards import article_card
 
-    card = passage_card(top)
+    card = article_card(by_article([top])[0])
     assert '<div class="qa-also">also reported by: <a href="' + other.url in card
     assert f">{other.source}</a> (2024-02-06)</div>" in card
 

@@ -13,7 +13,7 @@ import pytest
 from qa.errors import SettingsError
 from tests.conftest import DEMO
 from tests.serving import QA, served
-from ui.handlers import Handlers
+from ui.index_panel import IndexPanel
 from ui.security import auth_from_env, check_exposure, is_loopback, parse_auth
 
 
@@ -68,7 +68,7 @@ class _NoIndex:
 ])
 def test_upload_refuses_nothing_and_wrong_types(files, message):
     with pytest.raises(gr.Error, match=message):
-        Handlers(_NoIndex()).upload(files)
+        IndexPanel(_NoIndex()).upload(files)
 
 
 @pytest.mark.model

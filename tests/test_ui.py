@@ -1,4 +1,4 @@
-"""The Gradio app: built without launching, one chat turn called as a function."""
+"""The Gradio app: built without launching, chat turns called as functions."""
 
 import gradio as gr
 import pytest
@@ -9,6 +9,7 @@ from qa.retriever import Index
 from tests.conftest import DEMO
 from ui.app import build_app, chat_turn
 from ui.cards import answer_html
+from ui.handlers import Chat, filter_problem
 
 
 @pytest.fixture(scope="module")
@@ -23,21 +24,67 @@ def demo_index(tmp_path_factory, real_embedder):
 def test_app_builds_and_answers_a_chat_turn(demo_index):
     app = build_app(demo_index)
     assert isinstance(app, gr.Blocks)
-    history = chat_turn(demo_index, "who holds Tal Rifaat?", [], k=3)
-    assert [m["role"] for m in history] == ["user", "assistant"]
-    html = history[1]["content"]
-    assert html.count('class="qa-card"') == 3
+    chat, turns, note = chat_turn(demo_index, "who holds Tal Rifaat?", [], k=3)
+    assert [m["role"] for m in chat] == ["user", "assistant"] and note == ""
+    html = chat[1]["content"]
     assert "Turkey-backed fighters take Tal Rifaat" in html
     assert '<mark class="qa-answer">' in html and "pro-Turkey factions seized Tal Rifaat" in html
     assert 'href="https://demo.article-qa.example/2024/12/02/tal-rifaat"' in html
-    # a second turn keeps the first
-    assert len(chat_turn(demo_index, "who won the cup?", history, k=1)) == 4
+    # a second turn keeps the first, and the conversation is remembered
+    chat, turns, _ = chat_turn(demo_index, "who won the cup?", chat, k=1, turns=turns)
+    assert len(chat) == 4 and len(turns) == 2
 
 
 @pytest.mark.model
-def test_bad_question_becomes_a_gradio_error(demo_index):
-    with pytest.raises(gr.Error, match="empty"):
-        chat_turn(demo_index, "   ", [], k=3)
+def test_one_card_per_article_and_no_sentence_twice(demo_index):
+    answer = demo_index.ask("Tal Rifaat Aleppo Kurdish evacuate villages", k=5)
+    html = answer_html(answer)
+    articles = {p.article_id for p in answer.passages}
+    assert html.count('class="qa-card"') == len(articles)
+    cards = html.split("</blockquote>")[-1]  # the quoted answer above the cards is the one repeat
+    for sentence in ("The pro-Turkey factions seized Tal Rifaat", "On Monday the Kurdish-led force"):
+        assert cards.count(sentence) <= 1, sentence
+    assert "qa-score" not in html  # the number on a card was not the one it is ranked by
+
+
+@pytest.mark.model
+def test_errors_are_messages_and_the_chat_stays(demo_index):
+    chat, turns, _ = chat_turn(demo_index, "who holds Tal Rifaat?", [], k=3)
+    handler = Chat(demo_index)
+    # an empty submit does nothing at all
+    assert all(isinstance(x, type(gr.skip())) for x in handler.ask("   ", chat, turns)[:3])
+    # a bad filter value: a message by the filters, labelled as the field, the chat untouched
+    out = handler.ask("who won the cup?", chat, turns, 3, "Dec 2024", "", [], "best first")
+    assert isinstance(out[0], type(gr.skip())) and "From: &#39;Dec 2024&#39; is not a date" in out[4]
+    # a question the library refuses: a message under the box
+    out = handler.ask("*", chat, turns)
+    assert isinstance(out[0], type(gr.skip())) and "no word in it" in out[3]
+    # a pasted paragraph, in a conversation: answered, not "exceeds 256 model tokens"
+    pasted = " ".join(["The national cup final ended with a late header from a defender at a corner."] * 40)
+    out = handler.ask(pasted + " Who scored it?", chat, turns)
+    assert out[3] == "" and "Moretti" in out[0][-1]["content"]
+
+
+def test_filter_problems_name_the_field():
+    assert filter_problem("", "") is None and filter_problem("2024-12-01", "2024-12-31") is None
+    assert filter_problem("Dec 2024", "").startswith("From: 'Dec 2024' is not a date")
+    assert filter_problem("2024-12-31", "2024-12-01") == "From 2024-12-31 is after To 2024-12-01: swap them"
+
+
+@pytest.mark.model
+def test_not_in_your_articles_and_filters_shown(demo_index):
+    html = answer_html(demo_index.ask("what is the boiling point of tungsten?"))
+    assert "Not in your articles" in html and "nearest passages" in html
+    html = answer_html(demo_index.ask("who holds Tal Rifaat?", since="2024-12-01", until="2024-12-31",
+                                      sources=["demo wire"]))
+    assert "Filters: 2024-12-01 to 2024-12-31 · demo wire" in html
+
+
+@pytest.mark.model
+def test_examples_come_from_the_index(demo_index):
+    samples = Chat(demo_index).example_questions()
+    titles = {a.title for a in demo_index.articles()}
+    assert samples and all(any(t.startswith(s.rstrip(" …")) for t in titles) for s in samples)
 
 
 def test_article_text_is_escaped_never_html(settings, embedder, tmp_path):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import gradio as gr
 
 from qa.retriever import Index
-from ui.handlers import ORDER_CHOICES, UPLOAD_TYPES, Handlers
-
-EXAMPLES = ["who holds Tal Rifaat?", "when does the hosepipe ban start?"]
+from ui.handlers import ORDER_CHOICES, Chat
+from ui.index_panel import UPLOAD_TYPES, IndexPanel
 
 # After an answer, scroll the chat so the latest question (and the answer's lead) is at the top of
 # the chat box, rather than the bottom of the last card.
@@ -21,56 +20,75 @@ SCROLL_TO_ANSWER = """() => { setTimeout(() => {
   }
   if (box && box !== document.body)
     box.scrollTop += q.getBoundingClientRect().top - box.getBoundingClientRect().top - 44;
+  else q.scrollIntoView({block: 'start'});
 }, 150); }"""
 
 
-def chat_turn(index: Index, message: str, history: list[dict] | None, k: int = 5) -> list[dict]:
-    """One question and its answer appended to the chat history (for scripts and tests)."""
-    return Handlers(index).ask(message, history, [], k)[0]
+def chat_turn(index: Index, message: str, chat: list[dict] | None, k: int = 5, turns: list | None = None):
+    """One question and its answer appended to the chat (for scripts and tests):
+    (chat, turns, message under the question box)."""
+    chat_out, turns_out, _, note, _ = Chat(index).ask(message, chat, turns or [], k)
+    return chat_out, turns_out, note
 
 
 def build_app(index: Index) -> gr.Blocks:
     """The chat UI over ``index``; build it in tests, ``launch()`` it to serve."""
-    h = Handlers(index)
+    chat, panel = Chat(index), IndexPanel(index)
     with gr.Blocks(title="article-qa", analytics_enabled=False) as app:
         gr.Markdown("### article-qa · ask your articles")
-        searched = gr.State([])
+        turns = gr.State([])
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Answers", height=620, sanitize_html=True, elem_id="qa-chat",
                                      autoscroll=False,
-                                     placeholder="Ask a question about your articles, e.g. *who holds Tal Rifaat?*")
-                with gr.Row():
-                    question = gr.Textbox(placeholder="who holds Tal Rifaat?", show_label=False, scale=8,
-                                          autofocus=True, submit_btn=True, elem_id="qa-question")
-                    new_chat = gr.Button("New chat", scale=1, elem_id="qa-new-chat")
-                gr.Examples(EXAMPLES, inputs=question)
+                                     placeholder="Ask a question about your articles; the answer cites them.")
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(label="Question", placeholder="Ask your articles a question",
+                                          show_label=False, scale=8, autofocus=True, elem_id="qa-question",
+                                          max_lines=6)
+                    ask = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="qa-ask")
+                    new_chat = gr.Button("New chat", scale=1, min_width=90, elem_id="qa-new-chat")
+                question_note = gr.HTML(elem_id="qa-question-note")
+                examples = gr.Dataset(components=[question], samples=[], label="Try, from your articles",
+                                      elem_id="qa-examples")
             with gr.Column(scale=1):
                 with gr.Accordion("Filters (next question)", open=False):
-                    since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="qa-since")
-                    until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="qa-until")
+                    since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="qa-since")
+                    until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", elem_id="qa-until")
+                    filter_note = gr.HTML(elem_id="qa-filter-note")
                     sources = gr.Dropdown([], multiselect=True, label="Sources", elem_id="qa-sources")
                     order = gr.Radio(list(ORDER_CHOICES), value="best first", label="Order", elem_id="qa-order")
                     k = gr.Slider(1, 10, value=index.settings.top_k, step=1, label="Passages")
-                with gr.Accordion("Add articles", open=True):
+                with gr.Accordion("Add articles", open=False, elem_id="qa-upload-panel"):
                     files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Files", elem_id="qa-files")
                     add = gr.Button("Add to the index", variant="primary", elem_id="qa-add")
                     summary = gr.Markdown(elem_id="qa-upload-summary")
                 with gr.Accordion("What the index holds", open=False):
                     info = gr.Markdown(elem_id="qa-info")
-                    table = gr.Dataframe(headers=["date", "source", "title", "chunks", "id"],
+                    table = gr.Dataframe(headers=["date", "source", "title", "passages"],
                                          interactive=False, wrap=True, elem_id="qa-articles")
                     chosen = gr.Dropdown([], label="Article", elem_id="qa-remove-choice")
                     remove = gr.Button("Remove article", variant="stop", elem_id="qa-remove")
-                    removed = gr.Markdown()
+                    removed = gr.Markdown(elem_id="qa-removed")
+                    with gr.Row(visible=False) as confirm:
+                        really = gr.Button("Yes, remove it", variant="stop", elem_id="qa-remove-yes")
+                        keep = gr.Button("Cancel", elem_id="qa-remove-no")
 
-        inputs = [question, chatbot, searched, k, since, until, sources, order]
-        question.submit(h.ask, inputs, [chatbot, searched, question], api_visibility="private").then(
-            None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
-        new_chat.click(h.new_chat, None, [chatbot, searched, question], api_visibility="private")
-        panel = [info, table, chosen, sources]
-        add.click(h.upload, files, [summary, *panel], api_visibility="private")
-        remove.click(h.remove, chosen, [removed, *panel], api_visibility="private")
-        app.load(h.panel, None, panel, api_visibility="private")
-        gr.api(h.search, api_name="search")
+        inputs = [question, chatbot, turns, k, since, until, sources, order]
+        outputs = [chatbot, turns, question, question_note, filter_note]
+        for trigger in (question.submit, ask.click):
+            trigger(chat.ask, inputs, outputs, api_visibility="private").then(
+                None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
+        new_chat.click(chat.new_chat, None, outputs, api_visibility="private")
+        examples.click(lambda sample: sample[0], examples, question, api_visibility="private")
+        facts = [info, table, chosen, sources]
+        add.click(panel.upload, files, [summary, *facts], api_visibility="private").then(
+            chat.examples, None, examples, api_visibility="private")
+        remove.click(panel.ask_to_remove, chosen, [removed, confirm], api_visibility="private")
+        really.click(panel.remove, chosen, [removed, confirm, *facts], api_visibility="private").then(
+            chat.examples, None, examples, api_visibility="private")
+        keep.click(panel.cancel, None, [removed, confirm], api_visibility="private")
+        app.load(panel.panel, None, facts, api_visibility="private")
+        app.load(chat.examples, None, examples, api_visibility="private")
+        gr.api(chat.search, api_name="search")
     return app

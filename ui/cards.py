@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 from urllib.parse import urlsplit
 
-from qa.passage import Answer, Citation, Passage
+from qa.grouping import ArticleHit, Excerpt, by_article
+from qa.passage import Answer, Citation
 
 # HTML's special characters and the ones markdown would act on, all as numeric entities.
 _ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'*_`[]#~|\\$!{}"})
@@ -34,42 +35,54 @@ def safe_url(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def passage_card(p: Passage) -> str:
-    start, end = p.answer_span
-    body = (prose(p.text[:start]) + '<mark class="qa-answer">' + prose(p.text[start:end]) + "</mark>"
-            + prose(p.text[end:]))
-    meta = [x for x in (p.source, p.published, p.byline) if x]
+def article_card(hit: ArticleHit) -> str:
+    """One card per article: its title and citation once, its passages inside, the answering
+    sentences marked. No score: the rank is the order."""
+    meta = [x for x in (hit.source, hit.published, hit.byline) if x]
     also = ""
-    if p.also_in:
+    if hit.also_in:
         also = ('<div class="qa-also">also reported by: '
-                + "; ".join(_citation(c) for c in p.also_in) + "</div>")
+                + "; ".join(_citation(c) for c in hit.also_in) + "</div>")
+    excerpts = "".join(f'<div class="qa-body">{_marked(e)}</div>' for e in hit.excerpts)
     return (
-        f'<div class="qa-card" data-rank="{p.rank}">'
-        f'<div class="qa-card-head"><span class="qa-rank">{p.rank}</span> <strong>{_linked(p.title, p.url)}</strong>'
-        f' <span class="qa-score" title="similarity of the passage to the question">{p.similarity:.2f}</span></div>'
+        f'<div class="qa-card" data-rank="{hit.rank}">'
+        f'<div class="qa-card-head"><span class="qa-rank">{hit.rank}</span> <strong>{_linked(hit.title, hit.url)}'
+        f"</strong></div>"
         f'<div class="qa-meta">{" · ".join(text(m) for m in meta)}</div>'
-        f'<div class="qa-body">{body}</div>{also}'
-        "</div>"
+        f"{excerpts}{also}</div>"
     )
 
 
+def _marked(excerpt: Excerpt) -> str:
+    out, at = [], 0
+    for start, end in excerpt.marks:
+        out.append(prose(excerpt.text[at:start]) + '<mark class="qa-answer">' + prose(excerpt.text[start:end])
+                   + "</mark>")
+        at = end
+    return "".join(out) + prose(excerpt.text[at:])
+
+
 def answer_html(answer: Answer) -> str:
-    """The chat reply: the answering sentence quoted with its source, then the cards."""
-    searched = ""
+    """The chat reply: the filters and the searched text, the answering sentence quoted with
+    its source, then one card per article; or "Not in your articles" and the nearest ones."""
+    head = ""
+    if answer.filters:
+        head += f'<p class="qa-filters">Filters: {text(answer.filters)}</p>'
     if answer.searched != answer.question:
-        searched = f'<p class="qa-searched">Searched for: <em>{text(answer.searched)}</em></p>'
-    passages = answer.passages
-    if not passages:
-        return searched + ('<p class="qa-empty">No articles match: the index is empty, or the filters '
-                           "exclude everything. Add articles, or widen the filters.</p>")
+        head += f'<p class="qa-searched">Searched for: <em>{text(answer.searched)}</em></p>'
+    hits = by_article(answer.passages)
+    if not hits:
+        return head + ('<p class="qa-empty">No articles match: the index is empty, or the filters '
+                       "exclude everything. Add articles, or widen the filters.</p>")
+    cards = "".join(article_card(h) for h in hits)
     if not answer.answered:
-        return (searched + '<p class="qa-none"><strong>No passage answers this.</strong> '
-                "These are the closest passages:</p>" + "".join(passage_card(p) for p in passages))
-    best = passages[0]
+        return (head + '<p class="qa-none"><strong>Not in your articles.</strong> No passage answers this; '
+                "these are the nearest passages, not answers:</p>" + f'<div class="qa-nearest">{cards}</div>')
+    best = answer.passages[0]
     source = ", ".join(text(x) for x in (best.source, best.published) if x)
     lead = (f'<blockquote class="qa-lead">{prose(best.answer)}</blockquote>'
             f'<p class="qa-lead-source">— {_linked(best.title, best.url)}{", " + source if source else ""}</p>')
-    return searched + lead + "".join(passage_card(p) for p in passages)
+    return head + lead + cards
 
 
 def _linked(title: str, url: str | None) -> str:
@@ -88,7 +101,6 @@ CSS = """
            margin: 8px 0; background: var(--background-fill-secondary); }
 .qa-card-head { font-size: 1.02em; }
 .qa-rank { display: inline-block; min-width: 1.4em; font-weight: 600; color: var(--body-text-color-subdued); }
-.qa-score { float: right; font-variant-numeric: tabular-nums; color: var(--body-text-color-subdued); }
 .qa-meta { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 2px 0 6px; }
 .qa-answer { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
 .qa-lead { border-left: 4px solid #f59e0b; margin: 0 0 4px; padding: 4px 10px; font-style: italic; }
@@ -96,4 +108,23 @@ CSS = """
 .qa-also { color: var(--body-text-color-subdued); font-size: 0.88em; margin-top: 6px; }
 .qa-searched { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 0 0 6px; }
 .qa-none { margin: 0 0 6px; }
+.qa-nearest .qa-card { opacity: 0.8; }
+.qa-filters { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 0 0 4px; }
+.qa-body + .qa-body { border-top: 1px dashed var(--border-color-primary); margin-top: 6px; padding-top: 6px; }
+.qa-status { color: #b91c1c; min-height: 0; }
+@media (max-width: 700px) {
+  /* a phone: the page is the one scroll area, cards use the full width */
+  #qa-chat { height: auto !important; max-height: none !important; }
+  #qa-chat .bubble-wrap, #qa-chat > div {
+    overflow: visible !important; height: auto !important; max-height: none !important; }
+  #qa-chat .message-row { max-width: 100% !important; margin-left: 0 !important; margin-right: 0 !important; }
+  #qa-chat .message { max-width: 100% !important; width: 100% !important; padding: 6px !important; }
+  #qa-chat .bubble-wrap { padding: 4px !important; }
+  .qa-card { margin: 6px 0; padding: 8px; }
+}
 """
+
+# Outside the app's own container (where CSS given to Gradio does not reach): a phone's page margins.
+HEAD = """<style>@media (max-width: 700px) {
+  .gradio-container .main { padding-left: 6px !important; padding-right: 6px !important; }
+}</style>"""

@@ -33,11 +33,11 @@ def serve(host: str | None, port: int | None, share: bool, settings) -> None:
     from starlette.middleware import Middleware
 
     from ui.app import build_app
-    from ui.cards import CSS
+    from ui.cards import CSS, HEAD
     from ui.http import BadRequestStatus
 
     app = build_app(index)
     click.echo(f"serving {index.path} on http://{settings.host}:{settings.port} (Ctrl+C to stop)")
-    app.launch(server_name=settings.host, server_port=settings.port, share=share, css=CSS,
+    app.launch(server_name=settings.host, server_port=settings.port, share=share, css=CSS, head=HEAD,
                auth=auth or None, show_error=True, footer_links=["api"], quiet=True,
                max_file_size=f"{settings.max_file_mb}mb", app_kwargs={"middleware": [Middleware(BadRequestStatus)]})

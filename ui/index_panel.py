@@ -1,0 +1,113 @@
+"""The index panel: add articles from the page, see what the index holds, remove one (after
+a confirmation). Each handler calls one library function and formats its report."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from pathlib import Path
+
+import gradio as gr
+
+from index.loaders import SUFFIXES
+from qa import api
+from qa.errors import QAError
+from qa.retriever import Index
+from ui.cards import text
+from ui.handlers import as_gradio
+from ui.http import user_error
+
+log = logging.getLogger(__name__)
+
+UPLOAD_TYPES = sorted(SUFFIXES)
+TITLE_CHARS = 80  # of a title in the remove menu
+
+
+class IndexPanel:
+    def __init__(self, index: Index):
+        self.index = index
+        self.uploads = index.path / "uploads"
+
+    def upload(self, files: list[str] | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects it)
+        """Ingest uploaded files; a summary, then the refreshed panel."""
+        if not files:
+            raise user_error(ValueError("choose one or more files first (.txt, .md, .html, .jsonl)"))
+        wrong = [Path(f).name for f in files if Path(f).suffix.lower() not in SUFFIXES]
+        if wrong:
+            raise user_error(ValueError(f"not an article file: {', '.join(wrong)}; upload {', '.join(UPLOAD_TYPES)} "
+                                        "files"))
+        kept = []
+        for f in files:
+            # a folder per content: two uploads named alike are two articles, the same file twice is one
+            digest = hashlib.sha256(Path(f).read_bytes()).hexdigest()[:16]
+            target = self.uploads / digest / Path(f).name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, target)
+            kept.append(target)
+        progress(0, desc="reading and embedding")
+        try:
+            report = api.ingest(kept, settings=self.index.settings, progress=True)
+        except QAError as exc:
+            raise as_gradio(exc) from None
+        lines = [f"**{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+                 f"{len(report.skipped)} skipped, {len(report.failed)} failed** ({report.seconds:.1f} s)"]
+        lines += [f"- skipped {text(i)}: {text(reason)}" for i, reason in report.skipped]
+        lines += [f"- failed: {text(_short(error))}" for error in report.failed]
+        lines += [f"- note: {text(Path(w.source).name)}: {text(w.reason)}" for w in report.warnings]
+        return ("\n".join(lines), *self.panel())
+
+    def ask_to_remove(self, article_id: str | None):
+        """(the question, the confirm row shown) for the chosen article."""
+        if not article_id:
+            return "Choose an article to remove first.", gr.Row(visible=False)
+        found = self._article(article_id)
+        if found is None:
+            return f"No article {text(article_id)} in the index.", gr.Row(visible=False)
+        return f"Remove **{text(found.title)}** ({text(_cited(found))}) from the index?", gr.Row(visible=True)
+
+    def remove(self, article_id: str | None):
+        """Remove the chosen article; what was removed, the hidden confirm row, then the refreshed panel."""
+        found = self._article(article_id) if article_id else None
+        if found is None:
+            return ("Nothing removed: choose an article first.", gr.Row(visible=False), *self.panel())
+        try:
+            report = api.remove([found.id], settings=self.index.settings)
+        except QAError as exc:
+            raise as_gradio(exc) from None
+        message = (f"Removed **{text(found.title)}** ({text(_cited(found))}), {found.chunks} passages."
+                   if report.removed else f"Nothing removed: {text(found.title)} was no longer in the index.")
+        return (message, gr.Row(visible=False), *self.panel())
+
+    @staticmethod
+    def cancel():
+        return "Nothing removed.", gr.Row(visible=False)
+
+    def panel(self):
+        """(facts, article rows, remove choices, source choices) for the index panel."""
+        info = self.index.info()
+        dates = f"{info.earliest} to {info.latest}" if info.earliest else "no dates"
+        facts = (f"**{info.articles} articles**, {info.chunks} passages ({dates}) · model `{info.model}` · "
+                 f"{info.chunk_tokens}-token chunks")
+        articles = self.index.articles()
+        rows = [[a.published or "", a.source or "", a.title, a.chunks] for a in articles]
+        choices = [(f"{_clip(a.title)} · {a.published or 'undated'}", a.id) for a in articles]
+        return (facts, rows, gr.Dropdown(choices=choices, value=None), gr.Dropdown(choices=self.index.sources()))
+
+    def _article(self, article_id: str):
+        return next((a for a in self.index.articles() if a.id == article_id), None)
+
+
+def _cited(article) -> str:
+    return " · ".join(x for x in (article.source, article.published) if x) or article.id
+
+
+def _clip(title: str) -> str:
+    return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1].rstrip() + "…"
+
+
+def _short(error) -> str:
+    """An ingest error with the upload folder left out of its path."""
+    source = Path(str(getattr(error, "source", "")))
+    where = source.name + (f":{error.line}" if getattr(error, "line", None) else "")
+    return f"{where}: {getattr(error, 'reason', error)}"
