@@ -4,6 +4,7 @@ import pytest
 
 from index.ingest import ingest
 from index.settings import Settings
+from qa.errors import QuestionError
 from qa.retriever import Index
 from tests.conftest import DEMO, SYRIA
 
@@ -80,3 +81,12 @@ def test_follow_up_searches_as_asked_when_that_answers_and_marks_what_the_user_a
     # alone it finds nothing close: the subject is carried
     when = demo_index.ask("when did that happen?", k=1, history=["who holds Tal Rifaat?"])
     assert when.searched == "when did that happen? (Tal Rifaat)" and "Tal Rifaat" in when.passages[0].answer
+
+
+def test_sources_are_outlet_names_matched_case_insensitively(demo_index):
+    assert {"Demo Wire", "Demo Sport", "Demo Business", "Riverside Gazette"} <= set(demo_index.sources())
+    found = demo_index.retrieve("who won the cup?", sources=["demo sport"])
+    assert found and {p.source for p in found} == {"Demo Sport"}
+    with pytest.raises(QuestionError) as err:
+        demo_index.retrieve("who won the cup?", sources=["Demo Sprot"])
+    assert "no articles from 'Demo Sprot'" in str(err.value) and "Demo Sport" in str(err.value)
