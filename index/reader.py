@@ -72,11 +72,10 @@ class IndexReader:
                     log.info("the index at %s was replaced: reopening it", self.dir.path)
                     self._open()
                     return True
-        state = self.store.state()
-        if state.generation == self.generation:
+        if self.store.generation() == self.generation:  # one small read; the chunk count only on change
             return False
         with self._lock:
-            return self._load(state)
+            return self._load(self.store.state())
 
     def _load(self, state) -> bool:
         for _ in range(5):  # a writer may commit again between our reads
