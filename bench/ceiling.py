@@ -28,10 +28,9 @@ from tqdm.auto import tqdm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.candidates import gather, minmax  # noqa: E402
+from qa.candidates import minmax  # noqa: E402
 from qa.evaluate import first_hit, load_questions  # noqa: E402
-from qa.query import analyze  # noqa: E402
-from qa.rerank import RERANK_DEPTH, SENTENCE_WEIGHT, answers_for  # noqa: E402
+from qa.rerank import RERANK_DEPTH, SENTENCE_WEIGHT  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -58,12 +57,9 @@ def answer_type(question: str, sentence: str) -> float:
 
 def question_features(index: Index, question: str, answers: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(candidates x FEATURES, labels) for the top fused candidates of one question."""
-    vector = index.embedder.embed([question])[0]
-    query = analyze(question, index.keywords)
-    top = gather(index.reader, index.keywords, query, vector, index.settings.candidates, "hybrid")[:RERANK_DEPTH]
-    rows = index.reader.store.chunks([c.chunk_id for c in top])
-    sentences = index.reader.store.sentences(list(rows.values()))
-    chosen = answers_for(query, vector, rows, sentences)
+    found = index.evidence(question, method="hybrid", rerank=False)
+    top, rows, sentences, chosen = found.candidates[:RERANK_DEPTH], found.rows, found.sentences, found.answers
+    query, vector = found.query, found.vector
     columns = [[c.dense for c in top], [c.keyword for c in top], [c.score for c in top],
                [chosen[c.chunk_id].score for c in top], [], [], []]
     for c in top:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -32,20 +32,33 @@ SENTENCE_WEIGHT = 0.1  # weight of the best-sentence score against the fused sco
 CROSS_ENCODER_WEIGHT = 0.8
 
 
+@dataclass
+class Evidence:
+    """A question's top candidates with everything known about them (see ``Index.evidence``)."""
+
+    question: str
+    query: Query
+    vector: np.ndarray  # the question's embedding
+    candidates: list[Candidate]  # best first once reranked
+    rows: dict[int, ChunkRow]  # by chunk id
+    sentences: dict[int, tuple[list[tuple[int, int]], np.ndarray]]  # spans and vectors, by chunk id
+    answers: dict[int, Answer]  # the answering sentence, by chunk id
+
+
 class Reranker(Protocol):
-    def rerank(self, query: Query, query_vector: np.ndarray, candidates: Sequence[Candidate],
-               rows: dict[int, ChunkRow], answers: dict[int, Answer]) -> None:
-        """Set ``candidate.score`` for each candidate."""
+    def rerank(self, evidence: Evidence) -> None:
+        """Set ``candidate.score`` for each of ``evidence.candidates``."""
 
 
 class NoReranker:
-    def rerank(self, query, query_vector, candidates, rows, answers) -> None:
+    def rerank(self, evidence: Evidence) -> None:
         return None
 
 
 class SentenceReranker:
-    def rerank(self, query, query_vector, candidates, rows, answers) -> None:
-        best = minmax([answers[c.chunk_id].score for c in candidates])
+    def rerank(self, evidence: Evidence) -> None:
+        candidates = evidence.candidates
+        best = minmax([evidence.answers[c.chunk_id].score for c in candidates])
         for candidate, sentence in zip(candidates, best):
             candidate.score = (1 - SENTENCE_WEIGHT) * candidate.score + SENTENCE_WEIGHT * float(sentence)
 
@@ -54,8 +67,9 @@ class CrossEncoderReranker:
     def __init__(self, name: str, offline: bool = True, device: str = "cpu"):
         self.model = _load_cross_encoder(name, offline, device)
 
-    def rerank(self, query, query_vector, candidates, rows, answers) -> None:
-        pairs = [(query.text, rows[c.chunk_id].text) for c in candidates]
+    def rerank(self, evidence: Evidence) -> None:
+        candidates = evidence.candidates
+        pairs = [(evidence.question, evidence.rows[c.chunk_id].text) for c in candidates]
         scores = minmax(np.asarray(self.model.predict(pairs, show_progress_bar=False), dtype=np.float64))
         for candidate, score in zip(candidates, scores):
             candidate.score = (1 - CROSS_ENCODER_WEIGHT) * candidate.score + CROSS_ENCODER_WEIGHT * float(score)

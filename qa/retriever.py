@@ -28,7 +28,7 @@ from qa.errors import QuestionError
 from qa.followup import answer_focus, candidates, prefer_rewrite, refers_back, subject, topic
 from qa.passage import Answer, Citation, IndexInfo, Passage
 from qa.query import Query, analyze, focused, shorten
-from qa.rerank import RERANK_DEPTH, Reranker, answers_for, make_reranker
+from qa.rerank import RERANK_DEPTH, Evidence, Reranker, answers_for, make_reranker
 
 log = logging.getLogger(__name__)
 
@@ -109,23 +109,11 @@ class Index:
             raise QuestionError(f"since={where.since} is after as_of={as_of}: nothing was published yet")
         if where.since and where.until and where.since > where.until:
             raise QuestionError(f"since={where.since} is after until={where.until}: swap them")
-        method = method or self.settings.retrieval
         self.reader.refresh()
         if where.sources:
             self._check_sources(where.sources)
-        query = analyze(question, self.keywords)
-        if not query.terms:
-            raise QuestionError(f"{question!r} has no word to search for, only words like 'the', 'who' or 'and': "
-                                "ask about something, e.g. 'who holds Tal Rifaat?'")
-        query_vector = self._vector(question, query)
-        n = max(self.settings.candidates, 2 * k)
-        candidates = gather(self.reader, self.keywords, query, query_vector, n, method, where)
-        top = candidates[: max(RERANK_DEPTH, 3 * k)]
-        rows = self.reader.store.chunks([c.chunk_id for c in top])
-        top = [c for c in top if c.chunk_id in rows]  # a writer may have removed some meanwhile
-        sentences = self.reader.store.sentences(list(rows.values()))
-        answers = answers_for(query, query_vector, rows, sentences)
-        self.reranker.rerank(query, query_vector, top, rows, answers)
+        found = self.evidence(question, k, where=where, method=method)
+        top, rows, sentences, answers, query = found.candidates, found.rows, found.sentences, found.answers, found.query
         if prefer_recent or speaks_of_the_present(question):
             today = date.fromisoformat(as_of) if as_of else (None if prefer_recent else date.today())
             boost_recent(top, rows, today)
@@ -148,6 +136,30 @@ class Index:
                 also_in=tuple(Citation(r.article_id, r.title, r.source, r.published, r.url) for r in also.values()),
             ))
         return passages
+
+    def evidence(self, question: str, k: int = 10, *, where: Filter | None = None, method: str | None = None,
+                 rerank: bool = True) -> Evidence:
+        """The first stages of :meth:`retrieve`, callable on their own: the question analysed
+        and embedded, candidates from both indexes fused (``method``: hybrid, dense or
+        keyword), the top ones with their rows, sentences and answering sentences, reranked
+        (unless ``rerank`` is False) and sorted best first."""
+        query = analyze(question, self.keywords)
+        if not query.terms:
+            raise QuestionError(f"{question!r} has no word to search for, only words like 'the', 'who' or 'and': "
+                                "ask about something, e.g. 'who holds Tal Rifaat?'")
+        vector = self._vector(question, query)
+        n = max(self.settings.candidates, 2 * k)
+        candidates = gather(self.reader, self.keywords, query, vector, n, method or self.settings.retrieval, where)
+        top = candidates[: max(RERANK_DEPTH, 3 * k)]
+        rows = self.reader.store.chunks([c.chunk_id for c in top])
+        top = [c for c in top if c.chunk_id in rows]  # a writer may have removed some meanwhile
+        sentences = self.reader.store.sentences(list(rows.values()))
+        answers = answers_for(query, vector, rows, sentences)
+        found = Evidence(question, query, vector, top, rows, sentences, answers)
+        if rerank:
+            self.reranker.rerank(found)
+        top.sort(key=lambda c: -c.score)
+        return found
 
     def ask(self, question: str, k: int | None = None, *, history: Sequence[str | Answer] = (),
             **options) -> Answer:
