@@ -22,7 +22,6 @@ rule (answer score >= 0.40); after: the fitted one.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -31,6 +30,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from splits import in_training  # noqa: E402
 
 from qa.evaluate import first_hit  # noqa: E402
 from qa.retriever import Index  # noqa: E402
@@ -43,10 +45,6 @@ OLD_RULE = 0.40  # the previous threshold, on the answer score alone
 
 def load(name: str, every: int) -> list[dict]:
     return [json.loads(line) for line in open(DATA / name / "questions.jsonl", encoding="utf-8")][::every]
-
-
-def in_training(article_id: str) -> bool:
-    return int(hashlib.sha1(article_id.encode()).hexdigest(), 16) % 2 == 0
 
 
 def evidence(index: Index, question: str, **options) -> tuple[np.ndarray, bool | None, list[str]]:

@@ -102,8 +102,8 @@ class Settings:
             raise SettingsError(f"max_file_mb={self.max_file_mb} must be at least 1")
         if self.retrieval not in RETRIEVALS:
             raise SettingsError(f"retrieval={self.retrieval!r} is not one of {', '.join(RETRIEVALS)}")
-        if self.rerank not in ("none", "sentence") and not self.rerank.startswith("cross-encoder:"):
-            raise SettingsError(f"rerank={self.rerank!r}: use none, sentence, or cross-encoder:MODEL "
+        if self.rerank not in ("none", "sentence", "reader") and not self.rerank.startswith("cross-encoder:"):
+            raise SettingsError(f"rerank={self.rerank!r}: use none, sentence, reader, or cross-encoder:MODEL "
                                 "(a sentence-transformers CrossEncoder name or path)")
         if not 5 <= self.candidates <= 1000:
             raise SettingsError(f"candidates={self.candidates} must be between 5 and 1000")

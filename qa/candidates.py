@@ -27,6 +27,7 @@ class Candidate:
     dense: float  # cosine similarity to the question
     keyword: float  # BM25 score, 0 if the keyword index did not propose it
     score: float = 0.0  # the running ranking score
+    reader: float | None = None  # the reader's probability that it answers, when it read it
 
 
 def gather(reader: IndexReader, keywords: KeywordIndex, query: Query, query_vector: np.ndarray,

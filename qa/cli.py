@@ -26,7 +26,7 @@ from qa.api import list_articles
 from qa.api import remove as remove_articles
 from qa.api import repair as repair_index
 from qa.errors import QAError
-from qa.evaluate import evaluate
+from qa.evaluate import METHODS, evaluate
 from qa.retriever import Index
 
 
@@ -150,7 +150,7 @@ def ask(question: str, k: int | None, since, until, sources, order_by, recent, a
 @click.option("--index", "eval_index", type=click.Path(path_type=Path), default=None,
               help="Reuse (or build) the index here instead of a scratch one.")
 @click.option("--method", "methods", multiple=True,
-              type=click.Choice(["default", "keyword", "dense", "hybrid", "hybrid+rerank"]),
+              type=click.Choice(["default", *METHODS]),
               help="Retrieval to evaluate (repeatable) [default: the settings].")
 @click.option("--every", type=int, default=1, show_default=True, help="Use every n-th question.")
 @click.option("--dated", is_flag=True,

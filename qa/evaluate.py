@@ -28,7 +28,7 @@ from qa.retriever import Index
 CUTOFFS = (1, 5, 10)
 # method name -> (retrieval, rerank); "default" keeps the settings
 METHODS = {"keyword": ("keyword", "none"), "dense": ("dense", "none"), "hybrid": ("hybrid", "none"),
-           "hybrid+rerank": ("hybrid", "sentence")}
+           "hybrid+rerank": ("hybrid", "sentence"), "hybrid+reader": ("hybrid", "reader")}
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ class Passage:
     similarity: float = 0.0
     also_in: tuple[Citation, ...] = ()
     coverage: float = 0.0  # share of the question's (IDF-weighted) words anywhere in the passage
+    reader: float | None = None  # the reader's probability that the passage answers (None: not read)
 
     @property
     def confidence(self) -> float:

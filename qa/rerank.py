@@ -63,6 +63,27 @@ class SentenceReranker:
             candidate.score = (1 - SENTENCE_WEIGHT) * candidate.score + SENTENCE_WEIGHT * float(sentence)
 
 
+class ReaderReranker:
+    """The sentence rerank, then the reader (qa/reader.py) over the best candidates."""
+
+    def __init__(self, reader=None):
+        from qa.reader import load_reader
+
+        self.reader = reader or load_reader()
+
+    def rerank(self, evidence: Evidence) -> None:
+        from qa.reader import probability, windows
+
+        SentenceReranker().rerank(evidence)
+        config = self.reader.config
+        top = sorted(evidence.candidates, key=lambda c: -c.score)[: config.depth]
+        texts = windows(evidence, [c.chunk_id for c in top])
+        read = probability(self.reader.logits(evidence.question, [texts[c.chunk_id] for c in top]))
+        for candidate, p in zip(top, read):
+            candidate.reader = float(p)
+            candidate.score += config.weight * float(p)
+
+
 class CrossEncoderReranker:
     def __init__(self, name: str, offline: bool = True, device: str = "cpu"):
         self.model = _load_cross_encoder(name, offline, device)
@@ -87,11 +108,13 @@ def _load_cross_encoder(name: str, offline: bool, device: str):
 
 
 def make_reranker(spec: str, offline: bool = True, device: str = "cpu") -> Reranker:
-    """The reranker a ``rerank`` setting names: none, sentence or cross-encoder:MODEL."""
+    """The reranker a ``rerank`` setting names: none, sentence, reader or cross-encoder:MODEL."""
     if spec == "none":
         return NoReranker()
     if spec == "sentence":
         return SentenceReranker()
+    if spec == "reader":
+        return ReaderReranker()
     return CrossEncoderReranker(spec.removeprefix("cross-encoder:"), offline, device)
 
 

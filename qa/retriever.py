@@ -133,6 +133,7 @@ class Index:
                 title=row.title, url=row.url, published=row.published, source=row.source, byline=row.byline,
                 span=(row.start, row.end), answer_span=answer.span, answer_score=answer.score,
                 chunk_id=row.id, similarity=c.dense, coverage=round(query.weights.overlap(row.text), 4),
+                reader=None if c.reader is None else round(c.reader, 4),
                 also_in=tuple(Citation(r.article_id, r.title, r.source, r.published, r.url) for r in also.values()),
             ))
         return passages
