@@ -23,10 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index.chunker import Chunker  # noqa: E402
-from index.embedder import load_embedder  # noqa: E402
+from index.models import load_embedder  # noqa: E402
 from index.terms import terms  # noqa: E402
 from index.tokens import get_encoding  # noqa: E402
-from qa.highlight import QueryTerms, choose_answer  # noqa: E402
+from qa.highlight import choose_answer  # noqa: E402
+from qa.query import QueryTerms  # noqa: E402
 
 
 def norm(text: str) -> str:

@@ -25,12 +25,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from splits import part  # noqa: E402
 
-from index.embedder import load_embedder  # noqa: E402
-from index.settings import Settings  # noqa: E402
+from index.models import load_embedder  # noqa: E402
 from qa.checks import check_date  # noqa: E402
 from qa.evaluate import first_hit  # noqa: E402
 from qa.rerank import ReaderReranker  # noqa: E402
 from qa.retriever import Index  # noqa: E402
+from qa.settings import Settings  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 

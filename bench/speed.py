@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.embedder import load_embedder  # noqa: E402
 from index.ingest import ingest  # noqa: E402
-from index.settings import DEFAULT_MODEL, Settings  # noqa: E402
+from index.models import DEFAULT_MODEL, load_embedder  # noqa: E402
 from qa.retriever import Index  # noqa: E402
+from qa.settings import Settings  # noqa: E402
 
 
 def embedded_texts(index: Index) -> list[str]:

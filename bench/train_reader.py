@@ -42,10 +42,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from splits import part  # noqa: E402
 
 from index.ingest import ingest  # noqa: E402
-from index.settings import Settings  # noqa: E402
 from qa.evaluate import first_hit  # noqa: E402
 from qa.reader import CONFIG_FILE, MAX_PAIR_TOKENS, MODEL_FILE, windows  # noqa: E402
 from qa.retriever import Index  # noqa: E402
+from qa.settings import Settings  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "squad11-dev"
 SEED = 12

@@ -1,16 +1,61 @@
-"""Articles in: load, parse, chunk, embed and store them in an index directory."""
+"""Articles in: read, chunk, embed and store them; and the one door to read them back.
+
+This is the package face: qa (and anything else) imports only the names below. Storage
+(SQL, FAISS files) stays behind :class:`IndexReader` for reading and :func:`ingest`,
+:func:`remove`, :func:`repair` for writing.
+"""
 
 import logging
+from pathlib import Path
 
 from index.articles import Article
-from index.embedder import Embedder, load_embedder
-from index.ingest import IngestReport, ingest
-from index.layout import IndexDir
-from index.loaders import JsonlFields
-from index.reader import IndexReader
-from index.settings import Settings
+from index.dates import parse_date
+from index.embedder import Embedder
+from index.errors import (
+    ArticleError,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    IndexWriteError,
+    ModelLoadError,
+    QAError,
+    SettingsError,
+    TextTooLongError,
+    TokenizerError,
+)
+from index.filters import Filter
+from index.formats import SUFFIXES, JsonlFields
+from index.ingest import IngestReport, Notice, RemoveReport, ingest, remove
+from index.integrity import CheckReport, Problem, check
+from index.layout import IndexDir, model_for
+from index.models import DEFAULT_MODEL, ONNX_MODEL, TORCH_MODEL, load_embedder, resolve_model
+from index.reader import Facts, IndexReader
+from index.repair import RepairReport, repair
+from index.settings import IndexSettings
+from index.store import ArticleSummary, ChunkRow
+from index.terms import STOPWORDS, content_terms, terms
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["Article", "Embedder", "IndexDir", "IndexReader", "IngestReport", "JsonlFields", "Settings",
-           "ingest", "load_embedder"]
+
+def open_reader(path: str | Path, model_id: str | None = None) -> IndexReader:
+    """The index at ``path``, opened for reading (checked; a model id other than the
+    index's own is refused)."""
+    return IndexReader(IndexDir(path), model_id)
+
+
+def check_index(path: str | Path) -> CheckReport:
+    """Every check of the index at ``path`` (see :mod:`index.integrity`)."""
+    return check(IndexDir(path))
+
+
+__all__ = [
+    "DEFAULT_MODEL", "ONNX_MODEL", "STOPWORDS", "SUFFIXES", "TORCH_MODEL",
+    "Article", "ArticleError", "ArticleSummary", "CheckReport", "ChunkRow", "Embedder", "Facts", "Filter",
+    "IndexBusyError", "IndexCorruptError", "IndexMismatchError", "IndexNotFoundError", "IndexReader",
+    "IndexSettings", "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError", "Notice", "Problem",
+    "QAError", "RemoveReport", "RepairReport", "SettingsError", "TextTooLongError", "TokenizerError",
+    "check_index", "content_terms", "ingest", "load_embedder", "model_for", "open_reader", "parse_date",
+    "remove", "repair", "resolve_model", "terms",
+]

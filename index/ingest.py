@@ -22,11 +22,12 @@ from tqdm.auto import tqdm
 from index.articles import Article
 from index.cache import CachedEmbedder, EmbeddingCache
 from index.chunker import Chunker
-from index.embedder import Embedder, load_embedder
+from index.embedder import Embedder
 from index.errors import ArticleError, QAError, TextTooLongError
+from index.formats import JsonlFields, discover, read_articles, unexpected
 from index.layout import IndexDir, model_for
-from index.loaders import JsonlFields, discover, read_articles, unexpected
-from index.settings import DEFAULT_MODEL, Settings
+from index.models import DEFAULT_MODEL, load_embedder
+from index.settings import IndexSettings
 from index.swap import beside, remove_leftovers, swap_in
 from index.tokens import get_encoding
 from index.writer import Addition, IndexWriter
@@ -85,7 +86,7 @@ class RemoveReport:
 
 def ingest(
     paths: Iterable[str | Path],
-    settings: Settings | None = None,
+    settings: IndexSettings | None = None,
     *,
     embedder: Embedder | None = None,
     rebuild: bool = False,
@@ -101,7 +102,7 @@ def ingest(
     the exception's ``report`` says what was done. With ``rebuild``, the new index is
     built beside the old one and replaces it only once complete.
     """
-    settings = settings or Settings.from_env()
+    settings = settings or IndexSettings.from_env()
     started = time.perf_counter()
     report = IngestReport()
     files, report.failed = discover(paths)
@@ -110,7 +111,7 @@ def ingest(
                           batch_chars=batch_chars, started=started)
 
 
-def store_articles(articles: Sequence[Article], settings: Settings, report: IngestReport | None = None, *,
+def store_articles(articles: Sequence[Article], settings: IndexSettings, report: IngestReport | None = None, *,
                    embedder: Embedder | None = None, rebuild: bool = False, progress: bool = False,
                    batch_chars: int = BATCH_CHARS, started: float | None = None) -> IngestReport:
     """Chunk, embed and store ``articles`` (the second half of :func:`ingest`)."""
@@ -122,7 +123,7 @@ def store_articles(articles: Sequence[Article], settings: Settings, report: Inge
                                      progress=progress, batch_chars=batch_chars, started=started)
 
 
-def store_articles_locked(index_dir: IndexDir, articles: Sequence[Article], settings: Settings,
+def store_articles_locked(index_dir: IndexDir, articles: Sequence[Article], settings: IndexSettings,
                           report: IngestReport | None = None, *, embedder: Embedder, rebuild: bool = False,
                           progress: bool = False, batch_chars: int = BATCH_CHARS,
                           started: float | None = None) -> IngestReport:
@@ -163,7 +164,7 @@ def store_articles_locked(index_dir: IndexDir, articles: Sequence[Article], sett
     return report
 
 
-def _model(settings: Settings, rebuild: bool) -> str:
+def _model(settings: IndexSettings, rebuild: bool) -> str:
     """The model to embed with; a rebuild does not need the old index to be readable."""
     try:
         return model_for(settings)
@@ -173,9 +174,9 @@ def _model(settings: Settings, rebuild: bool) -> str:
         raise
 
 
-def remove(targets: Sequence[str], settings: Settings | None = None) -> RemoveReport:
+def remove(targets: Sequence[str], settings: IndexSettings | None = None) -> RemoveReport:
     """Remove articles named by id, or by the file or folder they were ingested from."""
-    settings = settings or Settings.from_env()
+    settings = settings or IndexSettings.from_env()
     index_dir = IndexDir(settings.index_dir)
     index_dir.require()
     report = RemoveReport()

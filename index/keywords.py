@@ -7,47 +7,29 @@
   (``known_terms.skeleton``), so a query word the index has never seen ("Rif'at", "Tell")
   is matched to close spellings it has ("rifaat", "tal");
 * the chunk ids that pass a date/source filter, for filtering before ranking.
+
+Only :class:`index.reader.IndexReader` and the writer use this module: qa reads through
+the reader.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from index.filters import Filter
 from index.store import Store
-from index.terms import skeleton
-
-
-@dataclass(frozen=True)
-class Filter:
-    """Which articles a search may return. Dates are ISO strings, inclusive."""
-
-    since: str | None = None
-    until: str | None = None
-    sources: tuple[str, ...] = ()
-
-    @property
-    def active(self) -> bool:
-        return bool(self.since or self.until or self.sources)
-
-    def sql(self, alias: str = "a") -> tuple[str, list]:
-        """A WHERE condition on the articles table (aliased ``alias``) and its parameters."""
-        parts, params = [], []
-        if self.since:
-            parts.append(f"{alias}.published >= ?")
-            params.append(self.since)
-        if self.until:
-            parts.append(f"{alias}.published <= ?")
-            params.append(self.until)
-        if self.sources:
-            parts.append(f"lower({alias}.source) IN ({','.join('?' * len(self.sources))})")
-            params += [s.lower() for s in self.sources]
-        return (" AND ".join(parts) or "1"), params
+from index.terms import MIN_TERM_LENGTH, skeleton
 
 
 def match_expression(terms: Sequence[str]) -> str:
     """An FTS5 query that matches any of ``terms`` (each quoted, so nothing is syntax)."""
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(terms))
+
+
+# Candidate spellings looked at per unknown word: those sharing its consonant skeleton, and
+# those sharing character trigrams (edit distance and Jaccard then pick the best three).
+SKELETON_MATCHES = 50
+TRIGRAM_MATCHES = 200
 
 
 class KeywordIndex:
@@ -85,17 +67,18 @@ class KeywordIndex:
     def similar_terms(self, term: str, limit: int = 3, min_similarity: float = 0.5) -> list[str]:
         """Known terms spelled like ``term``, best first: the same consonant skeleton
         within two edits ("tell" -> "tal"), or character trigrams in common (Jaccard)."""
-        if len(term) < 3:
+        if len(term) < MIN_TERM_LENGTH:
             return []
         found: dict[str, float] = {}
-        for (t,) in self.store.fetch("SELECT term FROM known_terms WHERE skeleton = ? LIMIT 50", [skeleton(term)]):
+        for (t,) in self.store.fetch("SELECT term FROM known_terms WHERE skeleton = ? LIMIT ?",
+                                     [skeleton(term), SKELETON_MATCHES]):
             distance = edit_distance(term, t)
             if t != term and distance <= 2:
                 found[t] = 1.0 - distance / 10
         grams = trigrams(term)
         if len(term) >= 4 and grams:
-            rows = self.store.fetch("SELECT term FROM term_trigrams WHERE term_trigrams MATCH ? LIMIT 200",
-                                    [match_expression(sorted(grams))])
+            rows = self.store.fetch("SELECT term FROM term_trigrams WHERE term_trigrams MATCH ? LIMIT ?",
+                                    [match_expression(sorted(grams)), TRIGRAM_MATCHES])
             for (t,) in rows:
                 similarity = jaccard(grams, trigrams(t))
                 if t != term and similarity >= min_similarity:
@@ -111,8 +94,8 @@ class KeywordIndex:
         """Add new vocabulary terms to the trigram index; call inside the write transaction."""
         self.store.run(
             "INSERT INTO known_terms (term, skeleton) SELECT v.term, qa_skeleton(v.term) FROM chunks_vocab v"
-            " WHERE length(v.term) >= 3 AND NOT EXISTS (SELECT 1 FROM known_terms k WHERE k.term = v.term)"
-        )
+            " WHERE length(v.term) >= ? AND NOT EXISTS (SELECT 1 FROM known_terms k WHERE k.term = v.term)",
+            [MIN_TERM_LENGTH])
 
 
     def rebuild(self) -> None:

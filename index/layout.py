@@ -26,7 +26,8 @@ from pathlib import Path
 
 from index.errors import IndexCorruptError, IndexNotFoundError
 from index.manifest import Manifest
-from index.settings import DEFAULT_MODEL, Settings
+from index.models import DEFAULT_MODEL
+from index.settings import IndexSettings
 from index.sqlite import lost_texts_hint
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ def file_identity(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-def model_for(settings: Settings) -> str:
+def model_for(settings: IndexSettings) -> str:
     """The embedding model to use: the one the settings name, else the one the index was
     built with (so an index opens without repeating ``--model``), else DEFAULT_MODEL."""
     if settings.model:

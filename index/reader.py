@@ -1,6 +1,8 @@
-"""Read an index directory: a consistent (SQLite, FAISS) pair that follows new generations.
+"""The one door qa reads an index through: dense and keyword search, the evidence of given
+chunks, the articles and facts. SQL and FAISS stay behind it.
 
-Opening runs the quick checks (the database is one, the manifest agrees with it, the
+It keeps a consistent (SQLite, FAISS) pair that follows new generations. Opening runs the
+quick checks (the database is one, the manifest agrees with it, the
 vector file has its recorded size and checksum and one vector per chunk); a failure is an
 :class:`IndexCorruptError` naming the file and the fix. :meth:`IndexReader.refresh` is
 cheap (a ``stat`` and one SQLite read): it loads a newer generation when a writer
@@ -12,17 +14,33 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from index.errors import IndexCorruptError
+from index.filters import Filter
+from index.keywords import KeywordIndex
 from index.layout import IndexDir, file_identity
 from index.manifest import Manifest
 from index.sqlite import repair_hint
-from index.store import Store
+from index.store import ArticleSummary, ChunkRow, Store
 from index.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What an index holds: its manifest, row counts, date range, generation, health."""
+
+    manifest: Manifest
+    counts: dict[str, int]  # articles, chunks, sentences
+    earliest: str | None
+    latest: str | None
+    generation: int
+    integrity: str
 
 
 class IndexReader:
@@ -105,5 +123,66 @@ class IndexReader:
         log.debug("loaded generation %d (%d vectors)", state.generation, len(vectors))
         return True
 
-    def search(self, query: np.ndarray, k: int, allowed: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        return self.vectors.search(query, k, allowed)
+    def check_model(self, model_id: str) -> None:
+        """Refuse to answer with vectors of another model than the index's (names both, and the fix)."""
+        self.manifest.check_model(model_id, self.dir.path)
+
+    # -- search ----------------------------------------------------------------------------
+
+    def dense_search(self, vector: np.ndarray, n: int, allowed: list[int] | None = None) -> dict[int, float]:
+        """{chunk id: cosine} of the ``n`` nearest chunks (only ``allowed`` ones when given)."""
+        ids, scores = self.vectors.search(vector, n, allowed)
+        return {int(i): float(s) for i, s in zip(ids, scores)}
+
+    def keyword_search(self, terms: Sequence[str], n: int, where: Filter | None = None) -> dict[int, float]:
+        """{chunk id: BM25} of the ``n`` best keyword matches; passages committed after the
+        vectors were loaded wait for the next refresh."""
+        vectors = self.vectors
+        return {i: s for i, s in KeywordIndex(self.store).search(terms, n, where) if i in vectors}
+
+    def allowed_chunks(self, where: Filter | None) -> list[int] | None:
+        """The chunk ids a filter lets through (None: no filter)."""
+        if where is None or not where.active:
+            return None
+        return KeywordIndex(self.store).chunk_ids(where)
+
+    def term_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        """({term: number of chunks holding it}, number of chunks)."""
+        return KeywordIndex(self.store).document_frequencies(terms)
+
+    def similar_terms(self, term: str) -> list[str]:
+        """Known terms spelled like ``term`` ("tell" -> "tal"), best first."""
+        return KeywordIndex(self.store).similar_terms(term)
+
+    # -- evidence of chunks ----------------------------------------------------------------
+
+    def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
+        """Chunks by id, with their article's metadata (removed ones are left out)."""
+        return self.store.chunks(ids)
+
+    def sentences(self, rows: Sequence[ChunkRow]) -> dict[int, tuple[list[tuple[int, int]], np.ndarray]]:
+        """For each chunk (by id): the spans (in the article) and vectors of its sentences."""
+        return self.store.sentences(rows)
+
+    def chunk_vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """The stored vectors of ``ids``, in order."""
+        return self.vectors.vectors(list(ids))
+
+    # -- the collection --------------------------------------------------------------------
+
+    def articles(self) -> list[ArticleSummary]:
+        """Every article (id, title, date, outlet, url, origin, chunks), newest first."""
+        return self.store.articles()
+
+    def sources(self) -> list[str]:
+        """The outlets the index holds articles from, by name."""
+        return self.store.sources()
+
+    def facts(self, quick_check: bool = False) -> Facts:
+        """What the index holds and how it was built; ``quick_check`` runs SQLite's quick check."""
+        self.refresh()
+        from index.integrity import quick_database_check
+
+        earliest, latest = self.store.date_range()
+        return Facts(self.manifest, self.store.counts(), earliest, latest, self.generation,
+                     quick_database_check(self.store) if quick_check else "not checked")

@@ -21,15 +21,16 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from index.cache import CachedEmbedder, EmbeddingCache
-from index.embedder import Embedder, load_embedder
+from index.embedder import Embedder
 from index.errors import IndexCorruptError, QAError
 from index.ingest import store_articles_locked
 from index.integrity import CheckReport, check
 from index.keywords import KeywordIndex
 from index.layout import IndexDir, lost_texts_hint
 from index.manifest import Manifest
+from index.models import load_embedder
 from index.salvage import salvage
-from index.settings import Settings
+from index.settings import IndexSettings
 from index.store import Store
 from index.swap import remove_leftovers
 from index.vectors import VectorIndex
@@ -59,7 +60,7 @@ class RepairReport:
                 "after": self.after.to_dict() if self.after else None}
 
 
-def repair(settings: Settings, embedder: Embedder | None = None, progress: bool = False) -> RepairReport:
+def repair(settings: IndexSettings, embedder: Embedder | None = None, progress: bool = False) -> RepairReport:
     """Repair the index at ``settings.index_dir`` (see the module docstring)."""
     index_dir = IndexDir(settings.index_dir)
     with index_dir.write_lock():
@@ -92,7 +93,7 @@ def repair(settings: Settings, embedder: Embedder | None = None, progress: bool 
     return report
 
 
-def _build(index_dir: IndexDir, settings: Settings) -> Manifest:
+def _build(index_dir: IndexDir, settings: IndexSettings) -> Manifest:
     """How the index was built: from the database's record, else the manifest, else the settings."""
     try:
         store = Store(index_dir.database_path)
@@ -130,7 +131,7 @@ def _write_manifest(index_dir: IndexDir, build: Manifest) -> None:
     manifest.write(index_dir.manifest_path)
 
 
-def _rebuild_from_texts(index_dir: IndexDir, settings: Settings, build: Manifest, embedder: Embedder,
+def _rebuild_from_texts(index_dir: IndexDir, settings: IndexSettings, build: Manifest, embedder: Embedder,
                         report: RepairReport, progress: bool) -> None:
     """A new index from every intact article, built beside the damaged one, then swapped in."""
     try:
@@ -153,7 +154,7 @@ def _rebuild_from_texts(index_dir: IndexDir, settings: Settings, build: Manifest
     report.actions += [str(w) for w in rebuilt.warnings]
 
 
-def _repair_in_place(index_dir: IndexDir, settings: Settings, build: Manifest, embedder: Embedder,
+def _repair_in_place(index_dir: IndexDir, settings: IndexSettings, build: Manifest, embedder: Embedder,
                      found: CheckReport, report: RepairReport, progress: bool) -> None:
     writer = IndexWriter(index_dir, settings, None, load_vectors="vectors" not in found.parts())
     try:

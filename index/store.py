@@ -71,7 +71,7 @@ MIGRATIONS = [
     END;
     CREATE INDEX articles_source ON articles (source);
     INSERT INTO known_terms (term, skeleton) SELECT term, qa_skeleton(term) FROM chunks_vocab
-        WHERE length(term) >= 3;
+        WHERE length(term) >= 3;  -- terms.MIN_TERM_LENGTH when this migration was written
     """,
 ]
 
@@ -325,6 +325,11 @@ class Store:
         tables = ("articles", "chunks", "sentences") if sentences else ("articles", "chunks")
         with self._lock, self._guard():
             return {table: self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in tables}
+
+    def sources(self) -> list[str]:
+        with self._lock, self._guard():
+            return [r[0] for r in self._db.execute(
+                "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL ORDER BY lower(source)")]
 
     def date_range(self) -> tuple[str | None, str | None]:
         with self._lock, self._guard():

@@ -12,6 +12,9 @@ import unicodedata
 _TOKEN = re.compile(r"[^\W_]+")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
+# Shorter terms are not matched to spelling variants ("at", "of" would match everything).
+MIN_TERM_LENGTH = 3
+
 STOPWORDS = frozenset(
     """
     a an and are as at be been but by can could did do does for from had has have he her his how

@@ -20,7 +20,7 @@ from index.errors import IndexCorruptError, IndexWriteError
 from index.keywords import KeywordIndex
 from index.layout import IndexDir
 from index.manifest import Manifest
-from index.settings import Settings
+from index.settings import IndexSettings
 from index.store import Store
 from index.vectors import VectorIndex
 
@@ -40,7 +40,7 @@ class Addition:
 class IndexWriter:
     """Writes to an index directory. Without an embedder it can only remove articles."""
 
-    def __init__(self, index_dir: IndexDir, settings: Settings, embedder: Embedder | None,
+    def __init__(self, index_dir: IndexDir, settings: IndexSettings, embedder: Embedder | None,
                  load_vectors: bool = True):
         """``load_vectors=False`` starts from no vectors, for :meth:`replace_vectors` (a repair)."""
         self.dir = index_dir

@@ -8,18 +8,16 @@
 
 import logging
 
-from index.ingest import IngestReport, RemoveReport
-from index.integrity import CheckReport, Problem
-from index.repair import RepairReport
-from index.settings import Settings
-from index.store import ArticleSummary
+from index import SUFFIXES as ARTICLE_SUFFIXES
+from index import ArticleSummary, CheckReport, IngestReport, Problem, RemoveReport, RepairReport
 from qa.api import ask, check, ingest, list_articles, open_index, remove, repair, retrieve
 from qa.evaluate import EvalResult, evaluate
 from qa.passage import Answer, Citation, IndexInfo, Passage
 from qa.retriever import Index
+from qa.settings import Settings
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["Answer", "ArticleSummary", "CheckReport", "Citation", "EvalResult", "Index", "IndexInfo", "IngestReport",
-           "Passage", "Problem", "RemoveReport", "RepairReport", "Settings", "ask", "check", "evaluate", "ingest",
-           "list_articles", "open_index", "remove", "repair", "retrieve"]
+__all__ = ["ARTICLE_SUFFIXES", "Answer", "ArticleSummary", "CheckReport", "Citation", "EvalResult", "Index",
+           "IndexInfo", "IngestReport", "Passage", "Problem", "RemoveReport", "RepairReport", "Settings", "ask",
+           "check", "evaluate", "ingest", "list_articles", "open_index", "remove", "repair", "retrieve"]

@@ -6,20 +6,23 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from index.ingest import IngestReport, RemoveReport
-from index.ingest import ingest as _ingest
-from index.ingest import remove as _remove
-from index.integrity import CheckReport
-from index.integrity import check as _check
-from index.layout import IndexDir, model_for
-from index.loaders import JsonlFields
-from index.reader import IndexReader
-from index.repair import RepairReport
-from index.repair import repair as _repair
-from index.settings import Settings
-from index.store import ArticleSummary
+from index import (
+    ArticleSummary,
+    CheckReport,
+    IngestReport,
+    JsonlFields,
+    RemoveReport,
+    RepairReport,
+    check_index,
+    model_for,
+    open_reader,
+)
+from index import ingest as _ingest
+from index import remove as _remove
+from index import repair as _repair
 from qa.passage import Answer, Passage
 from qa.retriever import Index
+from qa.settings import Settings
 
 _open: dict[tuple[Path, str], Index] = {}
 _open_lock = threading.Lock()
@@ -80,7 +83,7 @@ def remove(targets: str | Path | Iterable[str | Path], index_dir: str | Path | N
 def check(index_dir: str | Path | None = None, *, settings: Settings | None = None) -> CheckReport:
     """Check every part of the index (reads it all); the problems found, each with its fix."""
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
-    return _check(IndexDir(settings.index_dir))
+    return check_index(settings.index_dir)
 
 
 def repair(index_dir: str | Path | None = None, *, settings: Settings | None = None,
@@ -93,8 +96,8 @@ def repair(index_dir: str | Path | None = None, *, settings: Settings | None = N
 def list_articles(index_dir: str | Path | None = None, *, settings: Settings | None = None) -> list[ArticleSummary]:
     """Every article in the index, newest first; no model is loaded."""
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
-    reader = IndexReader(IndexDir(settings.index_dir))
+    reader = open_reader(settings.index_dir)
     try:
-        return reader.store.articles()
+        return reader.articles()
     finally:
         reader.close()

@@ -18,7 +18,7 @@ from datetime import date
 
 import numpy as np
 
-from index.store import ChunkRow
+from index import ChunkRow
 from qa.candidates import Candidate
 
 RECENCY_WEIGHT = 0.2
@@ -26,7 +26,6 @@ RECENCY_HALF_LIFE_DAYS = 30
 DUPLICATE_COSINE = 0.95  # chunk vectors this close are the same passage
 DUPLICATE_SHINGLES = 0.5  # or, when at least SIMILAR_COSINE, this share of 5-word shingles in common
 SIMILAR_COSINE = 0.8
-ORDERS = ("relevance", "newest", "oldest")
 
 
 _PRESENT = re.compile(

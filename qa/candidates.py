@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.keywords import Filter, KeywordIndex
-from index.reader import IndexReader
+from index import Filter, IndexReader
 from qa.query import Query
 
 DENSE_WEIGHT = 0.5  # the keyword weight is 1 - DENSE_WEIGHT
@@ -30,24 +29,18 @@ class Candidate:
     reader: float | None = None  # the reader's probability that it answers, when it read it
 
 
-def gather(reader: IndexReader, keywords: KeywordIndex, query: Query, query_vector: np.ndarray,
+def gather(reader: IndexReader, query: Query, query_vector: np.ndarray,
            n: int, method: str, where: Filter | None = None) -> list[Candidate]:
     """Candidates, best first by ``score``, for ``method`` dense, keyword or hybrid."""
-    allowed = keywords.chunk_ids(where) if where is not None and where.active else None
+    allowed = reader.allowed_chunks(where)
     if allowed is not None and not allowed:
         return []
-    dense: dict[int, float] = {}
-    if method in ("dense", "hybrid"):
-        ids, scores = reader.search(query_vector, n, allowed)
-        dense = {int(i): float(s) for i, s in zip(ids, scores)}
-    keyword: dict[int, float] = {}
-    if method in ("keyword", "hybrid"):
-        # passages committed after the vectors were loaded wait for the next refresh
-        keyword = {i: s for i, s in keywords.search(query.terms, n, where) if i in reader.vectors}
+    dense = reader.dense_search(query_vector, n, allowed) if method in ("dense", "hybrid") else {}
+    keyword = reader.keyword_search(query.terms, n, where) if method in ("keyword", "hybrid") else {}
     ids = list(dict.fromkeys([*dense, *keyword]))
     missing = [i for i in ids if i not in dense]
     if missing:  # keyword-only candidates still get their dense score, from the stored vector
-        dense.update(zip(missing, (reader.vectors.vectors(missing) @ query_vector).tolist()))
+        dense.update(zip(missing, (reader.chunk_vectors(missing) @ query_vector).tolist()))
     candidates = [Candidate(i, dense[i], keyword.get(i, 0.0)) for i in ids]
     if method == "dense":
         fused = minmax([c.dense for c in candidates])

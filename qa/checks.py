@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from index.dates import parse_date
+from index import parse_date
 from qa.errors import QuestionError
 
 MAX_K = 100

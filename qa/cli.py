@@ -17,17 +17,18 @@ from pathlib import Path
 
 import click
 
-from index.loaders import JsonlFields
-from index.settings import Settings
+from index import JsonlFields
 from qa import render
 from qa.api import check as check_index
 from qa.api import ingest as ingest_articles
 from qa.api import list_articles
 from qa.api import remove as remove_articles
 from qa.api import repair as repair_index
+from qa.choices import EVAL_METHODS, ORDERS
 from qa.errors import QAError
-from qa.evaluate import METHODS, evaluate
+from qa.evaluate import evaluate
 from qa.retriever import Index
+from qa.settings import Settings
 
 
 class QAGroup(click.Group):
@@ -125,7 +126,7 @@ def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_s
 @click.option("--since", default=None, help="Only articles published on or after this date (YYYY-MM-DD).")
 @click.option("--until", default=None, help="Only articles published on or before this date.")
 @click.option("--source", "sources", multiple=True, help="Only articles from this outlet (repeatable).")
-@click.option("--order", "order_by", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
+@click.option("--order", "order_by", type=click.Choice(list(ORDERS)), default="relevance",
               show_default=True, help="Order of the passages; oldest gives a timeline.")
 @click.option("--recent", is_flag=True, help="Prefer recent articles.")
 @click.option("--as-of", "as_of", default=None,
@@ -150,7 +151,7 @@ def ask(question: str, k: int | None, since, until, sources, order_by, recent, a
 @click.option("--index", "eval_index", type=click.Path(path_type=Path), default=None,
               help="Reuse (or build) the index here instead of a scratch one.")
 @click.option("--method", "methods", multiple=True,
-              type=click.Choice(["default", *METHODS]),
+              type=click.Choice(["default", *EVAL_METHODS]),
               help="Retrieval to evaluate (repeatable) [default: the settings].")
 @click.option("--every", type=int, default=1, show_default=True, help="Use every n-th question.")
 @click.option("--dated", is_flag=True,

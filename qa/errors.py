@@ -3,7 +3,7 @@
 Catch :class:`QAError` to catch them all. Each message names the bad value and the fix.
 """
 
-from index.errors import (
+from index import (
     ArticleError,
     IndexBusyError,
     IndexCorruptError,

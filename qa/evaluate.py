@@ -19,16 +19,14 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from index.ingest import ingest
-from index.settings import Settings
+from index import ingest
 from qa.checks import check_date
+from qa.choices import EVAL_METHODS
 from qa.errors import QAError
 from qa.retriever import Index
+from qa.settings import Settings
 
 CUTOFFS = (1, 5, 10)
-# method name -> (retrieval, rerank); "default" keeps the settings
-METHODS = {"keyword": ("keyword", "none"), "dense": ("dense", "none"), "hybrid": ("hybrid", "none"),
-           "hybrid+rerank": ("hybrid", "sentence"), "hybrid+reader": ("hybrid", "reader")}
 
 
 @dataclass(frozen=True)
@@ -88,9 +86,9 @@ def evaluate(data_dir: str | Path, *, index_dir: str | Path | None = None, setti
     settings = settings or Settings.from_env()
     method = method or "default"
     if method != "default":
-        if method not in METHODS:
-            raise QAError(f"unknown method {method!r}: use one of default, {', '.join(METHODS)}")
-        retrieval, rerank = METHODS[method]
+        if method not in EVAL_METHODS:
+            raise QAError(f"unknown method {method!r}: use one of default, {', '.join(EVAL_METHODS)}")
+        retrieval, rerank = EVAL_METHODS[method]
         settings = settings.replace(retrieval=retrieval, rerank=rerank)
     questions = load_questions(data_dir)[::every]
     if dated and not any(q["as_of"] for q in questions):

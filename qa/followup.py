@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from index.terms import STOPWORDS, content_terms
+from index import STOPWORDS, content_terms
 
 _NAME = re.compile(r"\b([A-Z][\w'’-]*(?:\s+(?:al-|de |of |bin )?[A-Z][\w'’-]*)*)")
 _POINTER = re.compile(r"\b(it|its|they|them|their|theirs|that|this|those|these|there|he|she|him|her|his|hers)\b",

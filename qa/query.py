@@ -6,17 +6,49 @@ vocabulary's character-trigram index: "Rif'at" -> "rifaat", "Tel Rifat" -> "rifa
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
-from index.keywords import KeywordIndex
-from index.terms import content_terms, terms
-from qa.highlight import QueryTerms
+from index import IndexReader, content_terms, terms
 
 _APOSTROPHE_WORD = re.compile(r"\b(\w+)['’`‘](\w+)\b")
 CARRIED_WEIGHT = 0.5  # a carried subject's words, when marking the answer to a follow-up
 MAX_KEYWORD_TERMS = 32  # more would make FTS5 rank by common words and slow it down
 MAX_SPELLING_LOOKUPS = 8  # unknown words matched to known spellings (each costs two small queries)
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """The question's content words with their IDF weights.
+
+    A key is a tuple of alternative spellings: a word the index does not know is
+    represented by the known spellings it was matched to, and counts once.
+    """
+
+    weights: dict[tuple[str, ...], float]
+
+    @classmethod
+    def from_frequencies(cls, question: str, frequencies: dict[str, int], total: int,
+                         variants: dict[str, tuple[str, ...]] | None = None) -> QueryTerms:
+        variants = variants or {}
+
+        def idf(term: str) -> float:
+            return math.log(1 + total / (1 + frequencies.get(term, 0)))
+
+        weights = {}
+        for word in content_terms(question):
+            spellings = variants.get(word, (word,))
+            weights[spellings] = max(idf(t) for t in spellings)
+        return cls(weights)
+
+    def overlap(self, text: str) -> float:
+        """Share of the question's (IDF-weighted) content words that ``text`` contains."""
+        total = sum(self.weights.values())
+        if total == 0:
+            return 0.0
+        present = set(terms(text))
+        return sum(w for spellings, w in self.weights.items() if any(t in present for t in spellings)) / total
 
 
 @dataclass(frozen=True)
@@ -27,14 +59,14 @@ class Query:
     weights: QueryTerms  # IDF weights of the question's own words, for highlighting
 
 
-def analyze(question: str, keywords: KeywordIndex) -> Query:
+def analyze(question: str, reader: IndexReader) -> Query:
     words = content_terms(question)
     joined = [a + b for a, b in _APOSTROPHE_WORD.findall(question.lower())]  # rif'at -> rifat
-    frequencies, total = keywords.document_frequencies(words + joined)
+    frequencies, total = reader.term_frequencies(words + joined)
     variants: dict[str, tuple[str, ...]] = {}
     for word in list(dict.fromkeys(words + joined))[: MAX_KEYWORD_TERMS]:
         if frequencies.get(word, 0) == 0 and len(variants) < MAX_SPELLING_LOOKUPS:
-            similar = keywords.similar_terms(word)
+            similar = reader.similar_terms(word)
             if similar:
                 variants[word] = tuple(similar)
     if len(words) > MAX_KEYWORD_TERMS:  # a pasted paragraph: search by its rarest words
@@ -42,7 +74,7 @@ def analyze(question: str, keywords: KeywordIndex) -> Query:
         words = [w for w in words if w in keep]
     terms = [*words, *(t for spellings in variants.values() for t in spellings)]
     if variants:
-        extra, _ = keywords.document_frequencies([t for s in variants.values() for t in s])
+        extra, _ = reader.term_frequencies([t for s in variants.values() for t in s])
         frequencies.update(extra)
     # "rif'at" is both the words "rif", "at" and the joined "rifat": weigh the joined form
     text = question + " " + " ".join(joined)

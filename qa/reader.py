@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import ModelLoadError
+from index import ModelLoadError
 from qa.highlight import LEXICAL_WEIGHT
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,7 @@ import textwrap
 
 import click
 
-from index.ingest import IngestReport, RemoveReport
-from index.store import ArticleSummary
+from index import ArticleSummary, IngestReport, RemoveReport
 from qa.passage import Answer, IndexInfo, Passage
 
 OPEN, CLOSE = "»", "«"  # marks around the answering sentence

@@ -18,11 +18,10 @@ from typing import Protocol
 
 import numpy as np
 
-from index.embedder import resolve_model
-from index.errors import ModelLoadError
-from index.store import ChunkRow
+from index import ChunkRow, ModelLoadError, SettingsError, resolve_model
 from qa.candidates import Candidate, minmax
-from qa.highlight import Answer, choose_answer
+from qa.choices import CROSS_ENCODER, RERANKERS
+from qa.highlight import SentenceMatch, choose_answer
 from qa.query import Query
 
 log = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ class Evidence:
     candidates: list[Candidate]  # best first once reranked
     rows: dict[int, ChunkRow]  # by chunk id
     sentences: dict[int, tuple[list[tuple[int, int]], np.ndarray]]  # spans and vectors, by chunk id
-    answers: dict[int, Answer]  # the answering sentence, by chunk id
+    answers: dict[int, SentenceMatch]  # the answering sentence, by chunk id
 
 
 class Reranker(Protocol):
@@ -108,18 +107,17 @@ def _load_cross_encoder(name: str, offline: bool, device: str):
 
 
 def make_reranker(spec: str, offline: bool = True, device: str = "cpu") -> Reranker:
-    """The reranker a ``rerank`` setting names: none, sentence, reader or cross-encoder:MODEL."""
-    if spec == "none":
-        return NoReranker()
-    if spec == "sentence":
-        return SentenceReranker()
-    if spec == "reader":
-        return ReaderReranker()
-    return CrossEncoderReranker(spec.removeprefix("cross-encoder:"), offline, device)
+    """The reranker a ``rerank`` setting names (one of ``qa.choices.RERANKERS``)."""
+    if spec.startswith(CROSS_ENCODER):
+        return CrossEncoderReranker(spec.removeprefix(CROSS_ENCODER), offline, device)
+    builders = {"none": NoReranker, "sentence": SentenceReranker, "reader": ReaderReranker}
+    if spec not in builders:
+        raise SettingsError(f"rerank={spec!r}: use one of {', '.join(RERANKERS)}")
+    return builders[spec]()
 
 
 def answers_for(query: Query, query_vector: np.ndarray, rows: dict[int, ChunkRow],
-                sentences: dict[int, tuple[list[tuple[int, int]], np.ndarray]]) -> dict[int, Answer]:
+                sentences: dict[int, tuple[list[tuple[int, int]], np.ndarray]]) -> dict[int, SentenceMatch]:
     """The answering sentence of every candidate passage."""
     return {chunk_id: choose_answer(query_vector, query.weights, row.text, row.start, *sentences[chunk_id])
             for chunk_id, row in rows.items()}

@@ -14,21 +14,17 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import Embedder, load_embedder
-from index.integrity import quick_database_check
-from index.keywords import Filter, KeywordIndex
-from index.layout import IndexDir
-from index.reader import IndexReader
-from index.settings import Settings
-from index.store import ArticleSummary
-from qa.arrange import ORDERS, boost_recent, collapse_duplicates, order, speaks_of_the_present
+from index import ArticleSummary, Embedder, Filter, IndexReader, load_embedder, open_reader
+from qa.arrange import boost_recent, collapse_duplicates, order, speaks_of_the_present
 from qa.candidates import gather
 from qa.checks import check_date, check_k, check_question, check_sources, describe_filters
+from qa.choices import ORDERS
 from qa.errors import QuestionError
 from qa.followup import answer_focus, candidates, prefer_rewrite, refers_back, subject, topic
 from qa.passage import Answer, Citation, IndexInfo, Passage
 from qa.query import Query, analyze, focused, shorten
 from qa.rerank import RERANK_DEPTH, Evidence, Reranker, answers_for, make_reranker
+from qa.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +51,15 @@ class Index:
         settings = settings or Settings.from_env()
         if path is not None:
             settings = settings.replace(index_dir=Path(path))
-        index_dir = IndexDir(settings.index_dir)
-        manifest = index_dir.read_manifest()
-        model = settings.model or manifest.model  # the index's own model unless one is named
-        manifest.check_model(embedder.model_id if embedder else model, index_dir.path)
-        embedder = embedder or load_embedder(model, settings.offline, settings.device)
-        return cls(IndexReader(index_dir, embedder.model_id), embedder, settings)
-
-    @property
-    def keywords(self) -> KeywordIndex:
-        """The keyword index of the database now open (a replaced index brings a new one)."""
-        return KeywordIndex(self.reader.store)
+        reader = open_reader(settings.index_dir)  # reads the manifest, once
+        try:
+            model = settings.model or reader.manifest.model  # the index's own model unless one is named
+            reader.check_model(embedder.model_id if embedder else model)
+            embedder = embedder or load_embedder(model, settings.offline, settings.device)
+        except BaseException:
+            reader.close()
+            raise
+        return cls(reader, embedder, settings)
 
     @property
     def path(self) -> Path:
@@ -118,7 +112,7 @@ class Index:
             today = date.fromisoformat(as_of) if as_of else (None if prefer_recent else date.today())
             boost_recent(top, rows, today)
         top.sort(key=lambda c: -c.score)
-        vectors = dict(zip([c.chunk_id for c in top], self.reader.vectors.vectors([c.chunk_id for c in top])))
+        vectors = dict(zip([c.chunk_id for c in top], self.reader.chunk_vectors([c.chunk_id for c in top])))
         kept = order(collapse_duplicates(top, rows, vectors, k), rows, order_by)
         if focus and focus != question:  # mark the sentence that answers the user's own words
             shown = {c.chunk_id: rows[c.chunk_id] for c, _ in kept}
@@ -144,17 +138,17 @@ class Index:
         and embedded, candidates from both indexes fused (``method``: hybrid, dense or
         keyword), the top ones with their rows, sentences and answering sentences, reranked
         (unless ``rerank`` is False) and sorted best first."""
-        query = analyze(question, self.keywords)
+        query = analyze(question, self.reader)
         if not query.terms:
             raise QuestionError(f"{question!r} has no word to search for, only words like 'the', 'who' or 'and': "
                                 "ask about something, e.g. 'who holds Tal Rifaat?'")
         vector = self._vector(question, query)
         n = max(self.settings.candidates, 2 * k)
-        candidates = gather(self.reader, self.keywords, query, vector, n, method or self.settings.retrieval, where)
+        candidates = gather(self.reader, query, vector, n, method or self.settings.retrieval, where)
         top = candidates[: max(RERANK_DEPTH, 3 * k)]
-        rows = self.reader.store.chunks([c.chunk_id for c in top])
+        rows = self.reader.chunks([c.chunk_id for c in top])
         top = [c for c in top if c.chunk_id in rows]  # a writer may have removed some meanwhile
-        sentences = self.reader.store.sentences(list(rows.values()))
+        sentences = self.reader.sentences(list(rows.values()))
         answers = answers_for(query, vector, rows, sentences)
         found = Evidence(question, query, vector, top, rows, sentences, answers)
         if rerank:
@@ -206,10 +200,10 @@ class Index:
         for that question, whatever the passage was found for)."""
         if not passages:
             return []
-        query = analyze(question, self.keywords)
+        query = analyze(question, self.reader)
         vector = self._vector(question, query)
-        rows = self.reader.store.chunks([p.chunk_id for p in passages])
-        sentences = self.reader.store.sentences(list(rows.values()))
+        rows = self.reader.chunks([p.chunk_id for p in passages])
+        sentences = self.reader.sentences(list(rows.values()))
         answers = answers_for(query, vector, rows, sentences)
         return [answers[p.chunk_id].score if p.chunk_id in answers else 0.0 for p in passages]
 
@@ -224,7 +218,7 @@ class Index:
 
     def articles(self) -> list[ArticleSummary]:
         """Every stored article (id, title, date, outlet, url, origin, chunks), newest first."""
-        return self.reader.store.articles()
+        return self.reader.articles()
 
     def _check_sources(self, wanted: Sequence[str]) -> None:
         known = {s.lower() for s in self.sources()}
@@ -238,20 +232,16 @@ class Index:
 
     def sources(self) -> list[str]:
         """The outlets the index holds articles from."""
-        return [r[0] for r in self.reader.store.fetch(
-            "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL ORDER BY lower(source)")]
+        return self.reader.sources()
 
     def info(self, quick_check: bool = False) -> IndexInfo:
         """What the index holds; ``quick_check`` also runs SQLite's quick check of the
         database (raises :class:`IndexCorruptError` naming the damage and the fix)."""
-        self.reader.refresh()
-        m = self.reader.manifest
-        counts = self.reader.store.counts()
-        earliest, latest = self.reader.store.date_range()
+        facts = self.reader.facts(quick_check)
+        m = facts.manifest
         return IndexInfo(
             path=str(self.path), model=m.model, dimension=m.dimension, max_seq_length=m.max_seq_length,
             encoding=m.encoding, chunk_tokens=m.chunk_tokens, chunk_overlap=m.chunk_overlap,
-            earliest=earliest, latest=latest, generation=self.reader.generation,
-            created_at=m.created_at, updated_at=m.updated_at, **counts,
-            integrity=quick_database_check(self.reader.store) if quick_check else "not checked",
+            earliest=facts.earliest, latest=facts.latest, generation=facts.generation,
+            created_at=m.created_at, updated_at=m.updated_at, integrity=facts.integrity, **facts.counts,
         )

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from index.settings import Settings
+from qa.settings import Settings
 from tests.fakes import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ def embedder() -> HashingEmbedder:
 @pytest.fixture(scope="session")
 def real_embedder():
     """The real default model, loaded once for the whole session."""
-    from index.embedder import load_embedder
+    from index.models import load_embedder
 
     return load_embedder()
 

@@ -3,9 +3,9 @@
 import pytest
 
 from index.ingest import ingest
-from index.settings import Settings
 from qa.errors import QuestionError
 from qa.retriever import Index
+from qa.settings import Settings
 from tests.conftest import DEMO, SYRIA
 
 pytestmark = pytest.mark.model

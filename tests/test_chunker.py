@@ -2,7 +2,7 @@ import pytest
 
 from index.chunker import Chunker
 from index.errors import SettingsError, TextTooLongError
-from index.loaders import read_articles
+from index.formats import read_articles
 from index.tokens import get_encoding
 from tests.conftest import DEMO
 from tests.fakes import HashingEmbedder

@@ -3,10 +3,10 @@
 import pytest
 
 from index.ingest import ingest
-from index.settings import Settings
 from qa.errors import QuestionError
 from qa.followup import answer_focus, candidates, names, prefer_rewrite, split_searched, subject, topic
 from qa.retriever import Index
+from qa.settings import Settings
 from tests.conftest import DEMO
 
 

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
+from index.formats import read_articles
 from index.ingest import ingest, remove
 from index.layout import IndexDir
-from index.loaders import read_articles
 from index.reader import IndexReader
 from qa.retriever import Index
 from tests.conftest import ROOT
@@ -201,7 +201,7 @@ def test_sigkill_halfway_leaves_every_article_whole_and_a_rerun_completes(settin
     script = textwrap.dedent(f"""
         import time
         from index.ingest import ingest
-        from index.settings import Settings
+        from qa.settings import Settings
         from tests.fakes import HashingEmbedder
 
         class Slow(HashingEmbedder):

@@ -2,12 +2,12 @@
 
 import pytest
 
-from index.embedder import load_embedder
 from index.ingest import ingest
 from index.layout import model_for
-from index.settings import DEFAULT_MODEL, TORCH_MODEL, Settings
+from index.models import DEFAULT_MODEL, TORCH_MODEL, load_embedder
 from qa.errors import IndexMismatchError
 from qa.retriever import Index
+from qa.settings import Settings
 from tests.conftest import DEMO
 
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from index.errors import ArticleError
-from index.loaders import JsonlFields, discover, read_articles
+from index.formats import JsonlFields, discover, read_articles
 from tests.conftest import DEMO
 
 

@@ -7,11 +7,11 @@ from types import SimpleNamespace
 import pytest
 
 from index.ingest import ingest
-from index.settings import Settings
 from qa.arrange import RECENCY_WEIGHT, boost_recent, speaks_of_the_present
 from qa.candidates import Candidate
 from qa.errors import QuestionError, SettingsError
 from qa.retriever import Index
+from qa.settings import Settings
 
 
 def jsonl(path, records):
@@ -59,15 +59,15 @@ def test_a_filter_applies_before_ranking_so_it_never_comes_back_empty(news):
 
 
 def test_filtered_keyword_search_is_the_unfiltered_ranking_restricted_to_the_filter(news):
-    from index.keywords import Filter
+    from index.filters import Filter
 
     terms = ["harbour", "pier", "ferry", "council"]
     where = Filter(since="2024-03-05", until="2024-03-20")
-    allowed = set(news.keywords.chunk_ids(where))
-    everything = news.keywords.search(terms, 1000)
-    expected = [(i, s) for i, s in everything if i in allowed][:6]
+    allowed = set(news.reader.allowed_chunks(where))
+    everything = news.reader.keyword_search(terms, 1000)
+    expected = [(i, s) for i, s in everything.items() if i in allowed][:6]
     assert len(expected) == 6 and len(allowed) < len(everything)
-    assert news.keywords.search(terms, 6, where) == expected
+    assert list(news.reader.keyword_search(terms, 6, where).items()) == expected
 
 
 def test_bad_filters_are_clear_errors(news):
@@ -175,8 +175,7 @@ def test_a_cross_encoder_plugs_in_as_the_reranker(tmp_path, settings, real_embed
     """A tiny, randomly initialised cross-encoder built here (no weights ship in a package)."""
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-    from index.embedder import resolve_model
-    from index.settings import TORCH_MODEL
+    from index.models import TORCH_MODEL, resolve_model
 
     folder = tmp_path / "tiny-cross-encoder"
     tokenizer = AutoTokenizer.from_pretrained(resolve_model(TORCH_MODEL))

@@ -59,7 +59,7 @@ def test_a_changed_article_replaces_its_old_chunks(settings, embedder, tmp_path)
     with Index.open(settings=settings, embedder=embedder) as index:
         passages = index.retrieve("bridge", k=5)
         assert [p.text for p in passages] == ["The mayor closed the new tunnel."]
-        assert index.keywords.document_frequencies(["bridge", "tunnel"])[0] == {"tunnel": 1}
+        assert index.reader.term_frequencies(["bridge", "tunnel"])[0] == {"tunnel": 1}
 
 
 def test_opening_with_another_model_names_both_and_the_fix(settings, embedder):

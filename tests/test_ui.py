@@ -4,8 +4,8 @@ import gradio as gr
 import pytest
 
 from index.ingest import ingest
-from index.settings import Settings
 from qa.retriever import Index
+from qa.settings import Settings
 from tests.conftest import DEMO
 from ui.app import build_app, chat_turn
 from ui.cards import answer_html

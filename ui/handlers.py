@@ -13,6 +13,7 @@ import logging
 import gradio as gr
 
 from qa.checks import check_date
+from qa.choices import ORDERS
 from qa.errors import QAError, QuestionError
 from qa.retriever import Index
 from ui.cards import answer_html, text
@@ -20,7 +21,7 @@ from ui.http import user_error
 
 log = logging.getLogger(__name__)
 
-ORDER_CHOICES = {"best first": "relevance", "newest first": "newest", "oldest first": "oldest"}
+ORDER_CHOICES = {label: value for value, label in ORDERS.items()}  # what the page shows -> the setting
 EXAMPLES = 4  # example questions offered, from the newest articles' titles
 EXAMPLE_WORDS = 9
 

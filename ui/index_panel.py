@@ -10,7 +10,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from index.loaders import SUFFIXES
+from qa import ARTICLE_SUFFIXES as SUFFIXES
 from qa import api
 from qa.errors import QAError
 from qa.retriever import Index

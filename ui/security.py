@@ -11,7 +11,7 @@ import ipaddress
 import os
 from pathlib import Path
 
-from index.errors import SettingsError
+from qa.errors import SettingsError
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 

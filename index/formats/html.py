@@ -1,4 +1,4 @@
-"""Saved news web pages: the article body and its metadata, extracted by trafilatura.
+"""Saved news web pages (``.html``, ``.htm``): the article body and its metadata, by trafilatura.
 
 trafilatura (the field's standard extractor) drops navigation, ads and footers and reads
 title, author, publication date, canonical url and site name from the page's metadata.
@@ -6,24 +6,21 @@ title, author, publication date, canonical url and site name from the page's met
 
 from __future__ import annotations
 
-import logging
 import re
 
-from index.articles import Article, derive_id
-from index.dates import parse_date, parse_date_line
+from index.articles import Article
+from index.dates import parse_date
 from index.errors import ArticleError
-from index.outlets import outlet
-
-log = logging.getLogger(__name__)
-
+from index.formats.fields import article
 
 # What the extracted text needs to count as an article rather than a page's navigation:
 # news briefs run to 40 words and more; a menu has no line of five words.
 MIN_WORDS = 15
 MIN_SENTENCE_WORDS = 5
+TITLE_FROM_TEXT = 80  # characters of the first sentence used when the page has no title
 
 
-def parse_html(data: bytes, origin: str) -> Article:
+def parse(data: bytes, origin: str) -> Article:
     import trafilatura  # imported here: it is slow to import and only HTML needs it
 
     try:
@@ -39,10 +36,6 @@ def parse_html(data: bytes, origin: str) -> Article:
     lines = [line.strip() for line in document.text.splitlines() if line.strip()]
     if lines and title and lines[0] == title:
         lines = lines[1:]  # trafilatura repeats the headline as the first line
-    published = parse_date(document.date)
-    if published is None:
-        published = next((d for d in map(parse_date_line, lines[:8]) if d), None)
-    url = document.url or None
     text = "\n\n".join(lines)
     words = text.split()
     if len(words) < MIN_WORDS or not any(len(line.split()) >= MIN_SENTENCE_WORDS for line in lines):
@@ -50,18 +43,10 @@ def parse_html(data: bytes, origin: str) -> Article:
         plural = "s" if len(words) != 1 else ""
         raise ArticleError(origin, f"no article text found in the page: only {len(words)} word{plural} of menus "
                                    f"or links ({preview!r}), not an article")
-    return Article(
-        id=derive_id(url=url, origin=origin, text=text),
-        title=title or _first_words(text),
-        text=text,
-        url=url,
-        published=published,
-        byline=(document.author or None),
-        source=outlet(document.sitename, document.author, url),
-        origin=origin,
-    )
+    return article(text=text, title=title or _first_words(text), origin=origin, url=document.url or None,
+                   published=parse_date(document.date), byline=document.author or None, source=document.sitename)
 
 
-def _first_words(text: str, limit: int = 80) -> str:
+def _first_words(text: str) -> str:
     first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
-    return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "..."
+    return first if len(first) <= TITLE_FROM_TEXT else first[:TITLE_FROM_TEXT].rsplit(" ", 1)[0] + "..."

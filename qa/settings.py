@@ -1,0 +1,60 @@
+"""The one settings object: the index's settings plus the question and serving ones.
+
+Defaults live in code; ``QA_*`` environment variables override them when
+:meth:`Settings.from_env` is called (never at import time); command-line flags override both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from index import IndexSettings, SettingsError
+from qa.choices import RERANKERS, RETRIEVALS, is_reranker
+
+# The confidence (qa/confidence.py) under which no passage is presented as an answer;
+# fitted by bench/refusal.py on the training half of squad11-dev's articles.
+MIN_SCORE = 0.61
+MAX_CANDIDATES = 1000  # per retriever, before fusion
+
+
+@dataclass(frozen=True)
+class Settings(IndexSettings):
+    """Every knob of article-qa, with its default (the index's ones: :class:`IndexSettings`).
+
+    ``top_k``: passages per answer. ``retrieval``: one of ``qa.choices.RETRIEVALS``.
+    ``rerank``: one of ``qa.choices.RERANKERS``. ``candidates``: how many passages each
+    retriever proposes before fusion. ``min_score``: below this confidence nothing counts as
+    an answer. ``host``/``port``: where ``qa serve`` listens.
+    """
+
+    ENV_VARS: ClassVar[dict[str, str]] = IndexSettings.ENV_VARS | {
+        "top_k": "QA_TOP_K",
+        "retrieval": "QA_RETRIEVAL",
+        "rerank": "QA_RERANK",
+        "candidates": "QA_CANDIDATES",
+        "min_score": "QA_MIN_SCORE",
+        "host": "QA_HOST",
+        "port": "QA_PORT",
+    }
+
+    top_k: int = 5
+    retrieval: str = "hybrid"
+    rerank: str = "sentence"
+    candidates: int = 50
+    min_score: float = MIN_SCORE
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.retrieval not in RETRIEVALS:
+            raise SettingsError(f"retrieval={self.retrieval!r} is not one of {', '.join(RETRIEVALS)}")
+        if not is_reranker(self.rerank):
+            raise SettingsError(f"rerank={self.rerank!r}: use one of {', '.join(RERANKERS)}")
+        if not 5 <= self.candidates <= MAX_CANDIDATES:
+            raise SettingsError(f"candidates={self.candidates} must be between 5 and {MAX_CANDIDATES}")
+        if self.top_k < 1:
+            raise SettingsError(f"top_k={self.top_k} must be at least 1")
+        if not 0 < self.port < 65536:
+            raise SettingsError(f"port={self.port} is not a TCP port: use 1-65535")
