@@ -26,12 +26,13 @@ from index.errors import (
 )
 from index.filters import Filter
 from index.formats import SUFFIXES, JsonlFields
-from index.ingest import IngestReport, Notice, RemoveReport, ingest, remove
+from index.ingest import ingest, remove
 from index.integrity import CheckReport, Problem, check
 from index.layout import IndexDir, model_for
 from index.models import DEFAULT_MODEL, ONNX_MODEL, TORCH_MODEL, load_embedder, resolve_model
 from index.reader import Facts, IndexReader
 from index.repair import RepairReport, repair
+from index.reports import IngestReport, Notice, RemoveReport
 from index.settings import IndexSettings
 from index.store import ArticleSummary, ChunkRow
 from index.terms import STOPWORDS, content_terms, terms

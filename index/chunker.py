@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from index.errors import SettingsError
-from index.sentences import Span, split_sentences
+from index.sentences import Span, split_sentences, trimmed
 
 Counter = Callable[[Sequence[str]], list[int]]
 
@@ -90,7 +90,7 @@ class Chunker:
             pieces.append(Span(span.start + offsets[begin], span.start + offsets[cut]))
             begin = cut
         pieces.append(Span(span.start + offsets[begin], span.end))
-        return [p for p in (_trim(text, p) for p in pieces) if p is not None]
+        return [p for p in (trimmed(text, p) for p in pieces) if p is not None]
 
     def _fit_model(self, text: str, spans: list[Span]) -> list[Span]:
         """Halve, at a space, every sentence longer than the model reads."""
@@ -172,13 +172,4 @@ def _halve(text: str, span: Span) -> list[Span]:
         cut = text.find(" ", middle, span.end - 1)
     if cut <= span.start:
         cut = middle  # no space at all: cut inside the word
-    return [p for p in (_trim(text, Span(span.start, cut)), _trim(text, Span(cut, span.end))) if p]
-
-
-def _trim(text: str, span: Span) -> Span | None:
-    start, end = span.start, span.end
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(start, end) if end > start else None
+    return [p for p in (trimmed(text, Span(span.start, cut)), trimmed(text, Span(cut, span.end))) if p]

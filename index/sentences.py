@@ -72,9 +72,16 @@ def _is_abbreviation(before: str) -> bool:
 
 
 def _emit(text: str, start: int, end: int, out: list[Span]) -> None:
+    span = trimmed(text, Span(start, end))
+    if span is not None:
+        out.append(span)
+
+
+def trimmed(text: str, span: Span) -> Span | None:
+    """``span`` without the whitespace at its ends; None when nothing else is left."""
+    start, end = span.start, span.end
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    if end > start:
-        out.append(Span(start, end))
+    return Span(start, end) if end > start else None

@@ -20,60 +20,9 @@ import numpy as np
 from index.articles import Article
 from index.chunker import ChunkedArticle
 from index.errors import IndexCorruptError
+from index.migrations import MIGRATIONS
 from index.sqlite import check_file, guarded, lost_texts_hint, repair_hint
 from index.terms import skeleton
-
-MIGRATIONS = [
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE articles (
-        id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, url TEXT,
-        published TEXT, byline TEXT, source TEXT, origin TEXT,
-        content_hash TEXT NOT NULL, added_at TEXT NOT NULL
-    );
-    CREATE INDEX articles_published ON articles (published);
-    CREATE INDEX articles_hash ON articles (content_hash);
-    CREATE TABLE chunks (
-        id INTEGER PRIMARY KEY,
-        article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-        ord INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-        text TEXT NOT NULL, n_tokens INTEGER NOT NULL,
-        first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL
-    );
-    CREATE INDEX chunks_article ON chunks (article_id, ord);
-    CREATE TABLE sentences (
-        article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-        ord INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-        vector BLOB NOT NULL,
-        PRIMARY KEY (article_id, ord)
-    ) WITHOUT ROWID;
-    CREATE VIRTUAL TABLE chunks_fts USING fts5 (
-        text, content = 'chunks', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
-    );
-    CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab (chunks_fts, 'row');
-    CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
-        INSERT INTO chunks_fts (rowid, text) VALUES (new.id, new.text);
-    END;
-    CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
-        INSERT INTO chunks_fts (chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
-    END;
-    """,
-    # 2: the vocabulary in a character-trigram index and by consonant skeleton, to match
-    # spelling variants of names
-    """
-    CREATE TABLE known_terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE, skeleton TEXT NOT NULL);
-    CREATE INDEX known_terms_skeleton ON known_terms (skeleton);
-    CREATE VIRTUAL TABLE term_trigrams USING fts5 (
-        term, content = 'known_terms', content_rowid = 'id', tokenize = 'trigram'
-    );
-    CREATE TRIGGER known_terms_insert AFTER INSERT ON known_terms BEGIN
-        INSERT INTO term_trigrams (rowid, term) VALUES (new.id, new.term);
-    END;
-    CREATE INDEX articles_source ON articles (source);
-    INSERT INTO known_terms (term, skeleton) SELECT term, qa_skeleton(term) FROM chunks_vocab
-        WHERE length(term) >= 3;  -- terms.MIN_TERM_LENGTH when this migration was written
-    """,
-]
 
 
 @dataclass(frozen=True)

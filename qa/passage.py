@@ -24,11 +24,12 @@ class Passage:
 
     ``span`` is the passage's character range in its article's text; ``answer_span``
     is the range of the answering sentence inside ``text`` (two adjacent sentences when
-    both answer equally well). ``score`` is the cosine similarity of the passage to the
-    question after fusion and reranking (higher is better, comparable within one answer);
-    ``similarity`` the cosine similarity of passage and question; ``answer_score`` the
-    sentence's similarity blended with its word overlap. ``also_in`` lists other articles
-    that carry the same passage (syndicated copies), collapsed into this one.
+    both answer equally well). ``score`` is what the passages are ranked by: the fused
+    (min-max normalized dense and BM25) score after reranking, comparable only within one
+    answer; ``similarity`` the cosine similarity of passage and question; ``answer_score``
+    the answering sentence's similarity blended with its word overlap; ``confidence`` what
+    decides whether it answers (qa/confidence.py). ``also_in`` lists other articles that
+    carry the same passage (syndicated copies), collapsed into this one.
     """
 
     text: str

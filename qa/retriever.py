@@ -29,6 +29,10 @@ from qa.settings import Settings
 log = logging.getLogger(__name__)
 
 SOURCES_LISTED = 20  # outlets named in the error for an unknown one
+# For a large k: each retriever proposes at least 2k passages, and 3k are reranked, so that
+# after duplicates collapse there are still k distinct ones.
+CANDIDATES_PER_PASSAGE = 2
+RERANKED_PER_PASSAGE = 3
 
 
 class Index:
@@ -143,9 +147,9 @@ class Index:
             raise QuestionError(f"{question!r} has no word to search for, only words like 'the', 'who' or 'and': "
                                 "ask about something, e.g. 'who holds Tal Rifaat?'")
         vector = self._vector(question, query)
-        n = max(self.settings.candidates, 2 * k)
+        n = max(self.settings.candidates, CANDIDATES_PER_PASSAGE * k)
         candidates = gather(self.reader, query, vector, n, method or self.settings.retrieval, where)
-        top = candidates[: max(RERANK_DEPTH, 3 * k)]
+        top = candidates[: max(RERANK_DEPTH, RERANKED_PER_PASSAGE * k)]
         rows = self.reader.chunks([c.chunk_id for c in top])
         top = [c for c in top if c.chunk_id in rows]  # a writer may have removed some meanwhile
         sentences = self.reader.sentences(list(rows.values()))

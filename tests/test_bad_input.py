@@ -22,7 +22,7 @@ def batch(tmp_path):
         json.dumps({"id": "j1", "title": "Ok", "text": "A record that is fine and has text."}) + "\n"
         + '{"id": "j2", "title": "Broken", "text": \n'
         + json.dumps({"id": "j3", "title": "No text", "text": "   "}) + "\n")
-    (folder / "huge.txt").write_bytes(b"All work and no play makes a very long file. " * 1_150_000)  # ~52 MB
+    (folder / "huge.txt").write_bytes(b"All work and no play makes a long file. " * 28_000)  # ~1.1 MB, limit 1 MB
     (folder / "notes.pdf").write_bytes(b"%PDF-1.4")  # not a supported type: ignored in folders
     return folder, tmp_path / "gone.md"
 
@@ -32,14 +32,14 @@ EXPECTED = {
     "binary.txt": "binary file, not text",
     "lines.jsonl:2": "not valid JSON",
     "lines.jsonl:3": "no text in field 'text'",
-    "huge.txt": "over the 20 MB limit",
+    "huge.txt": "over the 1 MB limit",
     "gone.md": "no such file or folder",
 }
 
 
 def test_each_bad_input_is_reported_and_the_rest_ingested(batch, settings, embedder):
     folder, missing = batch
-    report = ingest([folder, missing], settings, embedder=embedder)
+    report = ingest([folder, missing], settings.replace(max_file_mb=1), embedder=embedder)
     assert sorted(report.added) != [] and len(report.added) == 3  # good.md, latin1.txt, j1
     reasons = {str(e).split(": ", 1)[0].rsplit("/", 1)[-1]: str(e) for e in report.failed}
     assert set(reasons) == set(EXPECTED)
@@ -50,8 +50,8 @@ def test_each_bad_input_is_reported_and_the_rest_ingested(batch, settings, embed
 @pytest.mark.model
 def test_cli_summary_and_exit_code(batch, tmp_path):
     folder, missing = batch
-    result = CliRunner().invoke(main, ["ingest", "--quiet", "--index-dir", str(tmp_path / "idx"),
-                                       str(folder), str(missing)])
+    result = CliRunner().invoke(main, ["ingest", "--quiet", "--max-file-mb", "1", "--index-dir",
+                                       str(tmp_path / "idx"), str(folder), str(missing)])
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[0].startswith("3 added, 0 updated, 0 unchanged, 0 skipped, 6 failed")

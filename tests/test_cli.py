@@ -80,9 +80,35 @@ def test_ingest_failures_are_listed_and_exit_1(tmp_path):
     assert f"{bad}:2: not valid JSON" in result.output and "gone.md: no such file" in result.output
 
 
-def test_serve_is_registered_and_binds_locally_by_default():
-    result = run("serve", "--help")
-    assert result.exit_code == 0 and "127.0.0.1" in result.output
+def test_serve_binds_only_the_loopback_address_by_default(built, tmp_path):
+    import os
+
+    from tests.serving import served
+
+    env = {**os.environ, "QA_INDEX_DIR": str(built)}
+    with served(env, tmp_path / "serve.log") as url:
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        listening = _listening_addresses(port)
+    assert listening == {"127.0.0.1"}, listening
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses a TCP port is listened on (from /proc/net/tcp and tcp6)."""
+    import ipaddress
+    from pathlib import Path
+
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not Path(table).exists():
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                raw = bytes.fromhex(address)
+                raw = raw[::-1] if len(raw) == 4 else b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+                found.add(str(ipaddress.ip_address(raw)))
+    return found
 
 
 def test_list_and_remove(tmp_path):

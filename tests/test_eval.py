@@ -9,8 +9,6 @@ from qa.cli import main
 from qa.errors import QAError
 from qa.evaluate import evaluate, first_hit
 
-pytestmark = pytest.mark.model
-
 
 @pytest.fixture
 def dataset(tmp_path):
@@ -39,12 +37,14 @@ def test_first_hit_is_case_and_space_insensitive():
     assert first_hit(["nothing"], ["x"]) is None
 
 
+@pytest.mark.model
 def test_evaluate_scores_a_small_set(dataset):
     result = evaluate(dataset)
     assert result.questions == 3 and result.recall_at_1 == 1.0 and result.mrr_at_10 == 1.0
     assert result.median_ms > 0 and result.p95_ms >= result.median_ms
 
 
+@pytest.mark.model
 def test_cli_eval_table_and_json(dataset, tmp_path):
     index_dir = tmp_path / "eval-index"
     table = CliRunner().invoke(main, ["eval", str(dataset), "--index", str(index_dir), "-q",
@@ -62,6 +62,7 @@ def test_a_bad_question_file_is_a_clear_error(dataset):
         evaluate(dataset)
 
 
+@pytest.mark.model
 def test_a_dated_eval_asks_each_question_as_of_its_date(dataset, tmp_path):
     index_dir = tmp_path / "eval-index"
     with pytest.raises(QAError, match="no question .* has a question_date"):

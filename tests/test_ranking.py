@@ -8,7 +8,7 @@ import pytest
 
 from index.ingest import ingest
 from qa.arrange import RECENCY_WEIGHT, boost_recent, speaks_of_the_present
-from qa.candidates import Candidate
+from qa.candidates import Candidate, minmax
 from qa.errors import QuestionError, SettingsError
 from qa.retriever import Index
 from qa.settings import Settings
@@ -171,21 +171,33 @@ def test_settings_refuse_unknown_methods():
 
 
 @pytest.mark.model
-def test_a_cross_encoder_plugs_in_as_the_reranker(tmp_path, settings, real_embedder):
-    """A tiny, randomly initialised cross-encoder built here (no weights ship in a package)."""
+def test_a_cross_encoder_plugs_in_and_ranks_by_its_scores(tmp_path, settings, real_embedder):
+    """A tiny, randomly initialised cross-encoder built here (no weights ship in a package):
+    the candidates come out ordered by 0.2 x fused score + 0.8 x its min-max scaled scores."""
+    import torch
+    from sentence_transformers import CrossEncoder
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
     from index.models import TORCH_MODEL, resolve_model
+    from qa.rerank import CROSS_ENCODER_WEIGHT
 
+    torch.manual_seed(0)
     folder = tmp_path / "tiny-cross-encoder"
     tokenizer = AutoTokenizer.from_pretrained(resolve_model(TORCH_MODEL))
     config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1,
                         num_attention_heads=2, intermediate_size=64, num_labels=1)
     BertForSequenceClassification(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
-    records = [story(i, distinct_text(i), "2024-01-01") for i in range(5)]
+    records = [story(i, distinct_text(i), "2024-01-01") for i in range(8)]
     ingest([jsonl(tmp_path / "a.jsonl", records)], settings, embedder=real_embedder)
     crossed = settings.replace(rerank=f"cross-encoder:{folder}")
     with Index.open(settings=crossed, embedder=real_embedder) as index:
         assert type(index.reranker).__name__ == "CrossEncoderReranker"
-        assert len(index.retrieve("harbour plan", k=3)) == 3
+        fused = index.evidence("harbour plan", rerank=False)
+        reranked = index.evidence("harbour plan")
+        texts = [fused.rows[c.chunk_id].text for c in fused.candidates]
+        model_scores = minmax(CrossEncoder(str(folder)).predict([("harbour plan", t) for t in texts]))
+        expected = sorted(zip(fused.candidates, model_scores), key=lambda pair: -(
+            (1 - CROSS_ENCODER_WEIGHT) * pair[0].score + CROSS_ENCODER_WEIGHT * pair[1]))
+        assert [c.chunk_id for c in reranked.candidates] == [c.chunk_id for c, _ in expected]
+        assert [c.chunk_id for c in reranked.candidates] != [c.chunk_id for c in fused.candidates]

@@ -50,8 +50,7 @@ class IndexPanel:
             report = api.ingest(kept, settings=self.index.settings, progress=True)
         except QAError as exc:
             raise as_gradio(exc) from None
-        lines = [f"**{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-                 f"{len(report.skipped)} skipped, {len(report.failed)} failed** ({report.seconds:.1f} s)"]
+        lines = [f"**{text(report.summary())}**"]
         lines += [f"- skipped {text(i)}: {text(reason)}" for i, reason in report.skipped]
         lines += [f"- failed: {text(_short(error))}" for error in report.failed]
         lines += [f"- note: {text(Path(w.source).name)}: {text(w.reason)}" for w in report.warnings]
