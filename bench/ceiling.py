@@ -11,7 +11,7 @@ name for "who"). Then a linear scorer over those features is *fitted on the dev
 questions themselves* (listwise softmax by gradient descent, and the best R@1 among
 random weightings): what it reaches is
 the most any weighting of this evidence can give, in-sample. The product may not ship
-such weights (issue 4: no tuning on the questions); the script shows whether the
+such weights (no tuning on the questions); the script shows whether the
 targets are within reach of this evidence at all.
 """
 
