@@ -25,15 +25,10 @@ class Excerpt:
 
 @dataclass(frozen=True)
 class ArticleHit:
-    """An article among the results, at the rank of its best passage."""
+    """An article among the results, at the rank of its best passage (which cites it)."""
 
     rank: int
-    article_id: str
-    title: str
-    url: str | None
-    published: str | None
-    source: str | None
-    byline: str | None
+    best: Passage  # title, url, outlet, date and byline come from it
     excerpts: tuple[Excerpt, ...]
     also_in: tuple[Citation, ...] = ()
 
@@ -47,8 +42,7 @@ def by_article(passages: Sequence[Passage]) -> list[ArticleHit]:
     for rank, members in enumerate(groups.values(), start=1):
         first = members[0]
         also = {c.article_id: c for p in members for c in p.also_in}
-        hits.append(ArticleHit(rank, first.article_id, first.title, first.url, first.published, first.source,
-                               first.byline, tuple(_excerpts(members)), tuple(also.values())))
+        hits.append(ArticleHit(rank, first, tuple(_excerpts(members)), tuple(also.values())))
     return hits
 
 

@@ -53,3 +53,16 @@ def shared_data(name: str) -> Path:
     if not path.is_dir():
         pytest.skip(f"shared data set not found: {path} (the ../shared folder beside the project)")
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_index(tmp_path_factory, real_embedder):
+    """The demo articles indexed with the real model, for tests that only ask questions."""
+    from index.ingest import ingest
+    from qa.retriever import Index
+
+    settings = Settings(index_dir=tmp_path_factory.mktemp("demo") / "index")
+    report = ingest([DEMO], settings, embedder=real_embedder)
+    assert report.ok, report.failed
+    with Index.open(settings=settings, embedder=real_embedder) as index:
+        yield index

@@ -6,7 +6,7 @@ from index.ingest import ingest
 from qa.errors import QuestionError
 from qa.retriever import Index
 from qa.settings import Settings
-from tests.conftest import DEMO, SYRIA
+from tests.conftest import SYRIA
 
 pytestmark = pytest.mark.model
 
@@ -25,12 +25,6 @@ def syria_index(tmp_path_factory, real_embedder):
     if not SYRIA.is_file():
         pytest.skip(f"shared test data not found: {SYRIA}")
     with open_index(tmp_path_factory, real_embedder, SYRIA) as index:
-        yield index
-
-
-@pytest.fixture(scope="module")
-def demo_index(tmp_path_factory, real_embedder):
-    with open_index(tmp_path_factory, real_embedder, DEMO) as index:
         yield index
 
 

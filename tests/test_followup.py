@@ -2,12 +2,8 @@
 
 import pytest
 
-from index.ingest import ingest
 from qa.errors import QuestionError
 from qa.followup import answer_focus, candidates, names, prefer_rewrite, split_searched, subject, topic
-from qa.retriever import Index
-from qa.settings import Settings
-from tests.conftest import DEMO
 
 
 def test_candidates_carry_the_topic_and_the_previous_answers_names():
@@ -55,12 +51,9 @@ def test_answer_focus_is_the_users_own_words():
     assert answer_focus("who holds Tal Rifaat?", "who holds Tal Rifaat?") is None
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, real_embedder):
-    settings = Settings(index_dir=tmp_path_factory.mktemp("followup"))
-    ingest([DEMO], settings, embedder=real_embedder)
-    with Index.open(settings=settings, embedder=real_embedder) as index:
-        yield index
+@pytest.fixture
+def demo(demo_index):
+    return demo_index
 
 
 @pytest.mark.model

@@ -5,19 +5,9 @@ import pytest
 
 from index.ingest import ingest
 from qa.retriever import Index
-from qa.settings import Settings
-from tests.conftest import DEMO
 from ui.app import build_app, chat_turn
 from ui.cards import answer_html
 from ui.handlers import Chat, filter_problem
-
-
-@pytest.fixture(scope="module")
-def demo_index(tmp_path_factory, real_embedder):
-    settings = Settings(index_dir=tmp_path_factory.mktemp("ui"))
-    ingest([DEMO], settings, embedder=real_embedder)
-    with Index.open(settings=settings, embedder=real_embedder) as index:
-        yield index
 
 
 @pytest.mark.model

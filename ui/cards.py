@@ -38,7 +38,8 @@ def safe_url(url: str | None) -> str | None:
 def article_card(hit: ArticleHit) -> str:
     """One card per article: its title and citation once, its passages inside, the answering
     sentences marked. No score: the rank is the order."""
-    meta = [x for x in (hit.source, hit.published, hit.byline) if x]
+    best = hit.best
+    meta = [x for x in (best.source, best.published, best.byline) if x]
     also = ""
     if hit.also_in:
         also = ('<div class="qa-also">also reported by: '
@@ -46,7 +47,7 @@ def article_card(hit: ArticleHit) -> str:
     excerpts = "".join(f'<div class="qa-body">{_marked(e)}</div>' for e in hit.excerpts)
     return (
         f'<div class="qa-card" data-rank="{hit.rank}">'
-        f'<div class="qa-card-head"><span class="qa-rank">{hit.rank}</span> <strong>{_linked(hit.title, hit.url)}'
+        f'<div class="qa-card-head"><span class="qa-rank">{hit.rank}</span> <strong>{_linked(best.title, best.url)}'
         f"</strong></div>"
         f'<div class="qa-meta">{" · ".join(text(m) for m in meta)}</div>'
         f"{excerpts}{also}</div>"
