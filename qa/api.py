@@ -14,7 +14,6 @@ from index import (
     RemoveReport,
     RepairReport,
     check_index,
-    model_for,
     open_reader,
 )
 from index import ingest as _ingest
@@ -24,7 +23,7 @@ from qa.passage import Answer, Passage
 from qa.retriever import Index
 from qa.settings import Settings
 
-_open: dict[tuple[Path, str], Index] = {}
+_open: dict[tuple[Path, str | None], Index] = {}
 _open_lock = threading.Lock()
 
 
@@ -50,7 +49,7 @@ def ask(question: str, k: int = 5, index_dir: str | Path | None = None, **option
 
 def _cached(index_dir: str | Path | None) -> Index:
     settings = Settings.from_env(index_dir=index_dir)
-    key = (settings.index_dir.resolve(), model_for(settings))
+    key = (settings.index_dir.resolve(), settings.model)  # None: the index's own model
     with _open_lock:
         index = _open.get(key)
         if index is None:
