@@ -2,6 +2,10 @@
 
     python bench/highlight.py [--sets squad11-dev realtimeqa-dev] [--every 2]
 
+Sentence vectors two ways, in one run: *encoded* (each sentence through the model on its
+own) and *pooled* (the token vectors of the sentence inside the first chunk that holds it,
+from that chunk's one pass: what ingest stores).
+
 For each question, the article is chunked as the product chunks it, and the first chunk
 that contains an answer string is taken (as if retrieval had found it). Among its
 sentences, each rule marks one (or two adjacent ones); a hit is a marked span holding an
@@ -34,6 +38,24 @@ def norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def pooled_sentences(embedder, parts) -> dict[tuple[int, int], np.ndarray]:
+    """{sentence span in the article: its vector pooled from the first chunk that holds it}."""
+    owner: dict[int, int] = {}
+    for c, chunk in enumerate(parts.chunks):
+        for i in range(chunk.first_sentence, chunk.last_sentence):
+            owner.setdefault(i, c)
+    spans = [[(parts.sentences[i].start - chunk.start, parts.sentences[i].end - chunk.start)
+              for i in range(chunk.first_sentence, chunk.last_sentence) if owner[i] == c]
+             for c, chunk in enumerate(parts.chunks)]
+    _, pooled = embedder.embed_chunks([c.text for c in parts.chunks], spans)
+    out = {}
+    for c, chunk in enumerate(parts.chunks):
+        mine = [i for i in range(chunk.first_sentence, chunk.last_sentence) if owner[i] == c]
+        for k, i in enumerate(mine):
+            out[(parts.sentences[i].start, parts.sentences[i].end)] = pooled[c][k]
+    return out
+
+
 def cases(data: Path, chunker: Chunker, every: int):
     articles = {a["id"]: a for a in map(json.loads, open(data / "articles.jsonl"))}
     questions = [json.loads(line) for line in open(data / "questions.jsonl")][::every]
@@ -47,7 +69,7 @@ def cases(data: Path, chunker: Chunker, every: int):
                 spans = [(s.start, s.end) for s in parts.sentences[chunk.first_sentence:chunk.last_sentence]]
                 labels = [any(a in norm(article["text"][s:e]) for a in answers) for s, e in spans]
                 if any(labels) and not all(labels):
-                    yield q["question"], chunk, article["text"], spans, answers
+                    yield q["question"], chunk, article["text"], spans, answers, parts
                 break
 
 
@@ -72,25 +94,28 @@ def main() -> None:
         data = ROOT.parent / "shared" / "data" / name
         df, total = document_frequencies(data, chunker)
         rows = list(cases(data, chunker, args.every))
-        sentences = sorted({text[s:e] for _, _, text, spans, _ in rows for s, e in spans})
-        vectors = dict(zip(sentences, embedder.embed(sentences, batch_size=64)))
+        sentences = sorted({text[s:e] for _, _, text, spans, _, _ in rows for s, e in spans})
+        encoded = dict(zip(sentences, embedder.embed(sentences, batch_size=64)))
+        pooled = {}
+        for *_, parts in rows:
+            if id(parts) not in pooled:
+                pooled[id(parts)] = pooled_sentences(embedder, parts)
         queries = embedder.embed([q for q, *_ in rows])
         hits: Counter = Counter()
-        for (question, chunk, text, spans, answers), query in zip(rows, queries):
-            matrix = np.stack([vectors[text[s:e]] for s, e in spans])
-            similarity = matrix @ query
+        for (question, chunk, text, spans, answers, parts), query in zip(rows, queries):
             qterms = QueryTerms.from_frequencies(question, df, total)
-            rules = {
-                "embedding similarity only": spans[int(np.argmax(similarity))],
-                "word overlap only": spans[int(np.argmax([qterms.overlap(text[s:e]) for s, e in spans]))],
-            }
-            answer = choose_answer(query, qterms, chunk.text, chunk.start, spans, matrix)
-            rules["blend + adjacent (product)"] = (answer.span[0] + chunk.start, answer.span[1] + chunk.start)
+            rules = {"word overlap only": spans[int(np.argmax([qterms.overlap(text[s:e]) for s, e in spans]))]}
+            for kind, matrix in (("encoded", np.stack([encoded[text[s:e]] for s, e in spans])),
+                                 ("pooled", np.stack([pooled[id(parts)][(s, e)] for s, e in spans]))):
+                rules[f"{kind}: embedding similarity only"] = spans[int(np.argmax(matrix @ query))]
+                answer = choose_answer(query, qterms, chunk.text, chunk.start, spans, matrix)
+                rules[f"{kind}: blend + adjacent (product)"] = (answer.span[0] + chunk.start,
+                                                                 answer.span[1] + chunk.start)
             for rule, (s, e) in rules.items():
                 hits[rule] += any(a in norm(text[s:e]) for a in answers)
         print(f"{name}: {len(rows)} questions")
         for rule, hit in hits.items():
-            print(f"  {rule:<28} {hit / len(rows):.3f}")
+            print(f"  {rule:<40} {hit / len(rows):.3f}")
 
 
 if __name__ == "__main__":

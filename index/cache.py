@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedder import Embedder
-from index.errors import IndexCorruptError
+from index.errors import IndexCorruptError, SettingsError
 from index.sqlite import check_file
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,9 @@ class EmbeddingCache:
         self._open()
 
 
+POOLED = "#pooled"  # cache namespace of a model's one-pass vectors (chunk, and sentences in it)
+
+
 class CachedEmbedder:
     """An :class:`Embedder` that embeds only the texts the cache does not hold."""
 
@@ -158,3 +161,31 @@ class CachedEmbedder:
         for row, h in enumerate(hashes):
             out[row] = found[h]
         return out
+
+    def embed_chunks(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                     batch_size: int = 32) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The model's ``embed_chunks`` for the chunks the cache does not hold whole (the
+        chunk's vector and every pooled span's): a pooled span is cached under the chunk's
+        text and its offsets, since its vector depends on the chunk around it."""
+        if not hasattr(self.inner, "embed_chunks"):
+            raise SettingsError(f"the model {self.model_id} cannot pool sentence vectors from its chunks: "
+                                "use QA_SENTENCE_VECTORS=encoded (or --sentence-vectors encoded)")
+        texts = list(texts)
+        keys = [[text_hash(f"{t}\x00{s}:{e}") for s, e in chunk_spans] for t, chunk_spans in zip(texts, spans)]
+        heads = [text_hash(t) for t in texts]
+        wanted = heads + [k for chunk_keys in keys for k in chunk_keys]
+        found = {h: v for h, v in self.cache.get(self.model_id + POOLED, wanted).items()
+                 if v.shape == (self.dimension,) and np.isfinite(v).all()}
+        todo = [i for i, h in enumerate(heads) if h not in found or any(k not in found for k in keys[i])]
+        if todo:
+            vectors, pooled = self.inner.embed_chunks([texts[i] for i in todo], [spans[i] for i in todo], batch_size)
+            new_keys = [heads[i] for i in todo] + [k for i in todo for k in keys[i]]
+            new_vectors = np.concatenate([vectors, *[p for p in pooled if len(p)]]) if todo else vectors
+            self.cache.put(self.model_id + POOLED, new_keys, new_vectors)
+            found.update(zip(new_keys, new_vectors))
+        self.embedded += len(todo)
+        self.reused += len(texts) - len(todo)
+        chunk_vectors = np.stack([found[h] for h in heads]) if texts else np.zeros((0, self.dimension), np.float32)
+        sentence_vectors = [np.stack([found[k] for k in chunk_keys]) if chunk_keys
+                            else np.zeros((0, self.dimension), np.float32) for chunk_keys in keys]
+        return chunk_vectors, sentence_vectors

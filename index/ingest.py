@@ -209,7 +209,8 @@ def _ingest_batch(batch, writer: IndexWriter, chunker: Chunker, embedder: Embedd
             chunked.append((article, replaces, chunker.chunk(article.text)))
         except Exception as exc:  # this article's failure; its old version (if any) stays
             report.failed.append(ArticleError(article.origin or article.id, f"cannot chunk it: {unexpected(exc)}"))
-    additions = _embed(chunked, embedder, batch_size, report)
+    pooled = writer.manifest.sentence_vectors == "pooled"
+    additions = _embed(chunked, embedder, batch_size, report, pooled)
     if not additions:
         return
     stored = {a.article.id for a in additions}
@@ -222,18 +223,18 @@ def _ingest_batch(batch, writer: IndexWriter, chunker: Chunker, embedder: Embedd
             report.sentences += len(parts.sentences)
 
 
-def _embed(chunked, embedder: Embedder, batch_size: int, report: IngestReport) -> list[Addition]:
+def _embed(chunked, embedder: Embedder, batch_size: int, report: IngestReport, pooled: bool) -> list[Addition]:
     """Additions for the chunked articles; one that cannot be embedded is its own failure."""
     if len(chunked) > 1:
         try:
-            return _additions(chunked, embedder, batch_size)
+            return _additions(chunked, embedder, batch_size, pooled)
         except Exception as exc:
             if _stops_everything(exc):
                 raise
     additions = []
     for item in chunked:  # one by one, to find the one(s) that fail
         try:
-            additions += _additions([item], embedder, batch_size)
+            additions += _additions([item], embedder, batch_size, pooled)
         except Exception as exc:
             if _stops_everything(exc):
                 raise
@@ -242,7 +243,9 @@ def _embed(chunked, embedder: Embedder, batch_size: int, report: IngestReport) -
     return additions
 
 
-def _additions(chunked, embedder: Embedder, batch_size: int) -> list[Addition]:
+def _additions(chunked, embedder: Embedder, batch_size: int, pooled: bool = False) -> list[Addition]:
+    if pooled:
+        return _pooled_additions(chunked, embedder, batch_size)
     texts: list[str] = []
     for article, _, parts in chunked:
         texts += [c.text for c in parts.chunks]
@@ -255,6 +258,34 @@ def _additions(chunked, embedder: Embedder, batch_size: int) -> list[Addition]:
         sentence_vectors = vectors[offset + n_chunks : offset + n_chunks + n_sentences]
         offset += n_chunks + n_sentences
         additions.append(Addition(article, parts, chunk_vectors, sentence_vectors))
+    return additions
+
+
+def _pooled_additions(chunked, embedder, batch_size: int) -> list[Addition]:
+    """Additions from one model pass per chunk: each sentence's vector is pooled from the
+    first chunk that holds it."""
+    texts, spans, owners = [], [], []  # owners: per chunk, the article sentences it pools
+    for _article, _, parts in chunked:
+        pooled_by = {}
+        for chunk in parts.chunks:
+            mine = [i for i in range(chunk.first_sentence, chunk.last_sentence) if i not in pooled_by]
+            for i in mine:
+                pooled_by[i] = len(texts)
+            texts.append(chunk.text)
+            spans.append([(parts.sentences[i].start - chunk.start, parts.sentences[i].end - chunk.start)
+                          for i in mine])
+            owners.append(mine)
+    chunk_vectors, pooled = embedder.embed_chunks(texts, spans, batch_size=batch_size)
+    additions, offset = [], 0
+    for article, _, parts in chunked:
+        n = len(parts.chunks)
+        sentence_vectors = np.zeros((len(parts.sentences), embedder.dimension), dtype=np.float32)
+        for c in range(offset, offset + n):
+            for k, i in enumerate(owners[c]):
+                sentence_vectors[i] = pooled[c][k]
+        additions.append(Addition(article, parts, np.ascontiguousarray(chunk_vectors[offset : offset + n]),
+                                  sentence_vectors))
+        offset += n
     return additions
 
 

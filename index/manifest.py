@@ -34,6 +34,7 @@ class Manifest:
     encoding: str
     chunk_tokens: int
     chunk_overlap: int
+    sentence_vectors: str = "encoded"
     articles: int = 0
     chunks: int = 0
     sentences: int = 0
@@ -50,7 +51,8 @@ class Manifest:
         now = _now()
         return cls(model=model, dimension=dimension, max_seq_length=max_seq_length,
                    encoding=settings.encoding, chunk_tokens=settings.chunk_tokens,
-                   chunk_overlap=settings.chunk_overlap, package_version=package_version(),
+                   chunk_overlap=settings.chunk_overlap, sentence_vectors=settings.sentence_vectors or "encoded",
+                   package_version=package_version(),
                    created_at=now, updated_at=now)
 
     def updated(self, generation: int, counts: dict[str, int], vectors_sha256: str = "",
@@ -62,6 +64,7 @@ class Manifest:
     # -- the copy kept in the database (so a lost manifest can be rebuilt) -----------------
 
     BUILD_FIELDS = ("model", "dimension", "max_seq_length", "encoding", "chunk_tokens", "chunk_overlap",
+                    "sentence_vectors",
                     "created_at")
 
     def build_record(self) -> str:
@@ -72,6 +75,7 @@ class Manifest:
     def from_build_record(cls, record: str) -> Manifest:
         try:
             data = json.loads(record)
+            data.setdefault("sentence_vectors", "encoded")  # recorded since it became a choice
             return cls(**{name: data[name] for name in cls.BUILD_FIELDS}, package_version=package_version(),
                        updated_at=_now())
         except (ValueError, KeyError, TypeError) as exc:
@@ -91,6 +95,8 @@ class Manifest:
     def check_chunking(self, settings: IndexSettings, where: Path) -> None:
         wanted = {"encoding": settings.encoding, "chunk_tokens": settings.chunk_tokens,
                   "chunk_overlap": settings.chunk_overlap}
+        if settings.sentence_vectors is not None:
+            wanted["sentence_vectors"] = settings.sentence_vectors
         for name, value in wanted.items():
             have = getattr(self, name)
             if value != have:
@@ -112,7 +118,8 @@ class Manifest:
                           "max_seq_length": d["max_seq_length"], "normalized": True,
                           "metric": "inner_product"},
             "chunking": {"tokenizer": "tiktoken", "encoding": d["encoding"],
-                         "chunk_tokens": d["chunk_tokens"], "chunk_overlap": d["chunk_overlap"]},
+                         "chunk_tokens": d["chunk_tokens"], "chunk_overlap": d["chunk_overlap"],
+                         "sentence_vectors": d["sentence_vectors"]},
             "counts": {k: d[k] for k in ("articles", "chunks", "sentences")},
             "generation": d["generation"],
             "vectors": {"sha256": d["vectors_sha256"], "bytes": d["vectors_bytes"]},
@@ -134,6 +141,7 @@ class Manifest:
             model=emb["model"], dimension=int(emb["dimension"]), max_seq_length=int(emb["max_seq_length"]),
             encoding=chunking["encoding"], chunk_tokens=int(chunking["chunk_tokens"]),
             chunk_overlap=int(chunking["chunk_overlap"]),
+            sentence_vectors=str(chunking.get("sentence_vectors", "encoded")),
             articles=int(counts.get("articles", 0)), chunks=int(counts.get("chunks", 0)),
             sentences=int(counts.get("sentences", 0)), generation=int(data.get("generation", 0)),
             vectors_sha256=str(vectors.get("sha256", "")), vectors_bytes=int(vectors.get("bytes", 0)),

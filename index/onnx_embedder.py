@@ -56,10 +56,19 @@ class OnnxEmbedder:
         self.count_tokens = LengthMemo(lambda texts: [len(e.ids) for e in self.tokenizer.encode_batch(texts)])
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        return self.embed_chunks(texts, [()] * len(texts), batch_size)[0]
+
+    def embed_chunks(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                     batch_size: int = 32) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One pass of the model per text: each text's vector (the mean of all its token
+        vectors, as sentence-transformers pools), and for each of its character ``spans``
+        the mean of the token vectors inside that span: a sentence's vector in context,
+        without encoding the sentence a second time."""
         texts = list(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        pooled = [np.zeros((len(s), self.dimension), dtype=np.float32) for s in spans]
         if not texts:
-            return out
+            return out, pooled
         check_lengths(self, texts)
         encodings = self.tokenizer.encode_batch(texts)
         order = np.argsort([-len(e.ids) for e in encodings], kind="stable")  # batch similar lengths
@@ -75,6 +84,27 @@ class OnnxEmbedder:
             hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
                                              "token_type_ids": np.zeros_like(ids)})[0]
             summed = (hidden * mask[:, :, None]).sum(axis=1)
-            vectors = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            out[rows] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        return out
+            out[rows] = _unit(summed / np.maximum(mask.sum(axis=1, keepdims=True), 1))
+            for r, i in enumerate(rows):
+                if spans[i]:
+                    pooled[i] = _pool_spans(hidden[r], encodings[i].offsets, encodings[i].special_tokens_mask,
+                                            spans[i])
+        return out, pooled
+
+
+def _pool_spans(hidden: np.ndarray, offsets, special, spans) -> np.ndarray:
+    """Unit mean vectors of the tokens inside each character span (the whole text's tokens
+    for a span no token falls in)."""
+    starts = np.array([o[0] for o in offsets])
+    ends = np.array([o[1] for o in offsets])
+    real = np.array([not x for x in special]) & (ends > starts)
+    vectors = np.zeros((len(spans), hidden.shape[1]), dtype=np.float32)
+    for k, (s, e) in enumerate(spans):
+        inside = real & (starts >= s) & (ends <= e)
+        chosen = hidden[: len(offsets)][inside] if inside.any() else hidden[: len(offsets)][real]
+        vectors[k] = chosen.mean(axis=0)
+    return _unit(vectors)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

@@ -39,3 +39,21 @@ def test_the_onnx_default_matches_the_torch_model():
     texts = ["Pro-Turkey factions seized the town of Tal Rifaat.", "who holds Tal Rifaat?"]
     onnx, torch = load_embedder(DEFAULT_MODEL).embed(texts), load_embedder(TORCH_MODEL).embed(texts)
     assert np.all(np.sum(onnx * torch, axis=1) > 0.99)  # int8 vectors close to fp32
+
+
+@pytest.mark.model
+def test_pooled_sentence_vectors_embed_each_chunk_once(tmp_path):
+    import json
+
+    settings = Settings(index_dir=tmp_path / "pooled", sentence_vectors="pooled")
+    report = ingest([DEMO], settings)
+    assert report.ok and report.embedded == report.chunks  # one model pass per chunk, none per sentence
+    manifest = json.loads((tmp_path / "pooled" / "manifest.json").read_text())
+    assert manifest["chunking"]["sentence_vectors"] == "pooled"
+    with Index.open(settings=Settings(index_dir=tmp_path / "pooled")) as index:
+        top = index.retrieve("who holds Tal Rifaat?", k=1)[0]
+        assert top.title.startswith("Turkey-backed fighters take Tal Rifaat")
+    with pytest.raises(IndexMismatchError, match="sentence_vectors='pooled'.*sentence_vectors='encoded'"):
+        ingest([DEMO], settings.replace(sentence_vectors="encoded"))
+    again = ingest([DEMO], Settings(index_dir=tmp_path / "pooled"))  # no choice given: the index's own
+    assert len(again.unchanged) == 7

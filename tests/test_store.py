@@ -36,7 +36,7 @@ def test_files_on_disk_are_json_sqlite_and_faiss_only(settings, embedder):
     assert manifest["embedding"] == {"model": "test/hashing", "dimension": 512, "max_seq_length": 256,
                                      "normalized": True, "metric": "inner_product"}
     assert manifest["chunking"] == {"tokenizer": "tiktoken", "encoding": "cl100k_base",
-                                    "chunk_tokens": 200, "chunk_overlap": 40}
+                                    "chunk_tokens": 200, "chunk_overlap": 40, "sentence_vectors": "encoded"}
     assert manifest["format_version"] == 1 and manifest["counts"]["articles"] == 7
 
 
