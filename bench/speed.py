@@ -5,7 +5,8 @@
 
 Measures, on a fresh index in a temp folder:
   * ingest: wall time, chunks/s, and the model word pieces embedded per second, against
-    calling the model's ``encode`` directly on the very same texts (chunks + sentences);
+    calling the model directly on the very same texts (chunks, and sentences unless
+    ``--sentence-vectors pooled``, where the chunk texts alone are the model's work);
   * query: latency of ``Index.retrieve`` (k=5, answering sentence included) over the
     first N questions, after one warm-up question: median and p95; and the same with a
     date filter that keeps the newer half of the articles (``since`` = the median date).
@@ -30,10 +31,13 @@ from qa.retriever import Index  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 
-def embedded_texts(index: Index) -> list[str]:
-    """Every text the ingest embedded: chunk texts, then sentence texts."""
+def embedded_texts(index: Index, pooled: bool) -> list[str]:
+    """Every text the ingest put through the model: chunk texts, then (unless the sentence
+    vectors are pooled from the chunks' passes) sentence texts."""
     db = index.reader.store._db
     chunks = [row[0] for row in db.execute("SELECT text FROM chunks ORDER BY id")]
+    if pooled:
+        return chunks
     articles = dict(db.execute("SELECT id, text FROM articles"))
     sentences = [articles[a][s:e] for a, s, e in
                  db.execute("SELECT article_id, start, end FROM sentences ORDER BY article_id, ord")]
@@ -79,6 +83,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "realtimeqa-dev")
     parser.add_argument("--questions", type=int, default=50)
     parser.add_argument("--model", default=None)
+    parser.add_argument("--sentence-vectors", choices=["encoded", "pooled"], default="encoded")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--index", type=Path, help="measure queries on this index; no ingest")
     args = parser.parse_args()
@@ -95,13 +100,13 @@ def main() -> None:
     embedder = load_embedder(model, settings.offline, settings.device)
     embedder.embed(["warm up the model"])
     with tempfile.TemporaryDirectory() as tmp:
-        settings = settings.replace(index_dir=Path(tmp) / "index")
+        settings = settings.replace(index_dir=Path(tmp) / "index", sentence_vectors=args.sentence_vectors)
         started = time.perf_counter()
         report = ingest([args.data / "articles.jsonl"], settings, embedder=embedder, progress=not args.json)
         ingest_seconds = time.perf_counter() - started
 
         with Index.open(settings=settings, embedder=embedder) as index:
-            texts = embedded_texts(index)
+            texts = embedded_texts(index, args.sentence_vectors == "pooled")
             pieces = sum(embedder.count_tokens(texts))
             started = time.perf_counter()
             if hasattr(embedder, "model"):  # sentence-transformers: its own encode()
@@ -122,7 +127,7 @@ def main() -> None:
         "encode_word_pieces_per_second": round(pieces / encode_seconds),
         "ingest_vs_encode": round(encode_seconds / ingest_seconds, 3),
         **queries,
-        "model": embedder.model_id,
+        "model": embedder.model_id, "sentence_vectors": args.sentence_vectors,
     }
     show(result, args.json)
 

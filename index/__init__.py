@@ -2,13 +2,14 @@
 
 This is the package face: qa (and anything else) imports only the names below. Storage
 (SQL, FAISS files) stays behind :class:`IndexReader` for reading and :func:`ingest`,
-:func:`remove`, :func:`repair` for writing.
+:func:`remove`, :func:`repair`, :func:`compact` for writing.
 """
 
 import logging
 from pathlib import Path
 
 from index.articles import Article
+from index.compact import CompactReport, compact
 from index.dates import parse_date
 from index.embedder import Embedder
 from index.errors import (
@@ -53,10 +54,11 @@ def check_index(path: str | Path) -> CheckReport:
 
 __all__ = [
     "DEFAULT_MODEL", "ONNX_MODEL", "STOPWORDS", "SUFFIXES", "TORCH_MODEL",
-    "Article", "ArticleError", "ArticleSummary", "CheckReport", "ChunkRow", "Embedder", "Facts", "Filter",
+    "Article", "ArticleError", "ArticleSummary", "CheckReport", "ChunkRow", "CompactReport", "Embedder",
+    "Facts", "Filter",
     "IndexBusyError", "IndexCorruptError", "IndexMismatchError", "IndexNotFoundError", "IndexReader",
     "IndexSettings", "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError", "Notice", "Problem",
     "QAError", "RemoveReport", "RepairReport", "SettingsError", "TextTooLongError", "TokenizerError",
-    "check_index", "content_terms", "ingest", "load_embedder", "model_for", "open_reader", "parse_date",
+    "check_index", "compact", "content_terms", "ingest", "load_embedder", "model_for", "open_reader", "parse_date",
     "remove", "repair", "resolve_model", "terms",
 ]

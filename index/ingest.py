@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -59,12 +59,12 @@ def ingest(
     started = time.perf_counter()
     report = IngestReport()
     files, report.failed = discover(paths)
-    articles = _read_all(files, fields, settings.max_file_mb * 1_000_000, report)
+    articles = _read_all(files, fields, settings.max_file_mb * 1_000_000, report)  # streamed, not held
     return store_articles(articles, settings, report, embedder=embedder, rebuild=rebuild, progress=progress,
                           batch_chars=batch_chars, started=started)
 
 
-def store_articles(articles: Sequence[Article], settings: IndexSettings, report: IngestReport | None = None, *,
+def store_articles(articles: Iterable[Article], settings: IndexSettings, report: IngestReport | None = None, *,
                    embedder: Embedder | None = None, rebuild: bool = False, progress: bool = False,
                    batch_chars: int = BATCH_CHARS, started: float | None = None) -> IngestReport:
     """Chunk, embed and store ``articles`` (the second half of :func:`ingest`)."""
@@ -76,7 +76,7 @@ def store_articles(articles: Sequence[Article], settings: IndexSettings, report:
                                      progress=progress, batch_chars=batch_chars, started=started)
 
 
-def store_articles_locked(index_dir: IndexDir, articles: Sequence[Article], settings: IndexSettings,
+def store_articles_locked(index_dir: IndexDir, articles: Iterable[Article], settings: IndexSettings,
                           report: IngestReport | None = None, *, embedder: Embedder, rebuild: bool = False,
                           progress: bool = False, batch_chars: int = BATCH_CHARS,
                           started: float | None = None) -> IngestReport:
@@ -92,12 +92,11 @@ def store_articles_locked(index_dir: IndexDir, articles: Sequence[Article], sett
     try:
         writer = IndexWriter(target, settings, embedder)
         try:
-            todo = _plan(articles, writer, report)
-            with tqdm(total=sum(len(a.text) for a, _ in todo), unit="char", unit_scale=True,
-                      disable=not progress, desc="ingest") as bar:
+            todo = _plan(articles, writer, report)  # a generator: articles are read as they are stored
+            with tqdm(unit=" articles", disable=not progress, desc="ingest") as bar:
                 for batch in _batches(todo, batch_chars):
                     _ingest_batch(batch, writer, chunker, cached, settings.batch_size, report)
-                    bar.update(sum(len(a.text) for a, _ in batch))
+                    bar.update(len(batch))
         finally:
             writer.close()
     except BaseException as exc:
@@ -148,8 +147,8 @@ def remove(targets: Sequence[str], settings: IndexSettings | None = None) -> Rem
 
 
 def _read_all(files: Sequence[Path], fields: JsonlFields | None, max_bytes: int,
-              report: IngestReport) -> list[Article]:
-    articles: list[Article] = []
+              report: IngestReport) -> Iterator[Article]:
+    """The articles of ``files``, one at a time (a 10 GB JSON Lines file is never held whole)."""
     for path in files:
         try:
             for item in read_articles(path, fields, max_bytes):
@@ -157,16 +156,14 @@ def _read_all(files: Sequence[Path], fields: JsonlFields | None, max_bytes: int,
                     log.info("failed: %s", item)
                     report.failed.append(item)
                 else:
-                    articles.append(item)
                     report.warnings += [Notice(item.origin or item.id, note) for note in item.notes]
+                    yield item
         except Exception as exc:  # reading the file itself broke off (an I/O error...): this file only
             report.failed.append(ArticleError(str(path), unexpected(exc)))
-    return articles
 
 
-def _plan(articles: list[Article], writer: IndexWriter, report: IngestReport) -> list[tuple[Article, bool]]:
-    """(article, replaces an old version) for each article that needs storing."""
-    todo: list[tuple[Article, bool]] = []
+def _plan(articles: Iterable[Article], writer: IndexWriter, report: IngestReport) -> Iterator[tuple[Article, bool]]:
+    """(article, replaces an old version) for each article that needs storing, as they come."""
     seen_ids: dict[str, str] = {}
     seen_hashes: dict[str, str] = {}
     for article in articles:
@@ -185,11 +182,10 @@ def _plan(articles: list[Article], writer: IndexWriter, report: IngestReport) ->
             report.skipped.append((article.id, f"same text as {twin}, stored once"))
             continue
         seen_hashes[article.content_hash] = article.id
-        todo.append((article, stored_hash is not None))
-    return todo
+        yield article, stored_hash is not None
 
 
-def _batches(todo: list[tuple[Article, bool]], batch_chars: int):
+def _batches(todo: Iterable[tuple[Article, bool]], batch_chars: int):
     batch, size = [], 0
     for item in todo:
         batch.append(item)

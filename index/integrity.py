@@ -178,37 +178,47 @@ def _check_database(index_dir: IndexDir, store: Store, report: CheckReport, repa
 
 def _check_vectors(index_dir: IndexDir, store: Store, report: CheckReport, repair: str,
                    build: Manifest | None) -> None:
+    from index.vectors import VectorIndex
+
     state = store.state()
     report.facts["generation"] = state.generation
     rebuild = f"{repair}: it re-embeds the stored passages (through the embedding cache)"
-    path = index_dir.vectors_path(state.generation)
-    if not path.exists():
-        if state.chunks or state.generation:
+    held: list[np.ndarray] = []
+    for segment in state.segments:
+        path = index_dir.path / segment.file
+        if not path.exists():
             report.problems.append(Problem("vectors", f"{path.name} (generation {state.generation}) is missing",
                                            rebuild))
+            return
+        data = path.read_bytes()
+        if segment.bytes and len(data) != segment.bytes:
+            report.problems.append(Problem("vectors", f"{path.name} is {len(data)} bytes, the index recorded "
+                                           f"{segment.bytes}", rebuild))
+            return
+        if segment.sha256 and hashlib.sha256(data).hexdigest() != segment.sha256:
+            report.problems.append(Problem("vectors", f"{path.name} does not match its recorded SHA-256", rebuild))
+            return
+        if not segment.sha256:
+            report.problems.append(Problem("vectors", f"no checksum is recorded for {path.name} (an older index)",
+                                           f"{repair}: it records one"))
+        try:
+            vectors = VectorIndex.load(path, build.dimension if build else None)
+        except IndexCorruptError as exc:
+            report.problems.append(Problem("vectors", str(exc).split(": run")[0], rebuild))
+            return
+        held.append(vectors.ids())
+    if not state.segments and state.chunks:
+        report.problems.append(Problem("vectors", f"no vector file is recorded for {state.chunks} passages",
+                                       rebuild))
         return
-    data = path.read_bytes()
-    if state.vectors_bytes and len(data) != state.vectors_bytes:
-        report.problems.append(Problem("vectors", f"{path.name} is {len(data)} bytes, the index recorded "
-                                       f"{state.vectors_bytes}", rebuild))
-        return
-    if state.vectors_sha256 and hashlib.sha256(data).hexdigest() != state.vectors_sha256:
-        report.problems.append(Problem("vectors", f"{path.name} does not match its recorded SHA-256", rebuild))
-        return
-    if not state.vectors_sha256:
-        report.problems.append(Problem("vectors", f"no checksum is recorded for {path.name} (an older index)",
-                                       f"{repair}: it records one"))
-    from index.vectors import VectorIndex
-
-    try:
-        vectors = VectorIndex.load(path, build.dimension if build else None)
-    except IndexCorruptError as exc:
-        report.problems.append(Problem("vectors", str(exc).split(": run")[0], rebuild))
-        return
-    report.facts["vectors"] = len(vectors)
-    if set(vectors.ids().tolist()) != set(store.chunk_ids()):
-        report.problems.append(Problem("vectors", f"{path.name} holds {len(vectors)} vectors that are not the "
-                                       f"{state.chunks} stored passages", rebuild))
+    every = np.concatenate(held) if held else np.zeros(0, dtype=np.int64)
+    live = set(every.tolist()) - set(state.removed)
+    report.facts["vectors"] = len(live)
+    report.facts["segments"] = len(state.segments)
+    if len(every) != len(set(every.tolist())) or live != set(store.chunk_ids()) \
+            or not set(state.removed) <= set(every.tolist()):
+        report.problems.append(Problem("vectors", f"the {len(state.segments)} vector file(s) hold {len(live)} "
+                                       f"live vectors that are not the {state.chunks} stored passages", rebuild))
 
 
 def _check_keywords(store: Store, report: CheckReport, repair: str) -> None:

@@ -2,16 +2,18 @@
 
     index-data/
       manifest.json          what produced the index (model, dimension, chunking, counts)
-      articles.sqlite        articles, chunks, sentence vectors; meta.generation
-      vectors-000007.faiss   chunk vectors for generation 7
+      articles.sqlite        articles, chunks, sentence vectors; meta: generation, segments
+      vectors-000007.faiss   a segment of chunk vectors, written by generation 7
+      vectors-000012.faiss   ... and one by generation 12 (index/segments.py)
       embedding-cache.sqlite vectors by (model, text hash); kept by --rebuild
       .write.lock            held by the one process that writes
 
-Every write produces a new *generation*: the FAISS file of generation g+1 is written
-first (under its own name), then the SQLite transaction that records g+1 commits, then
-the manifest is replaced, and only then is the old FAISS file deleted. SQLite's
-generation is the truth: a reader opens the FAISS file of that generation, so a crash at
-any step leaves an index that opens with every article fully present or absent.
+Every write produces a new *generation*: the segment file of generation g+1 (its new
+vectors, or a merge) is written first under its own name, then the SQLite transaction
+that records g+1 and its list of segments commits, then the manifest is replaced, and only
+then are files no longer listed deleted. SQLite's list is the truth: a reader opens the
+segments it names, so a crash at any step leaves an index that opens with every article
+fully present or absent.
 """
 
 from __future__ import annotations
@@ -86,10 +88,11 @@ class IndexDir:
                 found[int(match.group(1))] = child
         return found
 
-    def remove_stale(self, keep: int) -> None:
-        """Delete FAISS files of other generations and leftover temporary files."""
-        for generation, path in self.vector_files().items():
-            if generation != keep:
+    def remove_stale(self, keep: set[str]) -> None:
+        """Delete the vector files not named in ``keep`` (the committed segments) and leftover
+        temporary files."""
+        for path in self.vector_files().values():
+            if path.name not in keep:
                 path.unlink(missing_ok=True)
         for tmp in self.path.glob(".*.tmp"):
             tmp.unlink(missing_ok=True)

@@ -39,8 +39,8 @@ class Manifest:
     chunks: int = 0
     sentences: int = 0
     generation: int = 0
-    vectors_sha256: str = ""  # of the generation's vector file; "" when not recorded (older indexes)
-    vectors_bytes: int = 0
+    segments: str = "[]"  # the generation's vector files (JSON, as in the database: index/segments.py)
+    removed_vectors: int = 0  # vectors still in a segment whose chunk was removed
     format_version: int = FORMAT_VERSION
     package_version: str = ""
     created_at: str = ""
@@ -55,11 +55,11 @@ class Manifest:
                    package_version=package_version(),
                    created_at=now, updated_at=now)
 
-    def updated(self, generation: int, counts: dict[str, int], vectors_sha256: str = "",
-                vectors_bytes: int = 0) -> Manifest:
-        """This manifest at another generation, with new counts and vector file checksum."""
+    def updated(self, generation: int, counts: dict[str, int], segments: str = "[]",
+                removed_vectors: int = 0) -> Manifest:
+        """This manifest at another generation, with new counts and vector segments."""
         return replace(self, generation=generation, updated_at=_now(), package_version=package_version(),
-                       vectors_sha256=vectors_sha256, vectors_bytes=vectors_bytes, **counts)
+                       segments=segments, removed_vectors=removed_vectors, **counts)
 
     # -- the copy kept in the database (so a lost manifest can be rebuilt) -----------------
 
@@ -122,7 +122,7 @@ class Manifest:
                          "sentence_vectors": d["sentence_vectors"]},
             "counts": {k: d[k] for k in ("articles", "chunks", "sentences")},
             "generation": d["generation"],
-            "vectors": {"sha256": d["vectors_sha256"], "bytes": d["vectors_bytes"]},
+            "vectors": {"segments": json.loads(d["segments"]), "removed": d["removed_vectors"]},
             "created_at": d["created_at"],
             "updated_at": d["updated_at"],
         }
@@ -144,7 +144,8 @@ class Manifest:
             sentence_vectors=str(chunking.get("sentence_vectors", "encoded")),
             articles=int(counts.get("articles", 0)), chunks=int(counts.get("chunks", 0)),
             sentences=int(counts.get("sentences", 0)), generation=int(data.get("generation", 0)),
-            vectors_sha256=str(vectors.get("sha256", "")), vectors_bytes=int(vectors.get("bytes", 0)),
+            segments=_segments(vectors, int(data.get("generation", 0)), int(counts.get("chunks", 0))),
+            removed_vectors=int(vectors.get("removed", 0)),
             format_version=data["format_version"], package_version=data.get("package_version", ""),
             created_at=data.get("created_at", ""), updated_at=data.get("updated_at", ""),
         )
@@ -164,3 +165,13 @@ class Manifest:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorruptError(f"cannot read {path} ({exc!r}): rebuild the index with "
                                     "`qa ingest --rebuild ...`") from exc
+
+
+def _segments(vectors: dict, generation: int, chunks: int) -> str:
+    """The manifest's list of vector files as JSON (one file per generation in older indexes)."""
+    if "segments" in vectors:
+        return json.dumps(vectors["segments"])
+    if not generation:
+        return "[]"
+    return json.dumps([{"file": f"vectors-{generation:06d}.faiss", "sha256": str(vectors.get("sha256", "")),
+                        "bytes": int(vectors.get("bytes", 0)), "count": chunks}])

@@ -54,4 +54,9 @@ MIGRATIONS = [
     INSERT INTO known_terms (term, skeleton) SELECT term, qa_skeleton(term) FROM chunks_vocab
         WHERE length(term) >= 3;  -- terms.MIN_TERM_LENGTH when this migration was written
     """,
+    # 3: vector segments: the chunk ids removed from the database whose vectors still sit in a
+    # segment file until it is merged (see index/segments.py)
+    """
+    CREATE TABLE removed_vectors (chunk_id INTEGER PRIMARY KEY);
+    """,
 ]

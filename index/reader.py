@@ -1,12 +1,12 @@
 """The one door qa reads an index through: dense and keyword search, the evidence of given
 chunks, the articles and facts. SQL and FAISS stay behind it.
 
-It keeps a consistent (SQLite, FAISS) pair that follows new generations. Opening runs the
-quick checks (the database is one, the manifest agrees with it, the
-vector file has its recorded size and checksum and one vector per chunk); a failure is an
+It keeps a consistent (SQLite, vector segments) pair that follows new generations. Opening
+runs the quick checks (the database is one, the manifest agrees with it, each vector
+segment has its recorded size and checksum, one live vector per chunk); a failure is an
 :class:`IndexCorruptError` naming the file and the fix. :meth:`IndexReader.refresh` is
-cheap (a ``stat`` and one SQLite read): it loads a newer generation when a writer
-committed one, and reopens everything when the index was rebuilt or replaced (the
+cheap (a ``stat`` and one SQLite read): it loads a newer generation's new segments when a
+writer committed one, and reopens everything when the index was rebuilt or replaced (the
 database is another file now).
 """
 
@@ -24,9 +24,9 @@ from index.filters import Filter
 from index.keywords import KeywordIndex
 from index.layout import IndexDir, file_identity
 from index.manifest import Manifest
+from index.segments import SegmentSet
 from index.sqlite import repair_hint
 from index.store import ArticleSummary, ChunkRow, Store
-from index.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class IndexReader:
         self.manifest: Manifest = manifest
         self.identity = identity
         self.generation = -1
-        self.vectors = VectorIndex(manifest.dimension)
+        self.vectors = SegmentSet(manifest.dimension)
         self._load(state)
 
     def close(self) -> None:
@@ -96,15 +96,11 @@ class IndexReader:
             return self._load(self.store.state())
 
     def _load(self, state) -> bool:
-        for _ in range(5):  # a writer may commit again between our reads
+        for _ in range(5):  # a writer may commit (or merge away a segment) between our reads
             if state.generation == self.generation:
                 return False
-            path = self.dir.vectors_path(state.generation)
-            if state.generation == 0 and not path.exists():
-                vectors = VectorIndex(self.manifest.dimension)
-                break
             try:
-                vectors = VectorIndex.load(path, self.manifest.dimension, state.vectors_sha256, state.vectors_bytes)
+                vectors = self._loaded(self.vectors, state)
                 break
             except IndexCorruptError:
                 newer = self.store.state()
@@ -115,13 +111,22 @@ class IndexReader:
             raise IndexCorruptError(f"{self.dir.path} changes faster than it can be read: try again")
         if len(vectors) != state.chunks:
             raise IndexCorruptError(
-                f"{path.name} holds {len(vectors)} vectors, {self.dir.database_path.name} {state.chunks} chunks: "
-                f"{repair_hint(self.dir.path)}")
+                f"the vector files hold {len(vectors)} live vectors, {self.dir.database_path.name} "
+                f"{state.chunks} chunks: {repair_hint(self.dir.path)}")
         self.vectors, self.generation = vectors, state.generation
         if self.dir.manifest_path.exists():
             self.manifest = self.dir.read_manifest()
-        log.debug("loaded generation %d (%d vectors)", state.generation, len(vectors))
+        log.debug("loaded generation %d (%d vectors in %d segments)", state.generation, len(vectors),
+                  len(state.segments))
         return True
+
+    def _loaded(self, current: SegmentSet, state) -> SegmentSet:
+        """A SegmentSet of ``state``: the segments already loaded are shared, new ones read."""
+        following = SegmentSet(self.manifest.dimension)
+        following.parts = {n: p for n, p in current.parts.items()}
+        following.part_ids = dict(current.part_ids)
+        following.update(self.dir.path, state.segments, state.removed)
+        return following
 
     def check_model(self, model_id: str) -> None:
         """Refuse to answer with vectors of another model than the index's (names both, and the fix)."""

@@ -30,6 +30,7 @@ from index.layout import IndexDir, lost_texts_hint
 from index.manifest import Manifest
 from index.models import load_embedder
 from index.salvage import salvage
+from index.segments import dump
 from index.settings import IndexSettings
 from index.store import Store
 from index.swap import remove_leftovers
@@ -125,7 +126,7 @@ def _write_manifest(index_dir: IndexDir, build: Manifest) -> None:
     store = Store(index_dir.database_path)
     try:
         state = store.state()
-        manifest = build.updated(state.generation, store.counts(), state.vectors_sha256, state.vectors_bytes)
+        manifest = build.updated(state.generation, store.counts(), dump(state.segments), len(state.removed))
     finally:
         store.close()
     manifest.write(index_dir.manifest_path)
@@ -156,7 +157,7 @@ def _rebuild_from_texts(index_dir: IndexDir, settings: IndexSettings, build: Man
 
 def _repair_in_place(index_dir: IndexDir, settings: IndexSettings, build: Manifest, embedder: Embedder,
                      found: CheckReport, report: RepairReport, progress: bool) -> None:
-    writer = IndexWriter(index_dir, settings, None, load_vectors="vectors" not in found.parts())
+    writer = IndexWriter(index_dir, settings, None)
     try:
         if "keywords" in found.parts():
             with writer.store.transaction():

@@ -21,6 +21,7 @@ from index.articles import Article
 from index.chunker import ChunkedArticle
 from index.errors import IndexCorruptError
 from index.migrations import MIGRATIONS
+from index.segments import Segment, load_list, segment_file
 from index.sqlite import check_file, guarded, lost_texts_hint, repair_hint
 from index.terms import skeleton
 
@@ -30,8 +31,8 @@ class State:
     """What a reader needs to load a generation consistently."""
 
     generation: int
-    vectors_sha256: str
-    vectors_bytes: int
+    segments: tuple[Segment, ...]  # the vector files of this generation
+    removed: tuple[int, ...]  # chunk ids whose vectors are still in a segment but no longer live
     chunks: int
 
 
@@ -138,21 +139,30 @@ class Store:
             [(article.id, i, s.start, s.end, np.asarray(v, dtype=np.float32).tobytes())
              for i, (s, v) in enumerate(zip(chunked.sentences, sentence_vectors, strict=True))],
         )
-        ids = []
-        for ord_, c in enumerate(chunked.chunks):
-            cursor = self._db.execute(
-                "INSERT INTO chunks (article_id, ord, start, end, text, n_tokens, first_sentence, "
-                "last_sentence) VALUES (?,?,?,?,?,?,?,?)",
-                (article.id, ord_, c.start, c.end, c.text, c.n_tokens, c.first_sentence, c.last_sentence),
-            )
-            ids.append(cursor.lastrowid)
+        # a removed chunk's id stays taken while its vector sits in a segment file
+        first = 1 + self._db.execute("SELECT max(coalesce((SELECT max(id) FROM chunks), 0), "
+                                     "coalesce((SELECT max(chunk_id) FROM removed_vectors), 0))").fetchone()[0]
+        ids = list(range(first, first + len(chunked.chunks)))
+        self._db.executemany(
+            "INSERT INTO chunks (id, article_id, ord, start, end, text, n_tokens, first_sentence, "
+            "last_sentence) VALUES (?,?,?,?,?,?,?,?,?)",
+            [(i, article.id, ord_, c.start, c.end, c.text, c.n_tokens, c.first_sentence, c.last_sentence)
+             for i, (ord_, c) in zip(ids, enumerate(chunked.chunks), strict=True)],
+        )
         return ids
 
     def delete_article(self, article_id: str) -> list[int]:
-        """Delete an article with its chunks and sentences; the ids of the deleted chunks."""
+        """Delete an article with its chunks and sentences; the ids of the deleted chunks
+        (recorded as removed vectors until their segment is merged)."""
         ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
         self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        self._db.executemany("INSERT OR IGNORE INTO removed_vectors VALUES (?)", [(i,) for i in ids])
         return ids
+
+    def set_removed(self, ids: Sequence[int]) -> None:
+        """Record exactly ``ids`` as the removed vectors still held by segments."""
+        self._db.execute("DELETE FROM removed_vectors")
+        self._db.executemany("INSERT INTO removed_vectors VALUES (?)", [(int(i),) for i in ids])
 
     def set_meta(self, key: str, value: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
@@ -168,17 +178,30 @@ class Store:
         return int(self.meta("generation") or 0)
 
     def state(self) -> State:
-        """The committed generation, its vector file's checksum and the chunk count, read together."""
+        """The committed generation, its vector segments, the removed ids and the chunk count,
+        read together."""
         with self._lock, self._guard():
             self._db.execute("BEGIN")
             try:
-                meta = dict(self._db.execute(
-                    "SELECT key, value FROM meta WHERE key IN ('generation', 'vectors_sha256', 'vectors_bytes')"))
+                meta = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN "
+                                             "('generation', 'segments', 'vectors_sha256', 'vectors_bytes')"))
                 chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+                removed = tuple(r[0] for r in self._db.execute("SELECT chunk_id FROM removed_vectors"))
             finally:
                 self._db.execute("COMMIT")
-        return State(int(meta.get("generation") or 0), meta.get("vectors_sha256", ""),
-                     int(meta.get("vectors_bytes") or 0), chunks)
+        generation = int(meta.get("generation") or 0)
+        try:
+            if "segments" in meta:
+                segments = tuple(load_list(meta["segments"]))
+            elif generation:  # one vector file per generation, as written before segments
+                segments = (Segment(segment_file(generation), meta.get("vectors_sha256", ""),
+                                    int(meta.get("vectors_bytes") or 0), chunks),)
+            else:
+                segments = ()
+        except (ValueError, TypeError, KeyError) as exc:
+            raise IndexCorruptError(f"the list of vector files in {self.path} is unreadable ({exc!r}): "
+                                    f"{repair_hint(self.path.parent)}") from exc
+        return State(generation, segments, removed, chunks)
 
     def article_hash(self, article_id: str) -> str | None:
         with self._lock, self._guard():

@@ -1,8 +1,9 @@
 """Apply additions and removals to an index directory, one generation per call.
 
 The caller holds the directory's write lock (see :meth:`IndexDir.write_lock`). A commit
-writes the next generation's vector file, then records in one SQLite transaction the new
-rows, the generation and the vector file's SHA-256 and size, then replaces the manifest.
+writes the next generation's vector segment (its new vectors only), then records in one
+SQLite transaction the new rows, the generation and the list of segments with their
+SHA-256 and size, then replaces the manifest, then deletes files no longer listed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from index.errors import IndexCorruptError, IndexWriteError
 from index.keywords import KeywordIndex
 from index.layout import IndexDir
 from index.manifest import Manifest
+from index.segments import ANN_MIN_VECTORS, Segment, SegmentSet, dump, plan_merge
 from index.settings import IndexSettings
 from index.store import Store
 from index.vectors import VectorIndex
@@ -38,11 +40,13 @@ class Addition:
 
 
 class IndexWriter:
-    """Writes to an index directory. Without an embedder it can only remove articles."""
+    """Writes to an index directory. Without an embedder it can only remove articles.
 
-    def __init__(self, index_dir: IndexDir, settings: IndexSettings, embedder: Embedder | None,
-                 load_vectors: bool = True):
-        """``load_vectors=False`` starts from no vectors, for :meth:`replace_vectors` (a repair)."""
+    It never loads the archive's vectors: a commit writes a segment of its own new vectors
+    (see :mod:`index.segments`); only a merge reads the segments it merges.
+    """
+
+    def __init__(self, index_dir: IndexDir, settings: IndexSettings, embedder: Embedder | None):
         self.dir = index_dir
         if _is_new(index_dir):
             if embedder is None:
@@ -62,85 +66,108 @@ class IndexWriter:
                 with self.store.transaction():
                     self.store.set_meta("build", manifest.build_record())
             state = self.store.state()
-            self.generation = state.generation
-            self.vectors = (self._load_vectors(state.vectors_sha256, state.vectors_bytes) if load_vectors
-                            else VectorIndex(manifest.dimension))
+            self.generation, self.segments = state.generation, list(state.segments)
             if not index_dir.manifest_path.exists() or manifest.generation != self.generation \
-                    or manifest.vectors_sha256 != state.vectors_sha256:
-                self._write_manifest(state.vectors_sha256, state.vectors_bytes)  # new, or a crash after a commit
+                    or manifest.segments != dump(self.segments):
+                self._write_manifest(len(state.removed))  # new, or a crash after a commit
         except BaseException:
             self.store.close()
             raise
-        index_dir.remove_stale(keep=self.generation)
-
-    def _load_vectors(self, sha256: str = "", nbytes: int = 0) -> VectorIndex:
-        path = self.dir.vectors_path(self.generation)
-        if self.generation == 0 and not path.exists():
-            return VectorIndex(self.manifest.dimension)
-        return VectorIndex.load(path, self.manifest.dimension, sha256, nbytes)
+        index_dir.remove_stale(keep={s.file for s in self.segments})
 
     def close(self) -> None:
         self.store.close()
 
     def apply(self, additions: Sequence[Addition] = (), removals: Sequence[str] = ()) -> None:
-        """Remove articles by id, add new ones, and commit it all as the next generation."""
+        """Remove articles by id, add new ones, and commit it all as the next generation
+        (its new vectors in one new segment); then merge segments if a size tier is full."""
         if not additions and not removals:
             return
 
-        def change() -> None:
+        def change(generation: int) -> list[Segment]:
             for article_id in removals:
-                self.vectors.remove(self.store.delete_article(article_id))
+                self.store.delete_article(article_id)
+            ids: list[int] = []
             for add in additions:
-                ids = self.store.add_article(add.article, add.chunked, add.sentence_vectors)
-                self.vectors.add(ids, add.chunk_vectors)
+                ids += self.store.add_article(add.article, add.chunked, add.sentence_vectors)
             if additions:
                 KeywordIndex(self.store).sync_terms()
+            if not ids:
+                return self.segments
+            vectors = np.concatenate([np.atleast_2d(a.chunk_vectors) for a in additions if len(a.chunk_vectors)])
+            return [*self.segments, self._save(VectorIndex.build(self.manifest.dimension, np.asarray(ids), vectors),
+                                                generation)]
 
         self._commit(change)
         log.debug("committed generation %d (%d added, %d removed)", self.generation, len(additions), len(removals))
+        self.merge()
+
+    def merge(self, everything: bool = False, ann_min: int = ANN_MIN_VECTORS) -> bool:
+        """Merge the segments :func:`plan_merge` picks (all of them with ``everything``) into one,
+        leaving removed vectors behind; True if it committed a merge."""
+        chosen = plan_merge(self.segments, everything)
+        removed = self.store.state().removed
+        if everything and len(chosen) == 1 and not removed:
+            part = SegmentSet(self.manifest.dimension)
+            part.update(self.dir.path, chosen, ())
+            only = next(iter(part.parts.values()))
+            if only.approximate == (len(only) >= ann_min):
+                return False  # one segment, nothing removed, of the right kind: nothing to do
+        if not chosen:
+            return False
+        parts = SegmentSet(self.manifest.dimension)
+        parts.update(self.dir.path, chosen, removed)
+        merged = parts.merged(ann_min)
+        dropped = set(removed) & set(np.concatenate(list(parts.part_ids.values())).tolist())
+        log.info("merging %d vector segment(s) into one of %d vectors", len(chosen), len(merged))
+
+        def change(generation: int) -> list[Segment]:
+            self.store.set_removed(sorted(set(removed) - dropped))
+            kept = [s for s in self.segments if s not in chosen]
+            return kept + [self._save(merged, generation)] if len(merged) else kept
+
+        self._commit(change)
+        return True
 
     def replace_vectors(self, vectors: VectorIndex) -> None:
-        """Commit ``vectors`` (one per stored chunk, by chunk id) as the next generation."""
+        """Commit ``vectors`` (one per stored chunk, by chunk id) as the one segment of the next generation."""
         if set(vectors.ids().tolist()) != set(self.store.chunk_ids()):
             raise IndexCorruptError("the new vectors do not match the stored chunks one to one")
-        self.vectors = vectors
-        self._commit(lambda: None)
+
+        def change(generation: int) -> list[Segment]:
+            self.store.set_removed(())
+            return [self._save(vectors, generation)] if len(vectors) else []
+
+        self._commit(change)
 
     def _commit(self, change) -> None:
-        """Run ``change`` (database rows and in-memory vectors), write the vector file, and
-        record both as the next generation in one transaction."""
+        """Run ``change`` (database rows; it writes the generation's segment file and returns the
+        new list of segments) and record the list as the next generation, in one transaction."""
         generation = self.generation + 1
         try:
             with self.store.transaction():
-                change()
-                sha256, nbytes = self._save_vectors(generation)
+                segments = change(generation)
                 self.store.set_meta("generation", str(generation))
-                self.store.set_meta("vectors_sha256", sha256)
-                self.store.set_meta("vectors_bytes", str(nbytes))
+                self.store.set_meta("segments", dump(segments))
         except BaseException:
-            # SQLite rolled back; bring the in-memory vectors back to the committed state.
-            self.dir.vectors_path(generation).unlink(missing_ok=True)
-            state = self.store.state()
-            try:
-                self.vectors = self._load_vectors(state.vectors_sha256, state.vectors_bytes)
-            except IndexCorruptError:  # being repaired: there is no good committed file
-                self.vectors = VectorIndex(self.manifest.dimension)
+            self.dir.vectors_path(generation).unlink(missing_ok=True)  # SQLite rolled back
             raise
-        self.generation = generation
-        self._write_manifest(sha256, nbytes)
-        self.dir.remove_stale(keep=generation)
+        self.generation, self.segments = generation, segments
+        self._write_manifest(len(self.store.state().removed))
+        self.dir.remove_stale(keep={s.file for s in segments})
 
-    def _save_vectors(self, generation: int) -> tuple[str, int]:
+    def _save(self, vectors: VectorIndex, generation: int) -> Segment:
         path = self.dir.vectors_path(generation)
         try:
-            return self.vectors.save(path)
+            sha256, nbytes = vectors.save(path)
         except OSError as exc:
             raise IndexWriteError(f"cannot write {path} ({exc.strerror or exc}): free some disk space or fix "
                                   "the folder's permissions, then run the command again; what was committed "
                                   "before is kept") from exc
+        return Segment(path.name, sha256, nbytes, len(vectors))
 
-    def _write_manifest(self, sha256: str, nbytes: int) -> None:
-        self.manifest = self.manifest.updated(self.generation, self.store.counts(), sha256, nbytes)
+    def _write_manifest(self, removed: int) -> None:
+        self.manifest = self.manifest.updated(self.generation, self.store.counts(), dump(self.segments), removed)
         try:
             self.manifest.write(self.dir.manifest_path)
         except OSError as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 from index import (
     ArticleSummary,
     CheckReport,
+    CompactReport,
     IngestReport,
     JsonlFields,
     RemoveReport,
@@ -16,6 +17,7 @@ from index import (
     check_index,
     open_reader,
 )
+from index import compact as _compact
 from index import ingest as _ingest
 from index import remove as _remove
 from index import repair as _repair
@@ -90,6 +92,13 @@ def repair(index_dir: str | Path | None = None, *, settings: Settings | None = N
     """Rebuild what can be rebuilt from what is intact (no original file needed, no article deleted)."""
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
     return _repair(settings, progress=progress)
+
+
+def compact(index_dir: str | Path | None = None, *, settings: Settings | None = None) -> CompactReport:
+    """Merge the index's vector segments into one (approximate search past a size), dropping the
+    vectors of removed articles; readers follow on their next question."""
+    settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
+    return _compact(settings)
 
 
 def list_articles(index_dir: str | Path | None = None, *, settings: Settings | None = None) -> list[ArticleSummary]:

@@ -20,6 +20,7 @@ import click
 from index import JsonlFields
 from qa import render
 from qa.api import check as check_index
+from qa.api import compact as compact_index
 from qa.api import ingest as ingest_articles
 from qa.api import list_articles
 from qa.api import remove as remove_articles
@@ -228,6 +229,16 @@ def repair_(quiet: bool, as_json: bool, settings: Settings) -> None:
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else render.repair_report(report))
     if not report.ok:
         sys.exit(1)
+
+
+@main.command(name="compact")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@settings_options
+def compact_(as_json: bool, settings: Settings) -> None:
+    """Merge the vector segments into one (approximate search past a size) and drop the vectors
+    of removed articles. Ingests merge small segments on their own; this merges everything."""
+    report = compact_index(settings=settings)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else render.compact_report(report))
 
 
 def _quiet_third_party(verbose: int) -> None:

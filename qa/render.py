@@ -153,6 +153,15 @@ def repair_report(report) -> str:
     return "\n".join(lines)
 
 
+def compact_report(report) -> str:
+    if not report.changed:
+        return f"{report.path}: already one segment of {report.vectors} vectors, nothing to merge"
+    kind = "approximate (IVF, 8-bit)" if report.approximate else "exact"
+    return (f"{report.path}: merged {report.segments_before} vector segment(s) into {report.segments_after} "
+            f"of {report.vectors} vectors ({kind}), dropping {report.removed_dropped} removed, "
+            f"in {report.seconds:.1f}s")
+
+
 def eval_table(results) -> str:
     head = "| set | method | questions | R@1 | R@5 | R@10 | MRR@10 | median ms | p95 ms |"
     rows = [head, "|" + "---|" * 9]

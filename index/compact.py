@@ -1,0 +1,52 @@
+"""``qa compact``: merge an index's vector segments into one, for good.
+
+After many small ingests an index holds several segments (see :mod:`index.segments`),
+and removed articles leave their vectors in them until a merge. Compacting writes one
+segment of the live vectors (approximate when it is large enough), commits it as a new
+generation, and deletes the old files; readers pick it up on their next question.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+from index.layout import IndexDir
+from index.segments import ANN_MIN_VECTORS
+from index.settings import IndexSettings
+from index.writer import IndexWriter
+
+
+@dataclass
+class CompactReport:
+    path: str
+    segments_before: int
+    segments_after: int
+    vectors: int  # live vectors after the merge
+    removed_dropped: int  # vectors of removed chunks no longer held
+    approximate: bool  # the merged segment is IVF (large enough), not exact
+    changed: bool
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def compact(settings: IndexSettings | None = None, ann_min: int = ANN_MIN_VECTORS) -> CompactReport:
+    """Merge every vector segment of ``settings.index_dir`` into one (waits for a running writer)."""
+    settings = settings or IndexSettings.from_env()
+    index_dir = IndexDir(settings.index_dir)
+    index_dir.require()
+    started = time.perf_counter()
+    with index_dir.write_lock():
+        writer = IndexWriter(index_dir, settings, embedder=None)
+        try:
+            before, removed = len(writer.segments), len(writer.store.state().removed)
+            changed = writer.merge(everything=True, ann_min=ann_min)
+            after = writer.segments
+            vectors = sum(s.count for s in after)
+        finally:
+            writer.close()
+    approximate = bool(after) and vectors >= ann_min
+    return CompactReport(str(index_dir.path), before, len(after), vectors, removed if changed else 0,
+                         approximate, changed, time.perf_counter() - started)
