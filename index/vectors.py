@@ -65,7 +65,7 @@ class VectorIndex:
             built.add(list(ids), vectors)
             return built
         n = len(ids)
-        lists = int(min(65536, max(64, LISTS_PER_SQRT * np.sqrt(n))))
+        lists = int(min(65536, max(64, LISTS_PER_SQRT * np.sqrt(n)), max(1, n // 39)))  # faiss: >= 39 per list
         ivf = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dimension), dimension, lists,
                                             faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
         sample = vectors if n <= TRAIN_SAMPLE else vectors[np.random.default_rng(0).choice(n, TRAIN_SAMPLE, False)]
