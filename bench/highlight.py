@@ -2,9 +2,10 @@
 
     python bench/highlight.py [--sets squad11-dev realtimeqa-dev] [--every 2]
 
-Sentence vectors two ways, in one run: *encoded* (each sentence through the model on its
-own) and *pooled* (the token vectors of the sentence inside the first chunk that holds it,
-from that chunk's one pass: what ingest stores).
+Sentence vectors three ways, in one run: *encoded* (each sentence through the model on its
+own), the same *stored 8-bit* (as the database keeps them: index/codec.py), and *pooled*
+(the token vectors of the sentence inside the first chunk that holds it, from that
+chunk's one pass).
 
 For each question, the article is chunked as the product chunks it, and the first chunk
 that contains an answer string is taken (as if retrieval had found it). Among its
@@ -26,6 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from index import codec  # noqa: E402
 from index.chunker import Chunker  # noqa: E402
 from index.models import load_embedder  # noqa: E402
 from index.terms import terms  # noqa: E402
@@ -105,7 +107,9 @@ def main() -> None:
         for (question, chunk, text, spans, answers, parts), query in zip(rows, queries):
             qterms = QueryTerms.from_frequencies(question, df, total)
             rules = {"word overlap only": spans[int(np.argmax([qterms.overlap(text[s:e]) for s, e in spans]))]}
-            for kind, matrix in (("encoded", np.stack([encoded[text[s:e]] for s, e in spans])),
+            exact = np.stack([encoded[text[s:e]] for s, e in spans])
+            stored = codec.decode([codec.encode(v) for v in exact], exact.shape[1])
+            for kind, matrix in (("encoded", exact), ("encoded, stored 8-bit", stored),
                                  ("pooled", np.stack([pooled[id(parts)][(s, e)] for s, e in spans]))):
                 rules[f"{kind}: embedding similarity only"] = spans[int(np.argmax(matrix @ query))]
                 answer = choose_answer(query, qterms, chunk.text, chunk.start, spans, matrix)

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from index import codec
 from index.articles import content_hash
 from index.errors import IndexCorruptError, QAError
 from index.layout import IndexDir
@@ -163,10 +164,10 @@ def _check_database(index_dir: IndexDir, store: Store, report: CheckReport, repa
         report.problems.append(Problem("database", f"{len(bad_chunks)} passage(s) differ from their article's "
                                        f"text (chunk ids {_some(bad_chunks)})", salvage))
     if build is not None:
-        width = 4 * build.dimension
         bad_sentences = 0
         for (vector,) in store.iterate("SELECT vector FROM sentences"):
-            if len(vector) != width or not _unit(np.frombuffer(vector, np.float32)):
+            kind = codec.stored_kind(vector, build.dimension)
+            if kind is None or not _unit(codec.decode([vector], build.dimension)[0], codec.UNIT_TOLERANCE[kind]):
                 bad_sentences += 1
         if bad_sentences:
             report.problems.append(Problem("database", f"{bad_sentences} sentence vector(s) are damaged", salvage))
@@ -266,9 +267,9 @@ def _check_cache(index_dir: IndexDir, report: CheckReport) -> None:
         report.problems.append(Problem("cache", f"{path.name} is damaged ({'; '.join(rows[:2])})", fix))
 
 
-def _unit(vector: np.ndarray) -> bool:
+def _unit(vector: np.ndarray, tolerance: float = NORM_TOLERANCE) -> bool:
     with np.errstate(all="ignore"):  # a damaged vector may hold inf or nan
-        return bool(abs(float(np.linalg.norm(vector)) - 1.0) <= NORM_TOLERANCE)
+        return bool(abs(float(np.linalg.norm(vector)) - 1.0) <= tolerance)
 
 
 def _some(items: list) -> str:

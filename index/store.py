@@ -7,6 +7,7 @@ the spans they belong to, so the answering sentence of a passage is one dot prod
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index import codec
 from index.articles import Article
 from index.chunker import ChunkedArticle
 from index.errors import IndexCorruptError
@@ -81,6 +83,7 @@ class Store:
         if not create or (self.path.exists() and self.path.stat().st_size):
             check_file(self.path, lost_texts_hint(self.path.parent) if fix is None else fix)
         self._lock = threading.RLock()
+        self._dimension: int | None = None
         with self._guard():
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             try:
@@ -136,7 +139,7 @@ class Store:
         )
         self._db.executemany(
             "INSERT INTO sentences VALUES (?,?,?,?,?)",
-            [(article.id, i, s.start, s.end, np.asarray(v, dtype=np.float32).tobytes())
+            [(article.id, i, s.start, s.end, codec.encode(v))
              for i, (s, v) in enumerate(zip(chunked.sentences, sentence_vectors, strict=True))],
         )
         # a removed chunk's id stays taken while its vector sits in a segment file
@@ -173,6 +176,13 @@ class Store:
         with self._lock, self._guard():
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
+
+    def dimension(self) -> int | None:
+        """The vectors' dimension, from the build record (None in an index that has none)."""
+        if self._dimension is None:
+            record = self.meta("build")
+            self._dimension = json.loads(record).get("dimension") if record else None
+        return self._dimension
 
     def generation(self) -> int:
         return int(self.meta("generation") or 0)
@@ -242,7 +252,7 @@ class Store:
         for c in chunks:
             mine = [by_key[(c.article_id, i)] for i in range(c.first_sentence, c.last_sentence)
                     if (c.article_id, i) in by_key]
-            vectors = np.frombuffer(b"".join(r[4] for r in mine), dtype=np.float32).reshape(len(mine), -1)
+            vectors = codec.decode([r[4] for r in mine], self.dimension())
             out[c.id] = ([(r[2], r[3]) for r in mine], vectors)
         return out
 

@@ -139,7 +139,7 @@ def test_an_approximate_segment_keeps_recall_and_filters(tmp_path):
 
     allowed = ids[rng.choice(6000, 30, replace=False)]  # a narrow filter: searched exactly, never empty
     for q in queries[:10]:
-        got, (want, best) = ann.search(q, 5, allowed=allowed)[0], exact.search(q, 5, allowed=allowed)
+        got, (_, best) = ann.search(q, 5, allowed=allowed)[0], exact.search(q, 5, allowed=allowed)
         assert len(got) == 5 and set(got) <= set(allowed)
         # the same passages up to 8-bit rounding: their true scores match the exact ones
         np.testing.assert_allclose(np.sort(vectors[got - 1] @ q)[::-1], best, atol=0.02)
