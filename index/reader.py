@@ -153,7 +153,7 @@ class IndexReader:
 
     def term_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
         """({term: number of chunks holding it}, number of chunks)."""
-        return KeywordIndex(self.store).document_frequencies(terms)
+        return KeywordIndex(self.store).document_frequencies(terms, total=len(self.vectors))
 
     def similar_terms(self, term: str) -> list[str]:
         """Known terms spelled like ``term`` ("tell" -> "tal"), best first."""
