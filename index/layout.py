@@ -88,6 +88,19 @@ class IndexDir:
                 found[int(match.group(1))] = child
         return found
 
+    def sizes(self) -> dict[str, int]:
+        """Bytes on disk of the database (with its write-ahead log), the vector files and the cache."""
+        sizes = {"database": 0, "vectors": 0, "cache": 0}
+        for child in self.path.iterdir():
+            part = ("database" if child.name.startswith(DATABASE) else "cache" if child.name.startswith(CACHE)
+                    else "vectors" if _VECTORS.match(child.name) else None)
+            if part:
+                try:
+                    sizes[part] += child.stat().st_size
+                except FileNotFoundError:  # merged away meanwhile
+                    pass
+        return sizes
+
     def remove_stale(self, keep: set[str]) -> None:
         """Delete the vector files not named in ``keep`` (the committed segments) and leftover
         temporary files."""

@@ -41,6 +41,9 @@ class Facts:
     latest: str | None
     generation: int
     integrity: str
+    segments: int = 0  # vector files
+    approximate: bool = False  # some segment is searched approximately (IVF)
+    sizes: dict[str, int] = None  # bytes on disk: database, vectors, cache
 
 
 class IndexReader:
@@ -189,5 +192,8 @@ class IndexReader:
         from index.integrity import quick_database_check
 
         earliest, latest = self.store.date_range()
+        vectors = self.vectors
         return Facts(self.manifest, self.store.counts(), earliest, latest, self.generation,
-                     quick_database_check(self.store) if quick_check else "not checked")
+                     quick_database_check(self.store) if quick_check else "not checked",
+                     segments=len(vectors.parts), approximate=any(p.approximate for p in vectors.parts.values()),
+                     sizes=self.dir.sizes())

@@ -136,20 +136,24 @@ class VectorIndex:
 
     @classmethod
     def load(cls, path: Path, dimension: int | None, sha256: str = "", nbytes: int = 0, fix: str = "") -> VectorIndex:
-        """Read ``path``, checking its size and SHA-256 when they are given."""
+        """Open ``path`` memory-mapped (the vectors stay in the page cache, not in the process),
+        checking its size and SHA-256 when they are given."""
         fix = fix or f"run `qa repair --index-dir {Path(path).parent}` to rebuild it from the stored texts"
         try:
-            data = Path(path).read_bytes()
+            with open(path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if nbytes and size != nbytes:
+                    raise IndexCorruptError(f"{path} is {size} bytes, the index recorded {nbytes}: it is damaged: "
+                                            f"{fix}")
+                if sha256 and hashlib.file_digest(handle, "sha256").hexdigest() != sha256:
+                    raise IndexCorruptError(f"{path} does not match its recorded SHA-256 checksum: it is damaged: "
+                                            f"{fix}")
         except FileNotFoundError as exc:
             raise IndexCorruptError(f"the vector index {path} is missing: {fix}") from exc
         except OSError as exc:
             raise IndexCorruptError(f"cannot read the vector index {path} ({exc.strerror or exc}): {fix}") from exc
-        if nbytes and len(data) != nbytes:
-            raise IndexCorruptError(f"{path} is {len(data)} bytes, the index recorded {nbytes}: it is damaged: {fix}")
-        if sha256 and hashlib.sha256(data).hexdigest() != sha256:
-            raise IndexCorruptError(f"{path} does not match its recorded SHA-256 checksum: it is damaged: {fix}")
         try:
-            index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+            index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
         except RuntimeError as exc:
             raise IndexCorruptError(f"cannot read the vector index {path} ({' '.join(str(exc).split())[:200]}): "
                                     f"{fix}") from exc

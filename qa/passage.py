@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from qa.confidence import confidence
 
@@ -117,6 +117,9 @@ class IndexInfo:
     created_at: str
     updated_at: str
     integrity: str = "not checked"  # the database's quick check: "ok (quick check)", or why it was not run
+    segments: int = 0  # vector files
+    approximate: bool = False  # searched approximately (IVF) past 200,000 passages
+    sizes: dict[str, int] = field(default_factory=dict)  # bytes on disk: database, vectors, cache
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -81,9 +81,21 @@ def info(i: IndexInfo) -> str:
         ("model", f"{i.model} ({i.dimension} dimensions, max {i.max_seq_length} tokens)"),
         ("chunking", f"{i.chunk_tokens} {i.encoding} tokens, {i.chunk_overlap} overlap"),
         ("generation", f"{i.generation} (updated {i.updated_at})"),
+        ("vectors", f"{i.segments} segment(s), {'approximate (IVF)' if i.approximate else 'exact'} search"),
+        ("on disk", ", ".join(f"{name} {_size(n)}" for name, n in i.sizes.items())
+         + (f" ({_size(sum(i.sizes.get(k, 0) for k in ('database', 'vectors')) / i.chunks)} per chunk)"
+            if i.chunks else "")),
         ("integrity", i.integrity),
     ]
     return "\n".join(f"{name:<11}{value}" for name, value in rows)
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"
 
 
 @terminal_safe

@@ -248,4 +248,5 @@ class Index:
             encoding=m.encoding, chunk_tokens=m.chunk_tokens, chunk_overlap=m.chunk_overlap,
             earliest=facts.earliest, latest=facts.latest, generation=facts.generation,
             created_at=m.created_at, updated_at=m.updated_at, integrity=facts.integrity, **facts.counts,
+            segments=facts.segments, approximate=facts.approximate, sizes=dict(facts.sizes or {}),
         )
