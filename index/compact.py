@@ -41,7 +41,7 @@ def compact(settings: IndexSettings | None = None, ann_min: int = ANN_MIN_VECTOR
     with index_dir.write_lock():
         writer = IndexWriter(index_dir, settings, embedder=None)
         try:
-            before, removed = len(writer.segments), len(writer.store.state().removed)
+            before, removed = len(writer.segments), len(writer.store.removed_ids())
             changed = writer.merge(everything=True, ann_min=ann_min)
             after = writer.segments
             vectors = sum(s.count for s in after)

@@ -29,6 +29,7 @@ from pathlib import Path
 from index.errors import IndexCorruptError, IndexNotFoundError
 from index.manifest import Manifest
 from index.models import DEFAULT_MODEL
+from index.segments import segment_file
 from index.settings import IndexSettings
 from index.sqlite import lost_texts_hint
 
@@ -78,7 +79,7 @@ class IndexDir:
         return Manifest.read(self.manifest_path)
 
     def vectors_path(self, generation: int) -> Path:
-        return self.path / f"vectors-{generation:06d}.faiss"
+        return self.path / segment_file(generation)
 
     def vector_files(self) -> dict[int, Path]:
         found = {}

@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 from index.errors import IndexCorruptError, IndexMismatchError
+from index.segments import segment_file
 from index.settings import IndexSettings
 
 FORMAT_VERSION = 1
@@ -173,5 +174,5 @@ def _segments(vectors: dict, generation: int, chunks: int) -> str:
         return json.dumps(vectors["segments"])
     if not generation:
         return "[]"
-    return json.dumps([{"file": f"vectors-{generation:06d}.faiss", "sha256": str(vectors.get("sha256", "")),
+    return json.dumps([{"file": segment_file(generation), "sha256": str(vectors.get("sha256", "")),
                         "bytes": int(vectors.get("bytes", 0)), "count": chunks}])

@@ -171,7 +171,7 @@ def _repair_in_place(index_dir: IndexDir, settings: IndexSettings, build: Manife
                 report.actions += cache.notes
                 cache.close()
             writer.replace_vectors(vectors)
-            report.actions.append(f"re-embedded {len(vectors)} passages into vectors-{writer.generation:06d}.faiss")
+            report.actions.append(f"re-embedded {len(vectors)} passages into {writer.segments[-1].file}")
     finally:
         writer.close()
 

@@ -141,10 +141,9 @@ class SegmentSet:
                 out[here] = part.vectors(wanted[here].tolist())
         return out
 
-    def merged(self, ann_min: int = ANN_MIN_VECTORS, only: Sequence[str] | None = None) -> VectorIndex:
-        """One new segment of the live vectors of ``only`` these files (all by default)."""
-        names = list(only) if only is not None else list(self.parts)
-        ids = [self.part_ids[n] for n in names]
+    def merged(self, ann_min: int = ANN_MIN_VECTORS) -> VectorIndex:
+        """One new segment of the live vectors of every loaded segment."""
+        ids = list(self.part_ids.values())
         ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
         if len(self.removed):
             ids = ids[~np.isin(ids, self._removed_array)]

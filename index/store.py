@@ -196,7 +196,7 @@ class Store:
                 meta = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN "
                                              "('generation', 'segments', 'vectors_sha256', 'vectors_bytes')"))
                 chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-                removed = tuple(r[0] for r in self._db.execute("SELECT chunk_id FROM removed_vectors"))
+                removed = self._removed()
             finally:
                 self._db.execute("COMMIT")
         generation = int(meta.get("generation") or 0)
@@ -212,6 +212,14 @@ class Store:
             raise IndexCorruptError(f"the list of vector files in {self.path} is unreadable ({exc!r}): "
                                     f"{repair_hint(self.path.parent)}") from exc
         return State(generation, segments, removed, chunks)
+
+    def removed_ids(self) -> tuple[int, ...]:
+        """Chunk ids removed since their segment was last merged (see :mod:`index.segments`)."""
+        with self._lock, self._guard():
+            return self._removed()
+
+    def _removed(self) -> tuple[int, ...]:
+        return tuple(r[0] for r in self._db.execute("SELECT chunk_id FROM removed_vectors"))
 
     def article_hash(self, article_id: str) -> str | None:
         with self._lock, self._guard():

@@ -106,17 +106,15 @@ class IndexWriter:
         """Merge the segments :func:`plan_merge` picks (all of them with ``everything``) into one,
         leaving removed vectors behind; True if it committed a merge."""
         chosen = plan_merge(self.segments, everything)
-        removed = self.store.state().removed
-        if everything and len(chosen) == 1 and not removed:
-            part = SegmentSet(self.manifest.dimension)
-            part.update(self.dir.path, chosen, ())
-            only = next(iter(part.parts.values()))
-            if only.approximate == (len(only) >= ann_min):
-                return False  # one segment, nothing removed, of the right kind: nothing to do
         if not chosen:
             return False
+        removed = self.store.removed_ids()
         parts = SegmentSet(self.manifest.dimension)
         parts.update(self.dir.path, chosen, removed)
+        if len(chosen) == 1 and not removed:
+            (only,) = parts.parts.values()
+            if only.approximate == (len(only) >= ann_min):
+                return False  # one segment, nothing removed, of the right kind: nothing to do
         merged = parts.merged(ann_min)
         dropped = set(removed) & set(np.concatenate(list(parts.part_ids.values())).tolist())
         log.info("merging %d vector segment(s) into one of %d vectors", len(chosen), len(merged))
@@ -153,7 +151,7 @@ class IndexWriter:
             self.dir.vectors_path(generation).unlink(missing_ok=True)  # SQLite rolled back
             raise
         self.generation, self.segments = generation, segments
-        self._write_manifest(len(self.store.state().removed))
+        self._write_manifest(len(self.store.removed_ids()))
         self.dir.remove_stale(keep={s.file for s in segments})
 
     def _save(self, vectors: VectorIndex, generation: int) -> Segment:
