@@ -14,6 +14,7 @@ from index.dates import parse_date
 from index.embedder import Embedder
 from index.errors import (
     ArticleError,
+    ClusterError,
     IndexBusyError,
     IndexCorruptError,
     IndexMismatchError,
@@ -54,7 +55,8 @@ def check_index(path: str | Path) -> CheckReport:
 
 __all__ = [
     "DEFAULT_MODEL", "ONNX_MODEL", "STOPWORDS", "SUFFIXES", "TORCH_MODEL",
-    "Article", "ArticleError", "ArticleSummary", "CheckReport", "ChunkRow", "CompactReport", "Embedder",
+    "Article", "ArticleError",
+    "ClusterError", "ArticleSummary", "CheckReport", "ChunkRow", "CompactReport", "Embedder",
     "Facts", "Filter",
     "IndexBusyError", "IndexCorruptError", "IndexMismatchError", "IndexNotFoundError", "IndexReader",
     "IndexSettings", "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError", "Notice", "Problem",

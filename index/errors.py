@@ -61,3 +61,7 @@ class IndexWriteError(QAError, OSError):
     """
 
     report = None
+
+
+class ClusterError(QAError):
+    """A Ray cluster cannot be used: Ray is not installed, or the address cannot be reached."""

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -33,6 +34,7 @@ from index.tokens import get_encoding
 from index.writer import Addition, IndexWriter
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BATCH_CHARS = 400_000  # article text per commit: about 100k tokens, a few hundred chunks
 
@@ -46,6 +48,7 @@ def ingest(
     fields: JsonlFields | None = None,
     progress: bool = False,
     batch_chars: int = BATCH_CHARS,
+    ray: str | None = None,
 ) -> IngestReport:
     """Ingest the files under ``paths`` into ``settings.index_dir``.
 
@@ -53,12 +56,20 @@ def ingest(
     its reason and the rest goes on. Only a failure of the index itself (disk full, a
     damaged database) stops the ingest: it raises, everything committed before stays, and
     the exception's ``report`` says what was done. With ``rebuild``, the new index is
-    built beside the old one and replaces it only once complete.
+    built beside the old one and replaces it only once complete. With ``ray`` (``local``,
+    ``auto`` or a cluster's host:port), reading, parsing, chunking and encoding run on a Ray
+    cluster (see :mod:`index.cluster`); this process stays the one writer.
     """
     settings = settings or IndexSettings.from_env()
     started = time.perf_counter()
     report = IngestReport()
     files, report.failed = discover(paths)
+    if ray is not None:
+        from index.cluster import ingest_on_cluster
+
+        return ingest_on_cluster(files, settings, report, address=ray, model=embedder or _model(settings, rebuild),
+                                 fields=fields, rebuild=rebuild, progress=progress, batch_chars=batch_chars,
+                                 started=started)
     articles = _read_all(files, fields, settings.max_file_mb * 1_000_000, report)  # streamed, not held
     return store_articles(articles, settings, report, embedder=embedder, rebuild=rebuild, progress=progress,
                           batch_chars=batch_chars, started=started)
@@ -81,22 +92,40 @@ def store_articles_locked(index_dir: IndexDir, articles: Iterable[Article], sett
                           progress: bool = False, batch_chars: int = BATCH_CHARS,
                           started: float | None = None) -> IngestReport:
     """:func:`store_articles` for a caller that holds the index's write lock."""
-    started = time.perf_counter() if started is None else started
     report = report or IngestReport()
     chunker = Chunker(get_encoding(settings.encoding), settings.chunk_tokens, settings.chunk_overlap,
                       embedder.count_tokens, embedder.max_seq_length)
+
+    def store(writer: IndexWriter, cache: EmbeddingCache) -> None:
+        cached = CachedEmbedder(embedder, cache)
+        try:
+            todo = plan(articles, writer, report)  # a generator: articles are read as they are stored
+            pooled = writer.manifest.sentence_vectors == "pooled"
+            with tqdm(unit=" articles", disable=not progress, desc="ingest") as bar:
+                for batch in batches(todo, batch_chars, lambda article: article):
+                    additions = encode([article for article, _ in batch], chunker, cached, settings.batch_size,
+                                       report.failed, pooled)
+                    commit(writer, additions, {article.id for article, replaces in batch if replaces}, report)
+                    bar.update(len(batch))
+        finally:
+            report.embedded, report.reused = report.embedded + cached.embedded, report.reused + cached.reused
+
+    return write_index(index_dir, settings, report, embedder, store, rebuild=rebuild, started=started)
+
+
+def write_index(index_dir: IndexDir, settings: IndexSettings, report: IngestReport, embedder: Embedder,
+                store: Callable[[IndexWriter, EmbeddingCache], None], *, rebuild: bool = False,
+                started: float | None = None) -> IngestReport:
+    """Run ``store(writer, cache)`` on the index (or, with ``rebuild``, on a new one beside it that
+    replaces it once complete); the cache notes, timing and the failure's report are recorded."""
+    started = time.perf_counter() if started is None else started
     remove_leftovers(index_dir)
     target = beside(index_dir) if rebuild else index_dir
     cache = EmbeddingCache(index_dir.cache_path)
-    cached = CachedEmbedder(embedder, cache)
     try:
         writer = IndexWriter(target, settings, embedder)
         try:
-            todo = _plan(articles, writer, report)  # a generator: articles are read as they are stored
-            with tqdm(unit=" articles", disable=not progress, desc="ingest") as bar:
-                for batch in _batches(todo, batch_chars):
-                    _ingest_batch(batch, writer, chunker, cached, settings.batch_size, report)
-                    bar.update(len(batch))
+            store(writer, cache)
         finally:
             writer.close()
     except BaseException as exc:
@@ -106,7 +135,6 @@ def store_articles_locked(index_dir: IndexDir, articles: Iterable[Article], sett
             exc.report = report
         raise
     finally:
-        report.embedded, report.reused = cached.embedded, cached.reused
         report.warnings += [Notice(str(cache.path), note) for note in cache.notes]
         cache.close()
         report.seconds = time.perf_counter() - started
@@ -162,11 +190,15 @@ def _read_all(files: Sequence[Path], fields: JsonlFields | None, max_bytes: int,
             report.failed.append(ArticleError(str(path), unexpected(exc)))
 
 
-def _plan(articles: Iterable[Article], writer: IndexWriter, report: IngestReport) -> Iterator[tuple[Article, bool]]:
-    """(article, replaces an old version) for each article that needs storing, as they come."""
+def plan(items: Iterable[T], writer: IndexWriter, report: IngestReport,
+          article_of: Callable[[T], Article] = lambda item: item) -> Iterator[tuple[T, bool]]:
+    """(item, replaces an old version) for each article (or item holding one) that needs
+    storing, as they come: unchanged ones, a second use of an id and a second copy of a
+    text are recorded in ``report`` instead."""
     seen_ids: dict[str, str] = {}
     seen_hashes: dict[str, str] = {}
-    for article in articles:
+    for item in items:
+        article = article_of(item)
         if article.id in seen_ids:
             report.failed.append(ArticleError(
                 article.origin or article.id,
@@ -182,14 +214,14 @@ def _plan(articles: Iterable[Article], writer: IndexWriter, report: IngestReport
             report.skipped.append((article.id, f"same text as {twin}, stored once"))
             continue
         seen_hashes[article.content_hash] = article.id
-        yield article, stored_hash is not None
+        yield item, stored_hash is not None
 
 
-def _batches(todo: Iterable[tuple[Article, bool]], batch_chars: int):
+def batches(todo: Iterable[tuple[T, bool]], batch_chars: int, article_of: Callable[[T], Article]):
     batch, size = [], 0
     for item in todo:
         batch.append(item)
-        size += len(item[0].text)
+        size += len(article_of(item[0]).text)
         if size >= batch_chars:
             yield batch
             batch, size = [], 0
@@ -197,29 +229,31 @@ def _batches(todo: Iterable[tuple[Article, bool]], batch_chars: int):
         yield batch
 
 
-def _ingest_batch(batch, writer: IndexWriter, chunker: Chunker, embedder: Embedder,
-                  batch_size: int, report: IngestReport) -> None:
+def encode(articles: Sequence[Article], chunker: Chunker, embedder: Embedder, batch_size: int,
+           failed: list[ArticleError], pooled: bool = False) -> list[Addition]:
+    """Chunk and embed ``articles``; one that cannot be chunked or embedded goes to ``failed``
+    (its old version, if any, stays)."""
     chunked = []
-    for article, replaces in batch:
+    for article in articles:
         try:
-            chunked.append((article, replaces, chunker.chunk(article.text)))
-        except Exception as exc:  # this article's failure; its old version (if any) stays
-            report.failed.append(ArticleError(article.origin or article.id, f"cannot chunk it: {unexpected(exc)}"))
-    pooled = writer.manifest.sentence_vectors == "pooled"
-    additions = _embed(chunked, embedder, batch_size, report, pooled)
+            chunked.append((article, None, chunker.chunk(article.text)))
+        except Exception as exc:
+            failed.append(ArticleError(article.origin or article.id, f"cannot chunk it: {unexpected(exc)}"))
+    return _embed(chunked, embedder, batch_size, failed, pooled)
+
+
+def commit(writer: IndexWriter, additions: Sequence[Addition], replacing: set[str], report: IngestReport) -> None:
+    """Store ``additions`` as one generation; the old versions of ``replacing`` go with it."""
     if not additions:
         return
-    stored = {a.article.id for a in additions}
-    writer.apply(additions, removals=[article.id for article, replaces, _ in chunked
-                                      if replaces and article.id in stored])
-    for article, replaces, parts in chunked:
-        if article.id in stored:
-            (report.updated if replaces else report.added).append(article.id)
-            report.chunks += len(parts.chunks)
-            report.sentences += len(parts.sentences)
+    writer.apply(additions, removals=[a.article.id for a in additions if a.article.id in replacing])
+    for addition in additions:
+        (report.updated if addition.article.id in replacing else report.added).append(addition.article.id)
+        report.chunks += len(addition.chunked.chunks)
+        report.sentences += len(addition.chunked.sentences)
 
 
-def _embed(chunked, embedder: Embedder, batch_size: int, report: IngestReport, pooled: bool) -> list[Addition]:
+def _embed(chunked, embedder: Embedder, batch_size: int, failed: list[ArticleError], pooled: bool) -> list[Addition]:
     """Additions for the chunked articles; one that cannot be embedded is its own failure."""
     if len(chunked) > 1:
         try:
@@ -235,7 +269,7 @@ def _embed(chunked, embedder: Embedder, batch_size: int, report: IngestReport, p
             if _stops_everything(exc):
                 raise
             article = item[0]
-            report.failed.append(ArticleError(article.origin or article.id, f"cannot embed it: {_reason(exc)}"))
+            failed.append(ArticleError(article.origin or article.id, f"cannot embed it: {_reason(exc)}"))
     return additions
 
 

@@ -60,15 +60,21 @@ def resolve_model(name: str, offline: bool = True) -> str:
         ) from None
 
 
-def load_embedder(name: str = DEFAULT_MODEL, offline: bool = True, device: str = "cpu") -> Embedder:
-    """The embedder for model ``name``, loaded once per process."""
-    return _load(name, offline, device)
+def load_embedder(name: str = DEFAULT_MODEL, offline: bool = True, device: str = "cpu",
+                  threads: int | None = None) -> Embedder:
+    """The embedder for model ``name``, loaded once per process; ``threads``: the cores it may
+    use (default: the ONNX model up to 4, torch its own default)."""
+    return _load(name, offline, device, threads)
 
 
 @functools.lru_cache(maxsize=4)
-def _load(name: str, offline: bool, device: str) -> Embedder:
+def _load(name: str, offline: bool, device: str, threads: int | None) -> Embedder:
     if name == ONNX_MODEL:
-        return OnnxEmbedder()
+        return OnnxEmbedder(threads)
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
     location = resolve_model(name, offline)
     if offline:
         # huggingface_hub reads these when first imported; set them before that if we can.

@@ -48,6 +48,7 @@ class IndexSettings:
         "offline": "QA_OFFLINE",
         "device": "QA_DEVICE",
         "sentence_vectors": "QA_SENTENCE_VECTORS",
+        "ray_actor_cpus": "QA_RAY_ACTOR_CPUS",
     }
 
     index_dir: Path = Path("index-data")
@@ -60,11 +61,14 @@ class IndexSettings:
     offline: bool = True
     device: str = "cpu"
     sentence_vectors: str | None = None
+    ray_actor_cpus: int = 1  # cores each encoding actor of `qa ingest --ray` takes (and its model's threads)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index_dir", Path(self.index_dir))
         if self.model is not None and not str(self.model).strip():
             raise SettingsError("model is empty: give a sentence-transformers model name or path")
+        if self.ray_actor_cpus < 1:
+            raise SettingsError(f"ray_actor_cpus={self.ray_actor_cpus} must be at least 1 (default 1)")
         if self.chunk_tokens < MIN_CHUNK_TOKENS:
             raise SettingsError(
                 f"chunk_tokens={self.chunk_tokens} is too small: use at least {MIN_CHUNK_TOKENS} (default 200)")

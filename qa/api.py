@@ -61,12 +61,17 @@ def _cached(index_dir: str | Path | None) -> Index:
 
 def ingest(paths: str | Path | Iterable[str | Path], index_dir: str | Path | None = None, *,
            settings: Settings | None = None, rebuild: bool = False, fields: JsonlFields | None = None,
-           progress: bool = False) -> IngestReport:
-    """Add the articles under ``paths`` (files or folders) to the index; a report of what happened."""
+           progress: bool = False, ray: str | None = None) -> IngestReport:
+    """Add the articles under ``paths`` (files or folders) to the index; a report of what happened.
+
+    ``ray``: run reading, parsing, chunking and encoding on a Ray cluster (``"local"`` starts
+    one on this machine, ``"auto"`` finds the running one, or the head's ``host:port``);
+    needs the ``cluster`` extra.
+    """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
-    return _ingest(paths, settings, rebuild=rebuild, fields=fields, progress=progress)
+    return _ingest(paths, settings, rebuild=rebuild, fields=fields, progress=progress, ray=ray)
 
 
 def remove(targets: str | Path | Iterable[str | Path], index_dir: str | Path | None = None, *,

@@ -100,20 +100,27 @@ def main(verbose: int) -> None:
 @click.option("--date-field", default="date", show_default=True, help="JSON Lines key of the date.")
 @click.option("--source-field", default="source", show_default=True, help="JSON Lines key of the outlet.")
 @click.option("--author-field", default="author", show_default=True, help="JSON Lines key of the byline.")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="Read, chunk and encode on a Ray cluster: its head's host:port, `auto`, or no value for a "
+                   "local one (needs the cluster extra).")
+@click.option("--ray-actor-cpus", type=int, default=None,
+              help="Cores per encoding actor with --ray [env QA_RAY_ACTOR_CPUS; default 1].")
 @settings_options
 def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_size, sentence_vectors, max_file_mb,
-           id_field, title_field, text_field, url_field, date_field, source_field, author_field,
-           settings: Settings) -> None:
+           id_field, title_field, text_field, url_field, date_field, source_field, author_field, ray_address,
+           ray_actor_cpus, settings: Settings) -> None:
     """Add the articles in PATHS (files or folders: .txt .md .html .jsonl) to the index.
 
     Unchanged articles are skipped, changed ones replaced. Exits 1 if anything failed.
     """
     settings = settings.replace(encoding=encoding, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap,
-                                batch_size=batch_size, max_file_mb=max_file_mb, sentence_vectors=sentence_vectors)
+                                batch_size=batch_size, max_file_mb=max_file_mb, sentence_vectors=sentence_vectors,
+                                ray_actor_cpus=ray_actor_cpus)
     fields = JsonlFields(id=id_field, title=title_field, text=text_field, url=url_field, date=date_field,
                          source=source_field, byline=author_field)
     try:
-        report = ingest_articles(paths, settings=settings, rebuild=rebuild, fields=fields, progress=not quiet)
+        report = ingest_articles(paths, settings=settings, rebuild=rebuild, fields=fields, progress=not quiet,
+                                 ray=ray_address)
     except QAError as exc:
         done = getattr(exc, "report", None)
         if done is not None and (done.added or done.updated):

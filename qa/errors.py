@@ -5,6 +5,7 @@ Catch :class:`QAError` to catch them all. Each message names the bad value and t
 
 from index import (
     ArticleError,
+    ClusterError,
     IndexBusyError,
     IndexCorruptError,
     IndexMismatchError,
@@ -24,6 +25,7 @@ class QuestionError(QAError, ValueError):
 
 __all__ = [
     "ArticleError",
+    "ClusterError",
     "IndexBusyError",
     "IndexCorruptError",
     "IndexMismatchError",

@@ -1,0 +1,205 @@
+"""`qa ingest --ray` against a real two-node Ray cluster the tests start on 127.0.0.1.
+
+The head and a second node (one CPU each, no dashboard) run as ``ray start --block``
+processes of this module, stopped at its end; every Ray process stays on loopback (see
+tests/ray_node.py). The cluster extra is part of the test install.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import open_reader
+from index.ingest import ingest
+from qa.settings import Settings
+from tests.conftest import DEMO, ROOT
+from tests.fakes import HashingEmbedder
+from tests.serving import QA, free_port
+
+# Ray is not imported here: it reads RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER once, when first imported (driver_env)
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
+                                reason="Ray is not installed: pip install -e '.[cluster]' (part of the test install)")
+RAY = str(Path(sys.executable).with_name("ray"))
+ENCODER = r"MapWorker\(MapBatches\(_Encoder\)\)"  # the title Ray gives an encoding actor's process (a regex)
+LOOPBACK_ENV = {
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # Ray keeps 127.0.0.1 instead of the machine's address
+    "RAY_USAGE_STATS_ENABLED": "0",
+    "PYTHONPATH": str(ROOT),  # workers unpickle tests.fakes
+}
+NODE = [sys.executable, str(ROOT / "tests" / "ray_node.py")]  # `ray start`, a second node kept on loopback
+
+
+class SlowHashingEmbedder(HashingEmbedder):
+    """The hashing embedder, 20 ms per text: an ingest lasts long enough to kill a worker in."""
+
+    def embed(self, texts, batch_size: int = 32):
+        time.sleep(0.02 * len(texts))
+        return super().embed(texts, batch_size)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """The head's address; two nodes of one CPU each."""
+    folder = tmp_path_factory.mktemp("ray")
+    env = {**os.environ, **LOOPBACK_ENV}
+    address = f"127.0.0.1:{free_port()}"
+    common = ["--block", "--node-ip-address=127.0.0.1", "--num-cpus=1", "--disable-usage-stats"]
+    nodes = [subprocess.Popen([RAY, "start", "--head", f"--port={address.split(':')[1]}", "--include-dashboard=false",
+                               f"--temp-dir={folder}", *common], env=env, stdout=subprocess.DEVNULL,
+                              stderr=open(folder / "head.log", "w"), start_new_session=True)]
+    try:
+        _wait_for(address, nodes, cpus=1)
+        nodes.append(subprocess.Popen([*NODE, f"--address={address}", *common], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=open(folder / "node.log", "w"),
+                                      start_new_session=True))
+        _wait_for(address, nodes, cpus=2)
+        yield address
+    finally:
+        for node in reversed(nodes):  # ray start --block stops its node's processes on SIGTERM
+            if node.poll() is None:
+                os.killpg(node.pid, signal.SIGTERM)
+            node.wait(timeout=60)
+
+
+def _wait_for(address: str, nodes, cpus: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = subprocess.run([RAY, "status", f"--address={address}"], capture_output=True, text=True,
+                                env={**os.environ, **LOOPBACK_ENV})
+        if f"/{cpus}.0 CPU" in status.stdout:
+            return
+        if any(node.poll() is not None for node in nodes):
+            pytest.fail(f"a Ray node exited: {status.stdout} {status.stderr}")
+        time.sleep(1)
+    pytest.fail(f"the Ray cluster at {address} did not reach {cpus} CPUs in 120 s")
+
+
+@pytest.fixture
+def driver_env(monkeypatch):
+    for name, value in LOOPBACK_ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+def contents(path: Path) -> dict:
+    """Articles, chunks, sentence spans and all vectors of an index, keyed by article."""
+    db = sqlite3.connect(path / "articles.sqlite")
+    articles = {row[0]: row[1:] for row in db.execute(
+        "SELECT id, title, text, url, published, byline, source, content_hash FROM articles")}
+    chunk_rows = db.execute("SELECT id, article_id, ord, start, end, text FROM chunks ORDER BY article_id, ord")
+    chunk_rows = chunk_rows.fetchall()
+    db.close()
+    reader = open_reader(path)
+    try:
+        ids = [r[0] for r in chunk_rows]
+        vectors = reader.chunk_vectors(ids)
+        rows = reader.chunks(ids)
+        sentences = reader.sentences([rows[i] for i in ids])
+    finally:
+        reader.close()
+    chunks = {}
+    for (chunk_id, article, ord_, start, end, text), vector in zip(chunk_rows, vectors):
+        spans, sentence_vectors = sentences[chunk_id]
+        chunks[(article, ord_)] = (start, end, text, spans, vector, sentence_vectors)
+    return {"articles": articles, "chunks": chunks}
+
+
+def assert_same_index(ours: dict, theirs: dict, tolerance: float) -> None:
+    assert ours["articles"] == theirs["articles"]
+    assert ours["chunks"].keys() == theirs["chunks"].keys()
+    for key, (start, end, text, spans, vector, sentence_vectors) in ours["chunks"].items():
+        other = theirs["chunks"][key]
+        assert (start, end, text, spans) == other[:4], key
+        assert np.abs(vector - other[4]).max() <= tolerance, key
+        assert np.abs(sentence_vectors - other[5]).max() <= tolerance + 1 / 127, key  # stored in 8 bits
+
+
+@pytest.mark.model
+def test_qa_ingest_ray_builds_the_index_a_local_ingest_builds(cluster, tmp_path, real_embedder):
+    local = Settings(index_dir=tmp_path / "local")
+    assert ingest([DEMO], local, embedder=real_embedder).ok
+    env = {**os.environ, **LOOPBACK_ENV}
+    run = subprocess.run([QA, "ingest", "-q", "--index-dir", str(tmp_path / "ray"), "--ray", cluster, str(DEMO)],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("7 added, 0 updated, 0 unchanged"), run.stdout
+    assert_same_index(contents(tmp_path / "ray"), contents(tmp_path / "local"), tolerance=1e-4)
+
+    again = subprocess.run([QA, "ingest", "-q", "--index-dir", str(tmp_path / "ray"), "--ray", cluster, str(DEMO)],
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert again.stdout.startswith("0 added, 0 updated, 7 unchanged"), again.stdout
+    assert "0 texts embedded" in again.stdout
+    check = subprocess.run([QA, "check", "--index-dir", str(tmp_path / "ray")], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def _articles(folder: Path, n: int) -> Path:
+    folder.mkdir()
+    words = " ".join(p.read_text() for p in sorted(DEMO.iterdir())).split()
+    for i in range(n):
+        body = " ".join(words[(i * 37) % len(words):] + words[: (i * 37) % len(words)])
+        (folder / f"article-{i:03}.md").write_text(f"# Report number {i}\n\n{body}\n")
+    (folder / "empty.md").write_text("")
+    return folder
+
+
+def test_a_killed_encoder_costs_a_retry_not_the_ingest(cluster, tmp_path, driver_env):
+    folder = _articles(tmp_path / "articles", 16)
+    expected = ingest([folder], Settings(index_dir=tmp_path / "local"), embedder=HashingEmbedder())
+    settings = Settings(index_dir=tmp_path / "ray")
+    result: dict = {}
+
+    def run() -> None:
+        try:
+            result["report"] = ingest([folder], settings, embedder=SlowHashingEmbedder(), ray=cluster)
+        except BaseException as exc:  # handed to the test's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    victim = None
+    deadline = time.monotonic() + 120
+    while victim is None and time.monotonic() < deadline and thread.is_alive():
+        encoders = _pids(ENCODER)
+        if len(encoders) == 2:
+            time.sleep(1)  # both are encoding by now
+            victim = encoders[0]
+            os.kill(victim, signal.SIGKILL)
+        time.sleep(0.2)
+    thread.join(timeout=300)
+    assert victim is not None, "no encoding actor was seen"
+    assert "error" not in result, result.get("error")
+    report = result["report"]
+    assert sorted(report.added) == sorted(expected.added) and len(report.added) == 16
+    assert report.chunks == expected.chunks and report.sentences == expected.sentences
+    assert sorted(map(str, report.failed)) == sorted(map(str, expected.failed))  # the empty file, named
+    assert len(report.failed) == 1
+    assert_same_index(contents(tmp_path / "ray"), contents(tmp_path / "local"), tolerance=1e-6)
+
+
+def _pids(title: str) -> list[int]:
+    found = subprocess.run(["pgrep", "-f", title], capture_output=True, text=True).stdout.split()
+    return [int(pid) for pid in found]
+
+
+def test_an_unreachable_cluster_is_one_line_naming_it(tmp_path):
+    port = free_port()
+    run = subprocess.run([QA, "ingest", "--index-dir", str(tmp_path / "i"), "--ray", f"127.0.0.1:{port}", str(DEMO)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1
+    assert run.stderr.strip().count("\n") == 0
+    assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in run.stderr
+    bad = subprocess.run([QA, "ingest", "--index-dir", str(tmp_path / "i"), "--ray", "nowhere", str(DEMO)],
+                         capture_output=True, text=True, timeout=60)
+    assert "Ray address 'nowhere' is not host:port" in bad.stderr
+    assert not (tmp_path / "i").exists()
