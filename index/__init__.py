@@ -28,7 +28,7 @@ from index.errors import (
 )
 from index.filters import Filter
 from index.formats import SUFFIXES, JsonlFields
-from index.ingest import ingest, remove
+from index.ingest import ingest, refresh, remove
 from index.integrity import CheckReport, Problem, check
 from index.layout import IndexDir, model_for
 from index.models import DEFAULT_MODEL, ONNX_MODEL, TORCH_MODEL, load_embedder, resolve_model
@@ -36,8 +36,9 @@ from index.reader import Facts, IndexReader
 from index.repair import RepairReport, repair
 from index.reports import IngestReport, Notice, RemoveReport
 from index.settings import IndexSettings
-from index.store import ArticleSummary, ChunkRow
+from index.store import ArticleSummary, ChunkRow, Feed
 from index.terms import STOPWORDS, content_terms, terms
+from index.web import FetchError, FetchPolicy
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -57,10 +58,11 @@ __all__ = [
     "DEFAULT_MODEL", "ONNX_MODEL", "STOPWORDS", "SUFFIXES", "TORCH_MODEL",
     "Article", "ArticleError",
     "ClusterError", "ArticleSummary", "CheckReport", "ChunkRow", "CompactReport", "Embedder",
-    "Facts", "Filter",
+    "Facts", "Feed", "FetchError", "FetchPolicy", "Filter",
     "IndexBusyError", "IndexCorruptError", "IndexMismatchError", "IndexNotFoundError", "IndexReader",
     "IndexSettings", "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError", "Notice", "Problem",
     "QAError", "RemoveReport", "RepairReport", "SettingsError", "TextTooLongError", "TokenizerError",
     "check_index", "compact", "content_terms", "ingest", "load_embedder", "model_for", "open_reader", "parse_date",
+    "refresh",
     "remove", "repair", "resolve_model", "terms",
 ]

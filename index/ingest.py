@@ -9,6 +9,7 @@ an interrupted ingest keeps the batches it finished, and a re-run completes it.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import shutil
 import time
@@ -23,14 +24,17 @@ from index.articles import Article
 from index.cache import CachedEmbedder, EmbeddingCache
 from index.chunker import Chunker
 from index.embedder import Embedder
-from index.errors import ArticleError, QAError, TextTooLongError
+from index.errors import ArticleError, QAError, SettingsError, TextTooLongError
 from index.formats import JsonlFields, discover, read_articles, unexpected
 from index.layout import IndexDir, model_for
 from index.models import DEFAULT_MODEL, load_embedder
 from index.reports import IngestReport, Notice, RemoveReport
 from index.settings import IndexSettings
+from index.store import Feed, Store
 from index.swap import beside, remove_leftovers, swap_in
 from index.tokens import get_encoding
+from index.web import Fetcher, FetchPolicy, is_url
+from index.webingest import web_articles
 from index.writer import Addition, IndexWriter
 
 log = logging.getLogger(__name__)
@@ -49,6 +53,8 @@ def ingest(
     progress: bool = False,
     batch_chars: int = BATCH_CHARS,
     ray: str | None = None,
+    feeds: Sequence[Feed] = (),
+    fetch: FetchPolicy | None = None,
 ) -> IngestReport:
     """Ingest the files under ``paths`` into ``settings.index_dir``.
 
@@ -59,11 +65,24 @@ def ingest(
     built beside the old one and replaces it only once complete. With ``ray`` (``local``,
     ``auto`` or a cluster's host:port), reading, parsing, chunking and encoding run on a Ray
     cluster (see :mod:`index.cluster`); this process stays the one writer.
+
+    ``paths`` may hold http(s) urls: the page is fetched and read like a saved page (or a
+    PDF). ``feeds``: feeds and sitemaps whose new links are fetched; they are remembered in
+    the index for :func:`refresh`. ``fetch``: how to fetch (timeouts, robots.txt, private
+    addresses; default: :class:`FetchPolicy` with the size limit of ``max_file_mb``).
     """
     settings = settings or IndexSettings.from_env()
     started = time.perf_counter()
     report = IngestReport()
-    files, report.failed = discover(paths)
+    paths = [str(p) if is_url(str(p)) else p for p in paths]
+    urls = [p for p in paths if isinstance(p, str) and is_url(p)]
+    files, report.failed = discover([p for p in paths if p not in urls])
+    if urls or feeds:
+        if ray is not None:
+            raise SettingsError("--ray reads files; fetch urls and feeds without it (they are fetched one "
+                                "at a time here anyway)")
+        return _ingest_web(files, urls, feeds, settings, report, fetch, embedder=embedder, rebuild=rebuild,
+                           fields=fields, progress=progress, batch_chars=batch_chars, started=started)
     if ray is not None:
         from index.cluster import ingest_on_cluster
 
@@ -73,6 +92,46 @@ def ingest(
     articles = _read_all(files, fields, settings.max_file_mb * 1_000_000, report)  # streamed, not held
     return store_articles(articles, settings, report, embedder=embedder, rebuild=rebuild, progress=progress,
                           batch_chars=batch_chars, started=started)
+
+
+def _ingest_web(files, urls, feeds, settings: IndexSettings, report: IngestReport, fetch: FetchPolicy | None,
+                *, fields, started: float, **options) -> IngestReport:
+    """Files, then urls, then the new links of feeds; the feeds' new states are recorded last."""
+    index_dir = IndexDir(settings.index_dir)
+    policy = fetch or FetchPolicy(max_bytes=settings.max_file_mb * 1_000_000)
+    states: list[Feed] = []
+    with Fetcher(policy) as fetcher:
+        articles = itertools.chain(_read_all(files, fields, settings.max_file_mb * 1_000_000, report),
+                                   web_articles(urls, feeds, index_dir.database_path, fetcher, report, states))
+        store_articles(articles, settings, report, started=started, **options)
+    if states:
+        with index_dir.write_lock():
+            writer = IndexWriter(index_dir, settings, embedder=None)
+            try:
+                with writer.store.transaction():
+                    for state in states:
+                        writer.store.save_feed(state)
+            finally:
+                writer.close()
+    return report
+
+
+def refresh(settings: IndexSettings | None = None, *, fetch: FetchPolicy | None = None,
+            progress: bool = False) -> IngestReport:
+    """Fetch what is new in every feed and sitemap the index follows (conditional requests;
+    links already ingested are not fetched again)."""
+    settings = settings or IndexSettings.from_env()
+    index_dir = IndexDir(settings.index_dir)
+    index_dir.require()
+    reader = Store(index_dir.database_path)
+    try:
+        feeds = reader.feeds()
+    finally:
+        reader.close()
+    if not feeds:
+        raise SettingsError(f"the index at {index_dir.path} follows no feed or sitemap: add one with "
+                            "`qa ingest --feed URL` (or --sitemap URL)")
+    return ingest([], settings, feeds=feeds, fetch=fetch, progress=progress)
 
 
 def store_articles(articles: Iterable[Article], settings: IndexSettings, report: IngestReport | None = None, *,

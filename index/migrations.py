@@ -59,4 +59,14 @@ MIGRATIONS = [
     """
     CREATE TABLE removed_vectors (chunk_id INTEGER PRIMARY KEY);
     """,
+    # 4: articles from the web: feeds and sitemaps to refresh (with their validators for
+    # conditional requests), and the url lookups that keep an ingested page from being fetched again
+    """
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY, kind TEXT NOT NULL, etag TEXT, last_modified TEXT,
+        checked_at TEXT, added_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_url ON articles (url);
+    CREATE INDEX articles_origin ON articles (origin);
+    """,
 ]

@@ -69,6 +69,17 @@ class ArticleSummary:
     chunks: int
 
 
+@dataclass(frozen=True)
+class Feed:
+    """A feed or sitemap the index follows (``qa refresh``), with its last validators."""
+
+    url: str
+    kind: str  # feed | sitemap
+    etag: str | None = None
+    last_modified: str | None = None
+    checked_at: str | None = None
+
+
 class Store:
     """One SQLite database; safe to share between threads (calls are serialized).
 
@@ -230,6 +241,19 @@ class Store:
         with self._lock, self._guard():
             row = self._db.execute("SELECT id FROM articles WHERE content_hash = ?", (digest,)).fetchone()
         return row[0] if row else None
+
+    def feeds(self) -> list[Feed]:
+        with self._lock, self._guard():
+            rows = self._db.execute("SELECT url, kind, etag, last_modified, checked_at FROM feeds ORDER BY added_at")
+            return [Feed(*row) for row in rows]
+
+    def save_feed(self, feed: Feed) -> None:
+        """Record a feed or sitemap (call inside transaction())."""
+        self._db.execute(
+            "INSERT INTO feeds (url, kind, etag, last_modified, checked_at, added_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (url) DO UPDATE SET kind = excluded.kind, etag = excluded.etag, "
+            "last_modified = excluded.last_modified, checked_at = excluded.checked_at",
+            (feed.url, feed.kind, feed.etag, feed.last_modified, feed.checked_at, feed.checked_at))
 
     def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
         """Chunks by id, with their article's metadata."""

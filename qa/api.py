@@ -10,6 +10,8 @@ from index import (
     ArticleSummary,
     CheckReport,
     CompactReport,
+    Feed,
+    FetchPolicy,
     IngestReport,
     JsonlFields,
     RemoveReport,
@@ -19,6 +21,7 @@ from index import (
 )
 from index import compact as _compact
 from index import ingest as _ingest
+from index import refresh as _refresh
 from index import remove as _remove
 from index import repair as _repair
 from qa.passage import Answer, Passage
@@ -61,17 +64,28 @@ def _cached(index_dir: str | Path | None) -> Index:
 
 def ingest(paths: str | Path | Iterable[str | Path], index_dir: str | Path | None = None, *,
            settings: Settings | None = None, rebuild: bool = False, fields: JsonlFields | None = None,
-           progress: bool = False, ray: str | None = None) -> IngestReport:
+           progress: bool = False, ray: str | None = None, feeds: Iterable[Feed] = (),
+           fetch: FetchPolicy | None = None) -> IngestReport:
     """Add the articles under ``paths`` (files or folders) to the index; a report of what happened.
 
     ``ray``: run reading, parsing, chunking and encoding on a Ray cluster (``"local"`` starts
     one on this machine, ``"auto"`` finds the running one, or the head's ``host:port``);
-    needs the ``cluster`` extra.
+    needs the ``cluster`` extra. ``paths`` may hold http(s) urls of pages; ``feeds``: RSS/Atom
+    feeds and sitemaps (``Feed(url, "feed" | "sitemap")``) to ingest from and follow (see
+    :func:`refresh`); ``fetch``: timeouts, robots.txt and private addresses (``FetchPolicy``).
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
-    return _ingest(paths, settings, rebuild=rebuild, fields=fields, progress=progress, ray=ray)
+    return _ingest(paths, settings, rebuild=rebuild, fields=fields, progress=progress, ray=ray, feeds=list(feeds),
+                   fetch=fetch)
+
+
+def refresh(index_dir: str | Path | None = None, *, settings: Settings | None = None,
+            fetch: FetchPolicy | None = None, progress: bool = False) -> IngestReport:
+    """Fetch the new articles of every feed and sitemap the index follows."""
+    settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
+    return _refresh(settings, fetch=fetch, progress=progress)
 
 
 def remove(targets: str | Path | Iterable[str | Path], index_dir: str | Path | None = None, *,

@@ -17,17 +17,19 @@ from pathlib import Path
 
 import click
 
-from index import JsonlFields
+from index import Feed, FetchPolicy, JsonlFields
 from qa import render
 from qa.api import check as check_index
 from qa.api import compact as compact_index
 from qa.api import ingest as ingest_articles
 from qa.api import list_articles
+from qa.api import refresh as refresh_feeds
 from qa.api import remove as remove_articles
 from qa.api import repair as repair_index
 from qa.choices import EVAL_METHODS, ORDERS
 from qa.errors import QAError
 from qa.evaluate import evaluate
+from qa.export import conversation_markdown
 from qa.retriever import Index
 from qa.settings import Settings
 
@@ -81,7 +83,12 @@ def main(verbose: int) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1)
+@click.option("--feed", "feed_urls", multiple=True, metavar="URL",
+              help="An RSS or Atom feed: ingest the articles it links to and follow it (qa refresh).")
+@click.option("--sitemap", "sitemap_urls", multiple=True, metavar="URL",
+              help="A (news) sitemap: ingest the pages it lists and follow it (qa refresh).")
+@click.option("--ignore-robots", is_flag=True, help="Fetch urls even where robots.txt disallows it.")
 @click.option("--rebuild", is_flag=True, help="Delete the index first and build it anew.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("--encoding", default=None, help="tiktoken encoding for chunk sizes [env QA_ENCODING].")
@@ -108,11 +115,15 @@ def main(verbose: int) -> None:
 @settings_options
 def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_size, sentence_vectors, max_file_mb,
            id_field, title_field, text_field, url_field, date_field, source_field, author_field, ray_address,
-           ray_actor_cpus, settings: Settings) -> None:
-    """Add the articles in PATHS (files or folders: .txt .md .html .jsonl) to the index.
+           ray_actor_cpus, feed_urls, sitemap_urls, ignore_robots, settings: Settings) -> None:
+    """Add the articles in PATHS to the index: files or folders (.txt .md .html .pdf .jsonl)
+    and http(s) urls of pages.
 
     Unchanged articles are skipped, changed ones replaced. Exits 1 if anything failed.
     """
+    feeds = [Feed(u, "feed") for u in feed_urls] + [Feed(u, "sitemap") for u in sitemap_urls]
+    if not paths and not feeds:
+        raise click.UsageError("give files, folders or urls to ingest (or --feed URL / --sitemap URL)")
     settings = settings.replace(encoding=encoding, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap,
                                 batch_size=batch_size, max_file_mb=max_file_mb, sentence_vectors=sentence_vectors,
                                 ray_actor_cpus=ray_actor_cpus)
@@ -120,7 +131,8 @@ def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_s
                          source=source_field, byline=author_field)
     try:
         report = ingest_articles(paths, settings=settings, rebuild=rebuild, fields=fields, progress=not quiet,
-                                 ray=ray_address)
+                                 ray=ray_address, feeds=feeds, fetch=FetchPolicy(
+                                     max_bytes=settings.max_file_mb * 1_000_000, robots=not ignore_robots))
     except QAError as exc:
         done = getattr(exc, "report", None)
         if done is not None and (done.added or done.updated):
@@ -143,18 +155,35 @@ def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_s
 @click.option("--as-of", "as_of", default=None,
               help="Ask as on this day (YYYY-MM-DD): later articles left out, 'this week' is that week "
                    "[default: today, nothing left out].")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (same as --format json).")
+@click.option("--format", "output", type=click.Choice(["text", "json", "md"]), default="text", show_default=True,
+              help="md: Markdown with numbered citations, to paste into notes.")
 @settings_options
-def ask(question: str, k: int | None, since, until, sources, order_by, recent, as_of, as_json: bool,
+def ask(question: str, k: int | None, since, until, sources, order_by, recent, as_of, as_json: bool, output: str,
         settings: Settings) -> None:
     """Print the passages that best answer QUESTION, best first."""
     with Index.open(settings=settings) as index:
         result = index.ask(question, k, since=since, until=until, sources=list(sources), order_by=order_by,
                            prefer_recent=recent, as_of=as_of)
-    if as_json:
+    if as_json or output == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    elif output == "md":
+        click.echo(conversation_markdown([result], title=f"article-qa: {result.question}"))
     else:
         click.echo(render.answer(result))
+
+
+@main.command()
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--ignore-robots", is_flag=True, help="Fetch pages even where robots.txt disallows it.")
+@settings_options
+def refresh(quiet: bool, ignore_robots: bool, settings: Settings) -> None:
+    """Fetch what is new in the feeds and sitemaps the index follows (added with --feed / --sitemap)."""
+    report = refresh_feeds(settings=settings, progress=not quiet,
+                           fetch=FetchPolicy(max_bytes=settings.max_file_mb * 1_000_000, robots=not ignore_robots))
+    click.echo(render.ingest_report(report))
+    if not report.ok:
+        sys.exit(1)
 
 
 @main.command(name="eval")

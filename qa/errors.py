@@ -6,6 +6,7 @@ Catch :class:`QAError` to catch them all. Each message names the bad value and t
 from index import (
     ArticleError,
     ClusterError,
+    FetchError,
     IndexBusyError,
     IndexCorruptError,
     IndexMismatchError,
@@ -26,6 +27,7 @@ class QuestionError(QAError, ValueError):
 __all__ = [
     "ArticleError",
     "ClusterError",
+    "FetchError",
     "IndexBusyError",
     "IndexCorruptError",
     "IndexMismatchError",

@@ -2,7 +2,7 @@
 
 The head and a second node (one CPU each, no dashboard) run as ``ray start --block``
 processes of this module, stopped at its end; every Ray process stays on loopback (see
-tests/ray_node.py). The cluster extra is part of the test install.
+tests/ray_cluster.py). The cluster extra is part of the test install.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -23,21 +22,15 @@ import pytest
 from index import open_reader
 from index.ingest import ingest
 from qa.settings import Settings
-from tests.conftest import DEMO, ROOT
+from tests.conftest import DEMO
 from tests.fakes import HashingEmbedder
+from tests.ray_cluster import LOOPBACK_ENV, loopback_cluster
 from tests.serving import QA, free_port
 
 # Ray is not imported here: it reads RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER once, when first imported (driver_env)
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
                                 reason="Ray is not installed: pip install -e '.[cluster]' (part of the test install)")
-RAY = str(Path(sys.executable).with_name("ray"))
 ENCODER = r"MapWorker\(MapBatches\(_Encoder\)\)"  # the title Ray gives an encoding actor's process (a regex)
-LOOPBACK_ENV = {
-    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # Ray keeps 127.0.0.1 instead of the machine's address
-    "RAY_USAGE_STATS_ENABLED": "0",
-    "PYTHONPATH": str(ROOT),  # workers unpickle tests.fakes
-}
-NODE = [sys.executable, str(ROOT / "tests" / "ray_node.py")]  # `ray start`, a second node kept on loopback
 
 
 class SlowHashingEmbedder(HashingEmbedder):
@@ -50,39 +43,9 @@ class SlowHashingEmbedder(HashingEmbedder):
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    """The head's address; two nodes of one CPU each."""
-    folder = tmp_path_factory.mktemp("ray")
-    env = {**os.environ, **LOOPBACK_ENV}
-    address = f"127.0.0.1:{free_port()}"
-    common = ["--block", "--node-ip-address=127.0.0.1", "--num-cpus=1", "--disable-usage-stats"]
-    nodes = [subprocess.Popen([RAY, "start", "--head", f"--port={address.split(':')[1]}", "--include-dashboard=false",
-                               f"--temp-dir={folder}", *common], env=env, stdout=subprocess.DEVNULL,
-                              stderr=open(folder / "head.log", "w"), start_new_session=True)]
-    try:
-        _wait_for(address, nodes, cpus=1)
-        nodes.append(subprocess.Popen([*NODE, f"--address={address}", *common], env=env,
-                                      stdout=subprocess.DEVNULL, stderr=open(folder / "node.log", "w"),
-                                      start_new_session=True))
-        _wait_for(address, nodes, cpus=2)
+    """The head's address; two nodes of one CPU each, on 127.0.0.1."""
+    with loopback_cluster(tmp_path_factory.mktemp("ray"), free_port()) as address:
         yield address
-    finally:
-        for node in reversed(nodes):  # ray start --block stops its node's processes on SIGTERM
-            if node.poll() is None:
-                os.killpg(node.pid, signal.SIGTERM)
-            node.wait(timeout=60)
-
-
-def _wait_for(address: str, nodes, cpus: int) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        status = subprocess.run([RAY, "status", f"--address={address}"], capture_output=True, text=True,
-                                env={**os.environ, **LOOPBACK_ENV})
-        if f"/{cpus}.0 CPU" in status.stdout:
-            return
-        if any(node.poll() is not None for node in nodes):
-            pytest.fail(f"a Ray node exited: {status.stdout} {status.stderr}")
-        time.sleep(1)
-    pytest.fail(f"the Ray cluster at {address} did not reach {cpus} CPUs in 120 s")
 
 
 @pytest.fixture

@@ -12,16 +12,17 @@ from pathlib import Path
 
 from index.articles import Article
 from index.errors import ArticleError
-from index.formats import html, jsonl, markdown, text
+from index.formats import html, jsonl, markdown, pdf, text
 from index.formats.decoding import decode, read_limited
 from index.formats.files import discover as _discover
 from index.formats.jsonl import JsonlFields
 
 FORMATS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-           ".jsonl": "jsonl"}
+           ".jsonl": "jsonl", ".pdf": "pdf"}
 SUFFIXES = sorted(FORMATS)
 DEFAULT_MAX_BYTES = 20_000_000
 _TEXT_PARSERS = {"text": text.parse, "markdown": markdown.parse}
+_BINARY_PARSERS = {"html": html.parse, "pdf": pdf.parse}  # they read the bytes themselves
 
 __all__ = ["FORMATS", "SUFFIXES", "JsonlFields", "discover", "read_articles", "unexpected"]
 
@@ -46,8 +47,8 @@ def read_articles(path: Path, fields: JsonlFields | None = None,
         data = read_limited(path, max_bytes)
         if not data.strip():
             raise ArticleError(origin, "the file is empty")
-        if kind == "html":
-            yield html.parse(data, origin)
+        if kind in _BINARY_PARSERS:
+            yield _BINARY_PARSERS[kind](data, origin)
             return
         raw, note = decode(data, origin)
         article = _TEXT_PARSERS[kind](raw, origin)

@@ -1,0 +1,213 @@
+"""Fetch web pages politely and safely: timeouts, a size limit, bounded redirects,
+robots.txt, one request at a time, and (for the web UI) no way into private networks.
+
+Every failure is a :class:`FetchError` (an :class:`ArticleError` naming the url) with a
+one-line reason: HTTP 404, HTTP 500, not a page or PDF, too large, timed out, refused,
+too many redirects, a private address, disallowed by robots.txt. With
+``allow_private=False`` a url is refused when its host resolves to a loopback, private,
+link-local, multicast or reserved address, checked before the first request and again on
+every redirect. (The name is resolved again when connecting: a DNS answer that changes
+between the two is not caught; see docs/web.md.)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import time
+import urllib.robotparser
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from index.errors import ArticleError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "article-qa/0.1 (news question answering; +https://pypi.org/project/article-qa/)"
+PAGE_TYPES = ("text/html", "application/xhtml+xml", "application/pdf")
+FEED_TYPES = ("xml", "rss", "atom", "text/plain")  # feeds and sitemaps come under many types
+
+
+class FetchError(ArticleError):
+    """A url could not be fetched: the reason is one line."""
+
+    def __init__(self, url: str, reason: str):
+        super().__init__(url, reason)
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    timeout_s: float = 15.0
+    max_bytes: int = 20_000_000
+    max_redirects: int = 5
+    robots: bool = True  # obey robots.txt
+    allow_private: bool = True  # the CLI fetches what its own user names; the web UI does not
+    min_interval_s: float = 0.0  # between two requests to one host
+    user_agent: str = USER_AGENT
+
+
+@dataclass
+class Response:
+    url: str  # after redirects
+    status: int
+    content_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf" or self.body.startswith(b"%PDF-")
+
+
+class Fetcher:
+    """Fetches one url at a time (so at most one request per host is in flight)."""
+
+    def __init__(self, policy: FetchPolicy | None = None):
+        import httpx
+
+        self.policy = policy or FetchPolicy()
+        self._client = httpx.Client(timeout=self.policy.timeout_s, follow_redirects=False, trust_env=False,
+                                    headers={"User-Agent": self.policy.user_agent})
+        self._robots: dict[str, urllib.robotparser.RobotFileParser | str] = {}
+        self._last: dict[str, float] = {}
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def page(self, url: str) -> Response:
+        """An article page (HTML or PDF)."""
+        response = self.get(url)
+        if not (response.content_type in PAGE_TYPES or response.is_pdf):
+            raise FetchError(url, f"not an HTML page or a PDF (Content-Type {response.content_type or 'none'})")
+        return response
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
+        """The final response after redirects; 304 is returned, other non-2xx raise."""
+        check_url(url)
+        if self.policy.robots and not self._allowed(url):
+            raise FetchError(url, f"robots.txt of {urlsplit(url).netloc} disallows it (pass --ignore-robots "
+                                  "to fetch it anyway)")
+        current = url
+        for _ in range(self.policy.max_redirects + 1):
+            response = self._one(url, current, headers or {})
+            if response.status in (301, 302, 303, 307, 308) and "location" in response.headers:
+                current = urljoin(current, response.headers["location"])
+                check_url(current, url)
+                continue
+            if response.status == 304 or 200 <= response.status < 300:
+                return response
+            raise FetchError(url, f"HTTP {response.status} {_reason(response.status)}".rstrip())
+        raise FetchError(url, f"too many redirects (more than {self.policy.max_redirects}; last to {current})")
+
+    def _one(self, url: str, current: str, headers: dict[str, str]) -> Response:
+        import httpx
+
+        if not self.policy.allow_private:
+            refuse_private(current, url)
+        self._wait_turn(current)
+        try:
+            with self._client.stream("GET", current, headers=headers) as reply:
+                declared = reply.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > self.policy.max_bytes:
+                    raise FetchError(url, f"too large: {int(declared):,} bytes, the limit is "
+                                          f"{self.policy.max_bytes:,} (QA_MAX_FILE_MB)")
+                body = bytearray()
+                for piece in reply.iter_bytes():
+                    body += piece
+                    if len(body) > self.policy.max_bytes:
+                        raise FetchError(url, f"too large: more than the limit of {self.policy.max_bytes:,} bytes "
+                                              "(QA_MAX_FILE_MB)")
+                kind = reply.headers.get("content-type", "").split(";")[0].strip().lower()
+                return Response(str(reply.url), reply.status_code, kind, bytes(body),
+                                {k.lower(): v for k, v in reply.headers.items()})
+        except httpx.TimeoutException:
+            raise FetchError(url, f"timed out after {self.policy.timeout_s:g} s") from None
+        except httpx.ConnectError as exc:
+            raise FetchError(url, f"cannot connect: {_connect_reason(exc)}") from None
+        except httpx.HTTPError as exc:
+            raise FetchError(url, f"the request failed: {type(exc).__name__} {' '.join(str(exc).split())}") from None
+
+    def _wait_turn(self, url: str) -> None:
+        host = urlsplit(url).netloc
+        wait = self._last.get(host, 0.0) + self.policy.min_interval_s - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self._last[host] = time.monotonic()
+
+    def _allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        root = f"{parts.scheme}://{parts.netloc}"
+        if root not in self._robots:
+            self._robots[root] = self._read_robots(root)
+        rules = self._robots[root]
+        if isinstance(rules, str):
+            raise FetchError(url, rules)
+        return rules.can_fetch(self.policy.user_agent, url)
+
+    def _read_robots(self, root: str) -> urllib.robotparser.RobotFileParser | str:
+        """The rules of robots.txt; a 4xx means none (RFC 9309), an unreachable one a reason to stop."""
+        rules = urllib.robotparser.RobotFileParser()
+        try:
+            response = self._one(root + "/robots.txt", root + "/robots.txt", {})
+        except FetchError as exc:
+            return f"robots.txt could not be read ({exc.reason}); pass --ignore-robots to fetch anyway"
+        if 400 <= response.status < 500:
+            rules.parse([])
+        elif response.status >= 500:
+            return (f"robots.txt answered HTTP {response.status}: the site is treated as disallowing all "
+                    "(RFC 9309); pass --ignore-robots to fetch anyway")
+        else:
+            rules.parse(response.body.decode("utf-8", "replace").splitlines())
+        return rules
+
+
+def is_url(value: object) -> bool:
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+
+
+def check_url(url: str, origin: str | None = None) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(origin or url, f"not an http(s) url: {url!r}")
+
+
+def refuse_private(url: str, origin: str | None = None) -> None:
+    """Raise unless every address ``url``'s host resolves to is a public one."""
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except socket.gaierror:
+        raise FetchError(origin or url, f"the host {host!r} cannot be resolved") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            kind = ("a loopback" if address.is_loopback else "a link-local" if address.is_link_local
+                    else "a private" if address.is_private else "a reserved")
+            where = "" if origin in (None, url) else f" (redirected to {url})"
+            raise FetchError(origin or url, f"refused: {host} is {kind} address ({address}){where}; the web app "
+                                            "fetches public addresses only unless QA_ALLOW_PRIVATE_URLS=1")
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _connect_reason(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    if "refused" in text.lower():
+        return "connection refused"
+    if "name or service not known" in text.lower() or "nodename nor servname" in text.lower():
+        return "the host name cannot be resolved"
+    return text or type(exc).__name__

@@ -1,0 +1,162 @@
+"""Articles from the web: pages by url, and the pages that feeds and sitemaps link to.
+
+A page is fetched (see :mod:`index.web`) and read as a saved page or a PDF is: by
+trafilatura (title, author, date, site name, canonical url) or pypdf. A feed (RSS or
+Atom, by feedparser) or a news sitemap gives links; links the index already holds (as an
+article's origin or url) are not fetched again. The feeds and sitemaps are remembered in
+the index with their ETag / Last-Modified, so that ``qa refresh`` asks each for what is
+new with a conditional request and fetches only the new links.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from index.articles import Article
+from index.dates import parse_date
+from index.errors import ArticleError
+from index.formats import html, pdf, unexpected
+from index.reports import IngestReport
+from index.store import Feed
+from index.web import Fetcher, FetchError
+
+log = logging.getLogger(__name__)
+
+MAX_SITEMAPS = 20  # child sitemaps read from one sitemap index
+MAX_LINKS = 2000  # links taken from one feed or sitemap per run
+
+
+def web_articles(urls: Iterable[str], feeds: Iterable[Feed], database: Path, fetcher: Fetcher,
+                 report: IngestReport, states: list[Feed]) -> Iterator[Article]:
+    """The articles of ``urls``, then of the new links of ``feeds`` (whose new states are
+    appended to ``states`` as they are read); every failure goes to ``report``."""
+    yield from fetch_articles(((url, None) for url in urls), fetcher, report)
+    for feed in feeds:
+        try:
+            state, links = read_feed(feed, fetcher)
+        except ArticleError as exc:
+            report.failed.append(exc)
+            continue
+        states.append(state)
+        known = known_urls(database, [link for link, _ in links])
+        report.skipped += [(link, "already in the index: not fetched again") for link, _ in links if link in known]
+        yield from fetch_articles([(link, date) for link, date in links if link not in known], fetcher, report)
+
+
+def known_urls(database: Path, urls: list[str]) -> set[str]:
+    """Those of ``urls`` an article of the index was fetched from (or names as its link)."""
+    if not urls or not database.exists():
+        return set()
+    db = sqlite3.connect(database, timeout=30)
+    try:
+        found = set()
+        for url in dict.fromkeys(urls):
+            if db.execute("SELECT 1 FROM articles WHERE origin = ? OR url = ? LIMIT 1", (url, url)).fetchone():
+                found.add(url)
+        return found
+    finally:
+        db.close()
+
+
+def fetch_articles(links: Iterable[tuple[str, str | None]], fetcher: Fetcher,
+                   report: IngestReport) -> Iterator[Article]:
+    """The articles of ``links`` (url, date from the feed or None), one fetch at a time;
+    a failure is recorded in ``report`` and the rest go on."""
+    for url, published in links:
+        try:
+            yield page_article(url, fetcher, published)
+        except ArticleError as exc:
+            log.info("failed: %s", exc)
+            report.failed.append(exc)
+        except Exception as exc:  # a parser's own failure on a strange page: this page only
+            report.failed.append(ArticleError(url, unexpected(exc)))
+
+
+def page_article(url: str, fetcher: Fetcher, published: str | None = None) -> Article:
+    response = fetcher.page(url)
+    if response.is_pdf:
+        article = pdf.parse(response.body, url, url=response.url)
+    else:
+        article = html.parse(response.body, url)
+    changes = {}
+    if not article.url:
+        changes["url"] = response.url
+    if not article.published and published:
+        changes["published"] = published
+    return dataclasses.replace(article, **changes) if changes else article
+
+
+def read_feed(feed: Feed, fetcher: Fetcher) -> tuple[Feed, list[tuple[str, str | None]]]:
+    """(the feed's new state, its links) with a conditional request; no links when unchanged."""
+    headers = {}
+    if feed.etag:
+        headers["If-None-Match"] = feed.etag
+    if feed.last_modified:
+        headers["If-Modified-Since"] = feed.last_modified
+    response = fetcher.get(feed.url, headers)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    if response.status == 304:
+        return dataclasses.replace(feed, checked_at=now), []
+    links = _sitemap_links(response.body, feed.url, fetcher) if feed.kind == "sitemap" else \
+        _feed_links(response.body, feed.url)
+    state = Feed(feed.url, feed.kind, response.headers.get("etag"), response.headers.get("last-modified"), now)
+    return state, links[:MAX_LINKS]
+
+
+def _feed_links(body: bytes, url: str) -> list[tuple[str, str | None]]:
+    import feedparser
+
+    parsed = feedparser.parse(body)
+    if parsed.bozo and not parsed.entries:
+        raise FetchError(url, f"not an RSS or Atom feed ({_short(parsed.get('bozo_exception'))})")
+    links = []
+    for entry in parsed.entries:
+        link = entry.get("link")
+        if link:
+            stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+            links.append((link, f"{stamp.tm_year:04}-{stamp.tm_mon:02}-{stamp.tm_mday:02}" if stamp else None))
+    return links
+
+
+def _sitemap_links(body: bytes, url: str, fetcher: Fetcher, depth: int = 0) -> list[tuple[str, str | None]]:
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+    except etree.XMLSyntaxError as exc:
+        raise FetchError(url, f"not a sitemap: the XML does not parse ({_short(exc)})") from None
+    tag = etree.QName(root).localname
+    if tag == "sitemapindex" and depth == 0:
+        links = []
+        for loc in _locs(root, "sitemap")[:MAX_SITEMAPS]:
+            links += _sitemap_links(fetcher.get(loc[0]).body, loc[0], fetcher, depth + 1)
+        return links
+    if tag != "urlset":
+        raise FetchError(url, f"not a sitemap (its root element is <{tag}>, not <urlset> or <sitemapindex>)")
+    return _locs(root, "url")
+
+
+def _locs(root, element: str) -> list[tuple[str, str | None]]:
+    out = []
+    for node in root:
+        if not isinstance(node.tag, str) or node.tag.rsplit("}", 1)[-1] != element:
+            continue
+        loc = date = None
+        for child in node.iter():
+            name = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
+            if name == "loc" and loc is None:
+                loc = (child.text or "").strip()
+            elif name in ("publication_date", "lastmod") and date is None:
+                date = parse_date((child.text or "").strip()[:10])
+        if loc:
+            out.append((loc, date))
+    return out
+
+
+def _short(exc: object) -> str:
+    return " ".join(str(exc).split())[:120] if exc else "unknown error"
