@@ -117,7 +117,7 @@ def _ingest_web(files, urls, feeds, settings: IndexSettings, report: IngestRepor
 
 
 def refresh(settings: IndexSettings | None = None, *, fetch: FetchPolicy | None = None,
-            progress: bool = False) -> IngestReport:
+            progress: bool = False, embedder: Embedder | None = None) -> IngestReport:
     """Fetch what is new in every feed and sitemap the index follows (conditional requests;
     links already ingested are not fetched again)."""
     settings = settings or IndexSettings.from_env()
@@ -131,7 +131,7 @@ def refresh(settings: IndexSettings | None = None, *, fetch: FetchPolicy | None 
     if not feeds:
         raise SettingsError(f"the index at {index_dir.path} follows no feed or sitemap: add one with "
                             "`qa ingest --feed URL` (or --sitemap URL)")
-    return ingest([], settings, feeds=feeds, fetch=fetch, progress=progress)
+    return ingest([], settings, feeds=feeds, fetch=fetch, progress=progress, embedder=embedder)
 
 
 def store_articles(articles: Iterable[Article], settings: IndexSettings, report: IngestReport | None = None, *,

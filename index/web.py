@@ -156,8 +156,8 @@ class Fetcher:
         rules = urllib.robotparser.RobotFileParser()
         try:
             response = self._one(root + "/robots.txt", root + "/robots.txt", {})
-        except FetchError as exc:
-            return f"robots.txt could not be read ({exc.reason}); pass --ignore-robots to fetch anyway"
+        except FetchError as exc:  # the site itself cannot be reached: say that
+            return exc.reason
         if 400 <= response.status < 500:
             rules.parse([])
         elif response.status >= 500:

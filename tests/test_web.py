@@ -1,0 +1,144 @@
+"""Articles from urls, feeds, sitemaps and PDFs, against a site the tests serve on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from index import Feed, FetchPolicy
+from index.formats import pdf as pdf_format
+from index.ingest import ingest, refresh
+from index.layout import IndexDir
+from index.store import Store
+from index.web import FetchError, refuse_private
+from tests.pdfs import make_pdf
+from tests.serving import QA
+from tests.webserver import news_site
+
+FAST = FetchPolicy(timeout_s=1.0, max_bytes=1_000_000, max_redirects=3)
+
+
+@pytest.fixture
+def site():
+    with news_site() as served:
+        yield served
+
+
+def reasons(report) -> dict[str, str]:
+    return {f.source.rsplit("/", 1)[-1]: f.reason for f in report.failed}
+
+
+def test_pages_by_url_with_their_metadata(site, settings, embedder):
+    report = ingest([f"{site.url}/news/ferry.html", f"{site.url}/report.pdf", f"{site.url}/moved"], settings,
+                    embedder=embedder, fetch=FAST)
+    assert report.ok, report.failed
+    assert len(report.added) == 3
+    store = Store(IndexDir(settings.index_dir).database_path)
+    try:
+        rows = {r[0]: r[1:] for r in store.fetch("SELECT title, source, published, byline, url, origin FROM articles")}
+    finally:
+        store.close()
+    ferry = rows["Night ferry to Skarholm resumes"]
+    assert ferry[0] == "Harbour Courier" and ferry[1] == "2025-03-04" and ferry[2] == "Ines Varga"
+    assert rows["Harbour channel to be dredged"][1] == "2025-01-20"  # from the PDF's metadata
+    moved = rows["Keepers return to the Skerry Point lighthouse"]
+    assert moved[3].endswith("/news/lighthouse.html") and moved[4].endswith("/moved")  # followed the redirect
+
+
+def test_each_failure_is_one_line_and_the_rest_lands(site, settings, embedder):
+    bad = ["missing.html", "error", "slow", "loop", "huge", "photo.png", "scan.pdf", "private/secret.html"]
+    report = ingest([f"{site.url}/{b}" for b in bad] + [f"{site.url}/news/market.html", "http://127.0.0.1:9/x"],
+                    settings, embedder=embedder, fetch=FAST)
+    assert len(report.added) == 1
+    why = reasons(report)
+    assert why["missing.html"] == "HTTP 404 Not Found"
+    assert why["error"] == "HTTP 500 Internal Server Error"
+    assert why["slow"] == "timed out after 1 s"
+    assert why["loop"].startswith("too many redirects (more than 3; last to ")
+    assert why["huge"].startswith("too large: 3,000,006 bytes, the limit is 1,000,000")
+    assert why["photo.png"] == "not an HTML page or a PDF (Content-Type image/png)"
+    assert "no text layer" in why["scan.pdf"] and "OCR" in why["scan.pdf"]
+    assert why["secret.html"].startswith("robots.txt of 127.0.0.1")
+    assert why["x"] == "cannot connect: connection refused"
+    assert all("\n" not in r for r in why.values())
+
+
+def test_robots_can_be_ignored_and_private_addresses_refused(site, settings, embedder):
+    report = ingest([f"{site.url}/private/secret.html"], settings, embedder=embedder,
+                    fetch=FetchPolicy(timeout_s=1.0, robots=False))
+    assert report.ok and len(report.added) == 1
+    guarded = ingest([f"{site.url}/news/market.html"], settings, embedder=embedder,
+                     fetch=FetchPolicy(timeout_s=1.0, allow_private=False))
+    (failure,) = guarded.failed
+    assert "refused: 127.0.0.1 is a loopback address" in failure.reason and "QA_ALLOW_PRIVATE_URLS" in failure.reason
+    assert site.requests["/news/market.html"] == 0  # nothing was sent
+    for url, kind in [("http://localhost/x", "loopback"), ("http://10.1.2.3/", "private"),
+                      ("http://169.254.169.254/latest/meta-data", "link-local"), ("http://[::1]:8080/", "loopback"),
+                      ("http://192.168.0.10/", "private")]:
+        with pytest.raises(FetchError, match=f"is a {kind} address"):
+            refuse_private(url)
+
+
+def test_a_feed_is_followed_and_refresh_fetches_only_the_new(site, settings, embedder):
+    first = ingest([], settings, embedder=embedder, feeds=[Feed(f"{site.url}/feed.xml", "feed")], fetch=FAST)
+    assert first.ok and len(first.added) == 2
+    assert site.requests["/news/ferry.html"] == 1 and site.requests["/news/market.html"] == 1
+
+    unchanged = refresh(settings, fetch=FAST, embedder=embedder)
+    assert site.conditional == ["/feed.xml"]  # answered 304: nothing else asked
+    assert unchanged.added == [] and site.requests["/news/ferry.html"] == 1
+
+    site.feed_items.append("/news/lighthouse.html")
+    again = refresh(settings, fetch=FAST, embedder=embedder)
+    assert len(again.added) == 1
+    assert site.requests["/news/lighthouse.html"] == 1
+    assert site.requests["/news/ferry.html"] == 1 and site.requests["/news/market.html"] == 1  # not fetched again
+    assert len(again.skipped) == 2 and all("not fetched again" in why for _, why in again.skipped)
+
+
+def test_a_sitemap_and_a_bad_one(site, settings, embedder):
+    report = ingest([], settings, embedder=embedder, fetch=FAST,
+                    feeds=[Feed(f"{site.url}/sitemap.xml", "sitemap"), Feed(f"{site.url}/not-a-feed.xml", "sitemap"),
+                           Feed(f"{site.url}/nothing.xml", "feed")])
+    assert len(report.added) == 3
+    why = reasons(report)
+    assert why["not-a-feed.xml"] == "not a sitemap (its root element is <html>, not <urlset> or <sitemapindex>)"
+    assert why["nothing.xml"] == "HTTP 404 Not Found"
+    store = Store(IndexDir(settings.index_dir).database_path)
+    try:
+        assert [f.url.rsplit("/", 1)[1] for f in store.feeds()] == ["sitemap.xml"]
+        lighthouse = store.fetch("SELECT published FROM articles WHERE title LIKE 'Keepers%'")
+    finally:
+        store.close()
+    assert lighthouse == [("2025-03-04",)]  # the page's own date wins over the sitemap's
+
+
+def test_pdf_files_and_their_failures(tmp_path):
+    good = make_pdf([["Harbour council agrees a plan", "The council agreed on Monday to dredge the silted channel",
+                      "before the summer season begins, the chair said."]], title="Harbour plan", created="2025-01-20")
+    article = pdf_format.parse(good, "plan.pdf")
+    assert article.title == "Harbour plan" and article.published == "2025-01-20"
+    assert "dredge the silted channel before the summer season" in article.text
+    with pytest.raises(Exception, match="no text layer"):
+        pdf_format.parse(make_pdf([[]]), "scan.pdf")
+    with pytest.raises(Exception, match="cannot read the PDF"):
+        pdf_format.parse(b"%PDF-1.4\nnot really", "broken.pdf")
+
+
+@pytest.mark.model
+def test_cli_feed_then_refresh(site, tmp_path):
+    env = {**os.environ, "QA_INDEX_DIR": str(tmp_path / "index")}
+    first = subprocess.run([QA, "ingest", "-q", "--feed", f"{site.url}/feed.xml"], env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert first.returncode == 0 and first.stdout.startswith("2 added"), first.stdout + first.stderr
+    site.feed_items.append("/news/lighthouse.html")
+    again = subprocess.run([QA, "refresh", "-q"], env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and again.stdout.startswith("1 added"), again.stdout + again.stderr
+    assert site.requests["/news/lighthouse.html"] == 1 and site.requests["/news/ferry.html"] == 1
+    md = subprocess.run([QA, "ask", "--format", "md", "who will keep the Skerry Point lighthouse?", "-k", "1"],
+                        env=env, capture_output=True, text=True, timeout=300)
+    assert "## Sources" in md.stdout and "[1]" in md.stdout and "Keepers return to the Skerry Point" in md.stdout
+    none = subprocess.run([QA, "refresh", "--index-dir", str(tmp_path / "other")], capture_output=True, text=True)
+    assert none.returncode == 1 and "qa ingest" in none.stderr
