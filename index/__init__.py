@@ -38,7 +38,7 @@ from index.reports import IngestReport, Notice, RemoveReport
 from index.settings import IndexSettings
 from index.store import ArticleSummary, ChunkRow, Feed
 from index.terms import STOPWORDS, content_terms, terms
-from index.web import FetchError, FetchPolicy
+from index.web import FetchError, FetchPolicy, is_url
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -63,6 +63,6 @@ __all__ = [
     "IndexSettings", "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError", "Notice", "Problem",
     "QAError", "RemoveReport", "RepairReport", "SettingsError", "TextTooLongError", "TokenizerError",
     "check_index", "compact", "content_terms", "ingest", "load_embedder", "model_for", "open_reader", "parse_date",
-    "refresh",
+    "is_url", "refresh",
     "remove", "repair", "resolve_model", "terms",
 ]

@@ -9,8 +9,19 @@
 import logging
 
 from index import SUFFIXES as ARTICLE_SUFFIXES
-from index import ArticleSummary, CheckReport, CompactReport, IngestReport, Problem, RemoveReport, RepairReport
-from qa.api import ask, check, compact, ingest, list_articles, open_index, remove, repair, retrieve
+from index import (
+           ArticleSummary,
+           CheckReport,
+           CompactReport,
+           Feed,
+           FetchPolicy,
+           IngestReport,
+           Problem,
+           RemoveReport,
+           RepairReport,
+           is_url,
+)
+from qa.api import ask, check, compact, ingest, list_articles, open_index, refresh, remove, repair, retrieve
 from qa.evaluate import EvalResult, evaluate
 from qa.passage import Answer, Citation, IndexInfo, Passage
 from qa.retriever import Index
@@ -19,6 +30,7 @@ from qa.settings import Settings
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = ["ARTICLE_SUFFIXES", "Answer", "ArticleSummary", "CheckReport", "Citation", "CompactReport", "EvalResult",
-           "Index", "IndexInfo", "IngestReport", "Passage", "Problem", "RemoveReport", "RepairReport", "Settings",
-           "ask", "check", "compact", "evaluate", "ingest", "list_articles", "open_index", "remove", "repair",
-           "retrieve"]
+           "Feed", "FetchPolicy", "Index", "IndexInfo", "IngestReport", "Passage", "Problem", "RemoveReport",
+           "RepairReport", "Settings",
+           "ask", "check", "compact", "evaluate", "ingest", "list_articles", "open_index", "refresh", "remove",
+           "repair", "retrieve", "is_url"]

@@ -25,7 +25,9 @@ class Settings(IndexSettings):
     ``top_k``: passages per answer. ``retrieval``: one of ``qa.choices.RETRIEVALS``.
     ``rerank``: one of ``qa.choices.RERANKERS``. ``candidates``: how many passages each
     retriever proposes before fusion. ``min_score``: below this confidence nothing counts as
-    an answer. ``host``/``port``: where ``qa serve`` listens.
+    an answer. ``host``/``port``: where ``qa serve`` listens. ``allow_private_urls``: let the
+    web app's url box fetch loopback, private and link-local addresses (off: it is a way
+    into the server's network otherwise).
     """
 
     ENV_VARS: ClassVar[dict[str, str]] = IndexSettings.ENV_VARS | {
@@ -36,6 +38,7 @@ class Settings(IndexSettings):
         "min_score": "QA_MIN_SCORE",
         "host": "QA_HOST",
         "port": "QA_PORT",
+        "allow_private_urls": "QA_ALLOW_PRIVATE_URLS",
     }
 
     top_k: int = 5
@@ -45,6 +48,7 @@ class Settings(IndexSettings):
     min_score: float = MIN_SCORE
     host: str = "127.0.0.1"
     port: int = 7860
+    allow_private_urls: bool = False  # the web app's url box may fetch loopback/private/link-local addresses
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -1,5 +1,9 @@
 """The Gradio app: built without launching, chat turns called as functions."""
 
+import html as html_module
+import re
+from pathlib import Path
+
 import gradio as gr
 import pytest
 
@@ -32,9 +36,27 @@ def test_one_card_per_article_and_no_sentence_twice(demo_index):
     articles = {p.article_id for p in answer.passages}
     assert html.count('class="qa-card"') == len(articles)
     cards = html.split("</blockquote>")[-1]  # the quoted answer above the cards is the one repeat
+    cards = re.sub(r'data-citation="[^"]*"', "", cards)  # what "Copy citation" copies is not shown
     for sentence in ("The pro-Turkey factions seized Tal Rifaat", "On Monday the Kurdish-led force"):
         assert cards.count(sentence) <= 1, sentence
     assert "qa-score" not in html  # the number on a card was not the one it is ranked by
+
+
+def test_a_card_copies_its_citation_and_the_chat_exports_as_markdown(demo_index):
+    from ui.handlers import Chat
+
+    answer = demo_index.ask("who holds Tal Rifaat?", k=3)
+    best = answer.passages[0]
+    copied = html_module.unescape(re.search(r'data-citation="([^"]*)"', answer_html(answer)).group(1))
+    assert copied.startswith(f"\u201c{best.title}.\u201d") and best.url in copied
+    assert best.published in copied and copied.endswith(f"\u201c{' '.join(best.answer.split())}\u201d")
+    second = demo_index.ask("what did the central bank do with rates?", k=2)
+    exported = Path(Chat.export([answer, second])).read_text()
+    assert exported.count("\n## ") == 3  # two questions, then the sources
+    assert "## who holds Tal Rifaat?" in exported and "[1]" in exported
+    assert re.search(r"^1\. \[Turkey-backed fighters take Tal Rifaat", exported, re.M)
+    with pytest.raises(Exception, match="nothing to export yet"):
+        Chat.export([])
 
 
 @pytest.mark.model

@@ -49,12 +49,18 @@ def build_app(index: Index) -> gr.Blocks:
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="qa-ask")
                     new_chat = gr.Button("New chat", scale=1, min_width=90, elem_id="qa-new-chat")
                 question_note = gr.HTML(elem_id="qa-question-note")
+                with gr.Row():
+                    export = gr.Button("Export chat as Markdown", size="sm", elem_id="qa-export", scale=0,
+                                       min_width=200)
+                    exported = gr.File(label="Markdown", visible=True, elem_id="qa-exported", height=60)
                 examples = gr.Dataset(components=[question], samples=[], label="Try, from your articles",
                                       elem_id="qa-examples")
             with gr.Column(scale=1):
                 with gr.Accordion("Filters (next question)", open=False):
                     since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="qa-since")
                     until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", elem_id="qa-until")
+                    as_of = gr.Textbox(label="As of", placeholder="today (YYYY-MM-DD to ask as on that day)",
+                                       elem_id="qa-as-of")
                     filter_note = gr.HTML(elem_id="qa-filter-note")
                     sources = gr.Dropdown([], multiselect=True, label="Sources", elem_id="qa-sources")
                     order = gr.Radio(list(ORDER_CHOICES), value="best first", label="Order", elem_id="qa-order")
@@ -62,6 +68,9 @@ def build_app(index: Index) -> gr.Blocks:
                 with gr.Accordion("Add articles", open=False, elem_id="qa-upload-panel"):
                     files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Files", elem_id="qa-files")
                     add = gr.Button("Add to the index", variant="primary", elem_id="qa-add")
+                    urls = gr.Textbox(label="Web pages", placeholder="https://... (one per line)", lines=2,
+                                      elem_id="qa-urls")
+                    fetch = gr.Button("Fetch and add", elem_id="qa-fetch")
                     summary = gr.Markdown(elem_id="qa-upload-summary")
                 with gr.Accordion("What the index holds", open=False):
                     info = gr.Markdown(elem_id="qa-info")
@@ -74,7 +83,7 @@ def build_app(index: Index) -> gr.Blocks:
                         really = gr.Button("Yes, remove it", variant="stop", elem_id="qa-remove-yes")
                         keep = gr.Button("Cancel", elem_id="qa-remove-no")
 
-        inputs = [question, chatbot, turns, k, since, until, sources, order]
+        inputs = [question, chatbot, turns, k, since, until, sources, order, as_of]
         outputs = [chatbot, turns, question, question_note, filter_note]
         for trigger in (question.submit, ask.click):
             trigger(chat.ask, inputs, outputs, api_visibility="private").then(
@@ -84,6 +93,9 @@ def build_app(index: Index) -> gr.Blocks:
         facts = [info, table, chosen, sources]
         add.click(panel.upload, files, [summary, *facts], api_visibility="private").then(
             chat.examples, None, examples, api_visibility="private")
+        fetch.click(panel.add_urls, urls, [summary, *facts], api_visibility="private").then(
+            chat.examples, None, examples, api_visibility="private")
+        export.click(chat.export, turns, exported, api_visibility="private")
         remove.click(panel.ask_to_remove, chosen, [removed, confirm], api_visibility="private")
         really.click(panel.remove, chosen, [removed, confirm, *facts], api_visibility="private").then(
             chat.examples, None, examples, api_visibility="private")

@@ -7,9 +7,11 @@ would act on are turned into entities too.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from urllib.parse import urlsplit
 
+from qa.export import citation_text
 from qa.grouping import ArticleHit, Excerpt, by_article
 from qa.passage import Answer, Citation
 
@@ -45,12 +47,15 @@ def article_card(hit: ArticleHit) -> str:
         also = ('<div class="qa-also">also reported by: '
                 + "; ".join(_citation(c) for c in hit.also_in) + "</div>")
     excerpts = "".join(f'<div class="qa-body">{_marked(e)}</div>' for e in hit.excerpts)
+    copy = (f'<button class="qa-copy" type="button" title="Copy the citation and the quoted sentence" '
+            f'data-citation="{text(citation_text(dataclasses.replace(best, url=safe_url(best.url))))}">'
+            "Copy citation</button>")
     return (
         f'<div class="qa-card" data-rank="{hit.rank}">'
         f'<div class="qa-card-head"><span class="qa-rank">{hit.rank}</span> <strong>{_linked(best.title, best.url)}'
         f"</strong></div>"
         f'<div class="qa-meta">{" · ".join(text(m) for m in meta)}</div>'
-        f"{excerpts}{also}</div>"
+        f"{excerpts}{also}{copy}</div>"
     )
 
 
@@ -103,6 +108,8 @@ CSS = """
 .qa-card-head { font-size: 1.02em; }
 .qa-rank { display: inline-block; min-width: 1.4em; font-weight: 600; color: var(--body-text-color-subdued); }
 .qa-meta { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 2px 0 6px; }
+.qa-copy { font-size: 0.8em; margin-top: 4px; padding: 1px 8px; border: 1px solid var(--border-color-primary);
+           border-radius: 4px; background: var(--background-fill-secondary); cursor: pointer; }
 .qa-answer { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
 .qa-lead { border-left: 4px solid #f59e0b; margin: 0 0 4px; padding: 4px 10px; font-style: italic; }
 .qa-lead-source { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 0 0 8px; }
@@ -128,4 +135,21 @@ CSS = """
 # Outside the app's own container (where CSS given to Gradio does not reach): a phone's page margins.
 HEAD = """<style>@media (max-width: 700px) {
   .gradio-container .main { padding-left: 6px !important; padding-right: 6px !important; }
-}</style>"""
+}</style>
+<script>
+// "Copy citation" on a card: the chat's HTML is sanitized (no inline handlers), so one listener
+// on the page copies the card's data-citation; the clipboard API needs a secure context
+// (https or localhost), else the older execCommand route.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest(".qa-copy");
+  if (!button) return;
+  const value = button.getAttribute("data-citation") || "";
+  const done = () => { button.textContent = "Copied"; setTimeout(() => button.textContent = "Copy citation", 1500); };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(value).then(done);
+  } else {
+    const area = document.createElement("textarea"); area.value = value; document.body.appendChild(area);
+    area.select(); document.execCommand("copy"); area.remove(); done();
+  }
+});
+</script>"""

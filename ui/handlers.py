@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import html
 import logging
+import tempfile
+from datetime import date
+from pathlib import Path
 
 import gradio as gr
 
 from qa.checks import check_date
 from qa.choices import ORDERS
 from qa.errors import QAError, QuestionError
+from qa.export import conversation_markdown
 from qa.retriever import Index
 from ui.cards import answer_html, text
 from ui.http import user_error
@@ -31,17 +35,19 @@ class Chat:
         self.index = index
 
     def ask(self, message: str | None, chat: list[dict] | None, turns: list | None, k: float = 5,
-            since: str = "", until: str = "", sources: list[str] | None = None, order: str = "best first"):
+            since: str = "", until: str = "", sources: list[str] | None = None, order: str = "best first",
+            as_of: str = ""):
         """One chat turn: (chat, turns, question box, message under the box, message by the filters)."""
         if not (message or "").strip():
             return gr.skip(), gr.skip(), gr.skip(), "", gr.skip()  # an empty submit does nothing
-        problem = filter_problem(since, until)
+        problem = filter_problem(since, until, as_of)
         if problem:
             return gr.skip(), gr.skip(), gr.skip(), "", _note(problem)
         chat, turns = list(chat or []), list(turns or [])
         try:
             answer = self.index.ask(message, _whole(k), history=turns, since=since or None, until=until or None,
-                                    sources=sources or None, order_by=ORDER_CHOICES.get(order, "relevance"))
+                                    sources=sources or None, order_by=ORDER_CHOICES.get(order, "relevance"),
+                                    as_of=as_of or None)
         except QAError as exc:
             if not isinstance(exc, ValueError):
                 log.error("%s", " ".join(str(exc).split()))
@@ -61,13 +67,36 @@ class Chat:
     def examples(self) -> gr.Dataset:
         return gr.Dataset(samples=[[q] for q in self.example_questions()])
 
+    @staticmethod
+    def export(turns: list | None) -> str | None:
+        """The conversation as a Markdown file with numbered citations (its path), or None."""
+        if not turns:
+            raise user_error(ValueError("nothing to export yet: ask a question first"))
+        folder = Path(tempfile.mkdtemp(prefix="qa-export-"))
+        path = folder / f"article-qa-{date.today().isoformat()}.md"
+        path.write_text(conversation_markdown(turns), encoding="utf-8")
+        return str(path)
+
     def search(self, question: str, k: int = 5, since: str = "", until: str = "",
                sources: list[str] | None = None, order: str = "relevance") -> dict:
-        """The passages that best answer a question, as structured data (the HTTP API).
+        """Search the user's archive of news articles for the passages that best answer a question.
 
-        Returns {question, searched, answered, threshold, filters, passages: [{text, answer,
-        score, confidence, similarity, rank, title, url, published, source, byline, span,
-        answer_span, also_in}]}. k null means the default number of passages.
+        Each passage comes with its citation (title, outlet, publication date, url) and the
+        sentence in it that answers. Check "answered": when false, nothing in the archive
+        answers the question and the passages are only the closest ones. Quote "answer" and
+        cite title, source, published and url when you use a passage.
+
+        Args:
+            question: the question in plain words, e.g. "who holds Tal Rifaat?"
+            k: how many passages to return (1-50; default 5)
+            since: only articles published on or after this date, YYYY-MM-DD ("" for no limit)
+            until: only articles published on or before this date, YYYY-MM-DD ("" for no limit)
+            sources: only articles from these outlets (an empty list for all)
+            order: "relevance" (best first), "newest" or "oldest" (a timeline)
+
+        Returns:
+            {question, answered, filters, passages: [{rank, title, source, published, url, byline,
+            answer (the answering sentence), text (the passage), confidence, also_in}]}
         """
         try:
             return self.index.ask(question, _whole(k), since=since or None, until=until or None,
@@ -76,11 +105,12 @@ class Chat:
             raise as_gradio(exc) from None
 
 
-def filter_problem(since: str, until: str) -> str | None:
+def filter_problem(since: str, until: str, as_of: str = "") -> str | None:
     """What is wrong with the date filters, named as the page labels them; None if nothing."""
     try:
         start = check_date(since or None, "From")
         end = check_date(until or None, "To")
+        check_date(as_of or None, "As of")
     except QuestionError as exc:
         return str(exc)
     if start and end and start > end:

@@ -11,7 +11,7 @@ from pathlib import Path
 import gradio as gr
 
 from qa import ARTICLE_SUFFIXES as SUFFIXES
-from qa import api
+from qa import FetchPolicy, api, is_url
 from qa.errors import QAError
 from qa.retriever import Index
 from ui.cards import text
@@ -50,11 +50,25 @@ class IndexPanel:
             report = api.ingest(kept, settings=self.index.settings, progress=True)
         except QAError as exc:
             raise as_gradio(exc) from None
-        lines = [f"**{text(report.summary())}**"]
-        lines += [f"- skipped {text(i)}: {text(reason)}" for i, reason in report.skipped]
-        lines += [f"- failed: {text(_short(error))}" for error in report.failed]
-        lines += [f"- note: {text(Path(w.source).name)}: {text(w.reason)}" for w in report.warnings]
-        return ("\n".join(lines), *self.panel())
+        return (_summary(report, name=lambda source: Path(source).name), *self.panel())
+
+    def add_urls(self, urls: str | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects it)
+        """Fetch and ingest the pages of ``urls`` (one per line); a summary, then the refreshed panel.
+        Loopback, private and link-local addresses are refused unless QA_ALLOW_PRIVATE_URLS=1."""
+        wanted = [u.strip() for u in (urls or "").split() if u.strip()]
+        if not wanted:
+            raise user_error(ValueError("paste one or more web addresses first (https://..., one per line)"))
+        wrong = [u for u in wanted if not is_url(u)]
+        if wrong:
+            raise user_error(ValueError(f"not a web address: {', '.join(wrong[:3])}; give http:// or https:// urls"))
+        settings = self.index.settings
+        policy = FetchPolicy(max_bytes=settings.max_file_mb * 1_000_000, allow_private=settings.allow_private_urls)
+        progress(0, desc="fetching and embedding")
+        try:
+            report = api.ingest(wanted, settings=settings, fetch=policy, progress=True)
+        except QAError as exc:
+            raise as_gradio(exc) from None
+        return (_summary(report, name=lambda source: source), *self.panel())
 
     def ask_to_remove(self, article_id: str | None):
         """(the question, the confirm row shown) for the chosen article."""
@@ -105,8 +119,12 @@ def _clip(title: str) -> str:
     return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1].rstrip() + "…"
 
 
-def _short(error) -> str:
-    """An ingest error with the upload folder left out of its path."""
-    source = Path(str(getattr(error, "source", "")))
-    where = source.name + (f":{error.line}" if getattr(error, "line", None) else "")
-    return f"{where}: {getattr(error, 'reason', error)}"
+def _summary(report, name) -> str:
+    """An ingest report as Markdown; ``name`` shortens a source (an upload's folder left out)."""
+    lines = [f"**{text(report.summary())}**"]
+    lines += [f"- skipped {text(i)}: {text(reason)}" for i, reason in report.skipped]
+    for error in report.failed:
+        where = name(str(getattr(error, "source", ""))) + (f":{error.line}" if getattr(error, "line", None) else "")
+        lines.append(f"- failed: {text(where)}: {text(getattr(error, 'reason', error))}")
+    lines += [f"- note: {text(name(w.source))}: {text(w.reason)}" for w in report.warnings]
+    return "\n".join(lines)
