@@ -5,12 +5,14 @@ This module stays light: gradio is imported only when the command runs.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 
 import click
 
 from qa.cli import settings_options
+from qa.errors import SettingsError
 from qa.retriever import Index
 from ui.security import auth_from_env, check_exposure
 
@@ -21,12 +23,17 @@ log = logging.getLogger(__name__)
 @click.option("--host", default=None, help="Address to bind [env QA_HOST; default 127.0.0.1].")
 @click.option("--port", type=int, default=None, help="Port [env QA_PORT; default 7860].")
 @click.option("--share", is_flag=True, help="Also serve through a public Gradio link (needs QA_AUTH).")
+@click.option("--mcp", is_flag=True,
+              help="Also serve the search tool to AI assistants over MCP at /gradio_api/mcp (the mcp extra; "
+                   "with QA_AUTH, MCP requests need the same user:password as Basic auth).")
 @settings_options
-def serve(host: str | None, port: int | None, share: bool, settings) -> None:
+def serve(host: str | None, port: int | None, share: bool, mcp: bool, settings) -> None:
     """Serve the chat UI in the browser (127.0.0.1 unless told otherwise)."""
     settings = settings.replace(host=host, port=port)
     auth = auth_from_env()
     check_exposure(settings.host, share, auth)  # before anything slow
+    if mcp and importlib.util.find_spec("mcp") is None:
+        raise SettingsError("--mcp needs the mcp extra: pip install -e '.[mcp]' (or pip install 'gradio[mcp]')")
     index = Index.open(settings=settings)  # load the model before gradio imports huggingface_hub
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read when gradio is imported
 
@@ -35,9 +42,20 @@ def serve(host: str | None, port: int | None, share: bool, settings) -> None:
     from ui.app import build_app
     from ui.cards import CSS, HEAD
     from ui.http import BadRequestStatus
+    from ui.security import McpAuth
 
     app = build_app(index)
+    middleware = [Middleware(BadRequestStatus)] + ([Middleware(McpAuth, credentials=auth)] if mcp and auth else [])
     click.echo(f"serving {index.path} on http://{settings.host}:{settings.port} (Ctrl+C to stop)")
+    if mcp:
+        click.echo(f"MCP server: http://{settings.host}:{settings.port}/gradio_api/mcp (tool: search)")
     app.launch(server_name=settings.host, server_port=settings.port, share=share, css=CSS, head=HEAD,
-               auth=auth or None, show_error=True, footer_links=["api"], quiet=True,
-               max_file_size=f"{settings.max_file_mb}mb", app_kwargs={"middleware": [Middleware(BadRequestStatus)]})
+               auth=auth or None, show_error=True, footer_links=["api"], quiet=True, mcp_server=mcp,
+               max_file_size=f"{settings.max_file_mb}mb", app_kwargs={"middleware": middleware},
+               prevent_thread_lock=bool(mcp and auth))
+    if mcp and auth:
+        from ui.mcp import log_in_mcp_client
+
+        log_in_mcp_client(app, auth)
+        click.echo("MCP tool calls run as the first QA_AUTH user; MCP requests need QA_AUTH credentials")
+        app.block_thread()

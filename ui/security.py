@@ -2,11 +2,16 @@
 
 ``QA_AUTH`` holds ``user:password``, or the path of a file with one ``user:password``
 per line. Serving on a non-loopback address, or through a Gradio share link, without it
-is refused.
+is refused. The MCP server (``qa serve --mcp``) follows the same rules: Gradio's login
+does not cover its endpoint, so with QA_AUTH set :class:`McpAuth` asks every MCP
+request for the same credentials as HTTP Basic authentication.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
 import ipaddress
 import os
 from pathlib import Path
@@ -65,3 +70,35 @@ def check_exposure(host: str, share: bool, auth: list[tuple[str, str]]) -> None:
 def auth_from_env(environ=None) -> list[tuple[str, str]]:
     environ = os.environ if environ is None else environ
     return parse_auth(environ.get("QA_AUTH"))
+
+
+MCP_PREFIX = "/gradio_api/mcp"
+
+
+class McpAuth:
+    """ASGI middleware: MCP requests need ``Authorization: Basic`` with a QA_AUTH user:password."""
+
+    def __init__(self, app, credentials: list[tuple[str, str]]):
+        self.app = app
+        self.credentials = credentials
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith(MCP_PREFIX) or self._allowed(scope):
+            await self.app(scope, receive, send)
+            return
+        body = b"MCP needs the web chat's credentials: send Authorization: Basic base64(user:password) of QA_AUTH"
+        await send({"type": "http.response.start", "status": 401,
+                    "headers": [(b"content-type", b"text/plain"), (b"www-authenticate", b'Basic realm="article-qa"'),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    def _allowed(self, scope) -> bool:
+        header = dict(scope.get("headers") or []).get(b"authorization", b"")
+        scheme, _, token = header.decode("latin-1").partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            user, _, password = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return any(hmac.compare_digest(user, u) & hmac.compare_digest(password, p) for u, p in self.credentials)
