@@ -23,7 +23,7 @@ def batch(tmp_path):
         + '{"id": "j2", "title": "Broken", "text": \n'
         + json.dumps({"id": "j3", "title": "No text", "text": "   "}) + "\n")
     (folder / "huge.txt").write_bytes(b"All work and no play makes a long file. " * 28_000)  # ~1.1 MB, limit 1 MB
-    (folder / "notes.pdf").write_bytes(b"%PDF-1.4")  # not a supported type: ignored in folders
+    (folder / "notes.docx").write_bytes(b"PK\x03\x04")  # not a supported type: ignored in folders
     return folder, tmp_path / "gone.md"
 
 
@@ -62,7 +62,7 @@ def test_cli_summary_and_exit_code(batch, tmp_path):
 
 
 def test_unsupported_file_named_directly_is_an_error(tmp_path, settings, embedder):
-    pdf = tmp_path / "paper.pdf"
-    pdf.write_bytes(b"%PDF-1.4")
+    pdf = tmp_path / "paper.docx"
+    pdf.write_bytes(b"PK\x03\x04")
     report = ingest([pdf], settings, embedder=embedder)
-    assert len(report.failed) == 1 and "unsupported file type '.pdf'" in str(report.failed[0])
+    assert len(report.failed) == 1 and "unsupported file type '.docx'" in str(report.failed[0])

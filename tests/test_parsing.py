@@ -80,7 +80,7 @@ def test_discover_walks_folders_and_reports_missing_paths(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.md").write_text("# A\n\nText.")
     (tmp_path / "b.txt").write_text("B\n\nText.")
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF")
+    (tmp_path / "ignored.docx").write_bytes(b"PK")
     files, errors = discover([tmp_path, tmp_path / "missing.md"])
     assert sorted(f.name for f in files) == ["a.md", "b.txt"]
     assert len(errors) == 1 and "no such file" in str(errors[0])

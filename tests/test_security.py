@@ -64,7 +64,7 @@ class _NoIndex:
 @pytest.mark.parametrize("files, message", [
     (None, "choose one or more files"),
     ([], "choose one or more files"),
-    (["/tmp/report.pdf", "/tmp/notes.md"], "not an article file: report.pdf"),
+    (["/tmp/report.docx", "/tmp/notes.md"], "not an article file: report.docx"),
 ])
 def test_upload_refuses_nothing_and_wrong_types(files, message):
     with pytest.raises(gr.Error, match=message):

@@ -32,7 +32,7 @@ class IndexPanel:
     def upload(self, files: list[str] | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects it)
         """Ingest uploaded files; a summary, then the refreshed panel."""
         if not files:
-            raise user_error(ValueError("choose one or more files first (.txt, .md, .html, .jsonl)"))
+            raise user_error(ValueError("choose one or more files first (.txt, .md, .html, .pdf, .jsonl)"))
         wrong = [Path(f).name for f in files if Path(f).suffix.lower() not in SUFFIXES]
         if wrong:
             raise user_error(ValueError(f"not an article file: {', '.join(wrong)}; upload {', '.join(UPLOAD_TYPES)} "
