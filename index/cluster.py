@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 LOCAL = "local"  # start a Ray instance on this machine for the ingest
 ARTICLES_PER_CALL = 8  # articles an encoder takes at a time (a retry after a crash redoes at most these)
 CONNECT_TIMEOUT_S = 5.0
+PARSERS = 2  # files read and parsed at once across the cluster
 
 
 def ingest_on_cluster(files: Sequence[Path], settings: IndexSettings, report: IngestReport, *, address: str,
@@ -136,7 +137,10 @@ def _pipeline(ray, files, settings, fields, model, cache, known: np.ndarray, poo
     dataset = (
         ray.data.from_items([{"path": str(f)} for f in files], override_num_blocks=max(1, len(files)))
         .flat_map(_parse, fn_kwargs={"fields": fields, "max_bytes": settings.max_file_mb * 1_000_000,
-                                     "known": known}, num_cpus=0)
+                                     "known": known},
+                  # reading is light next to encoding: a CPU of its own would leave an encoder out, and
+                  # without a bound Ray starts a worker process per waiting file
+                  num_cpus=0, compute=ray.data.TaskPoolStrategy(size=PARSERS))
         .map_batches(_Encoder, batch_size=ARTICLES_PER_CALL, batch_format="pandas",
                      compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=cpus,  # restarted when killed
                      fn_constructor_kwargs={"model": model, "settings": settings, "cache": cache, "pooled": pooled,
