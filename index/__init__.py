@@ -28,7 +28,7 @@ from index.errors import (
 )
 from index.filters import Filter
 from index.formats import SUFFIXES, JsonlFields
-from index.ingest import ingest, refresh, remove
+from index.ingest import ingest, remove
 from index.integrity import CheckReport, Problem, check
 from index.layout import IndexDir, model_for
 from index.models import DEFAULT_MODEL, ONNX_MODEL, TORCH_MODEL, load_embedder, resolve_model
@@ -39,6 +39,7 @@ from index.settings import IndexSettings
 from index.store import ArticleSummary, ChunkRow, Feed
 from index.terms import STOPWORDS, content_terms, terms
 from index.web import FetchError, FetchPolicy, is_url
+from index.webingest import refresh
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

@@ -9,7 +9,6 @@ an interrupted ingest keeps the batches it finished, and a re-run completes it.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import shutil
 import time
@@ -30,11 +29,10 @@ from index.layout import IndexDir, model_for
 from index.models import DEFAULT_MODEL, load_embedder
 from index.reports import IngestReport, Notice, RemoveReport
 from index.settings import IndexSettings
-from index.store import Feed, Store
+from index.store import Feed
 from index.swap import beside, remove_leftovers, swap_in
 from index.tokens import get_encoding
-from index.web import Fetcher, FetchPolicy, is_url
-from index.webingest import web_articles
+from index.web import FetchPolicy, is_url
 from index.writer import Addition, IndexWriter
 
 log = logging.getLogger(__name__)
@@ -68,7 +66,7 @@ def ingest(
 
     ``paths`` may hold http(s) urls: the page is fetched and read like a saved page (or a
     PDF). ``feeds``: feeds and sitemaps whose new links are fetched; they are remembered in
-    the index for :func:`refresh`. ``fetch``: how to fetch (timeouts, robots.txt, private
+    the index for :func:`index.webingest.refresh`. ``fetch``: how to fetch (timeouts, robots.txt, private
     addresses; default: :class:`FetchPolicy` with the size limit of ``max_file_mb``).
     """
     settings = settings or IndexSettings.from_env()
@@ -76,62 +74,25 @@ def ingest(
     report = IngestReport()
     paths = [str(p) if is_url(str(p)) else p for p in paths]
     urls = [p for p in paths if isinstance(p, str) and is_url(p)]
-    files, report.failed = discover([p for p in paths if p not in urls])
+    web = set(urls)
+    files, report.failed = discover([p for p in paths if p not in web])
     if urls or feeds:
         if ray is not None:
             raise SettingsError("--ray reads files; fetch urls and feeds without it (they are fetched one "
                                 "at a time here anyway)")
-        return _ingest_web(files, urls, feeds, settings, report, fetch, embedder=embedder, rebuild=rebuild,
-                           fields=fields, progress=progress, batch_chars=batch_chars, started=started)
+        from index.webingest import ingest_web
+
+        return ingest_web(files, urls, feeds, settings, report, fetch, embedder=embedder, rebuild=rebuild,
+                          fields=fields, progress=progress, batch_chars=batch_chars, started=started)
     if ray is not None:
         from index.cluster import ingest_on_cluster
 
         return ingest_on_cluster(files, settings, report, address=ray, model=embedder or _model(settings, rebuild),
                                  fields=fields, rebuild=rebuild, progress=progress, batch_chars=batch_chars,
                                  started=started)
-    articles = _read_all(files, fields, settings.max_file_mb * 1_000_000, report)  # streamed, not held
+    articles = read_all(files, fields, settings.max_file_mb * 1_000_000, report)  # streamed, not held
     return store_articles(articles, settings, report, embedder=embedder, rebuild=rebuild, progress=progress,
                           batch_chars=batch_chars, started=started)
-
-
-def _ingest_web(files, urls, feeds, settings: IndexSettings, report: IngestReport, fetch: FetchPolicy | None,
-                *, fields, started: float, **options) -> IngestReport:
-    """Files, then urls, then the new links of feeds; the feeds' new states are recorded last."""
-    index_dir = IndexDir(settings.index_dir)
-    policy = fetch or FetchPolicy(max_bytes=settings.max_file_mb * 1_000_000)
-    states: list[Feed] = []
-    with Fetcher(policy) as fetcher:
-        articles = itertools.chain(_read_all(files, fields, settings.max_file_mb * 1_000_000, report),
-                                   web_articles(urls, feeds, index_dir.database_path, fetcher, report, states))
-        store_articles(articles, settings, report, started=started, **options)
-    if states:
-        with index_dir.write_lock():
-            writer = IndexWriter(index_dir, settings, embedder=None)
-            try:
-                with writer.store.transaction():
-                    for state in states:
-                        writer.store.save_feed(state)
-            finally:
-                writer.close()
-    return report
-
-
-def refresh(settings: IndexSettings | None = None, *, fetch: FetchPolicy | None = None,
-            progress: bool = False, embedder: Embedder | None = None) -> IngestReport:
-    """Fetch what is new in every feed and sitemap the index follows (conditional requests;
-    links already ingested are not fetched again)."""
-    settings = settings or IndexSettings.from_env()
-    index_dir = IndexDir(settings.index_dir)
-    index_dir.require()
-    reader = Store(index_dir.database_path)
-    try:
-        feeds = reader.feeds()
-    finally:
-        reader.close()
-    if not feeds:
-        raise SettingsError(f"the index at {index_dir.path} follows no feed or sitemap: add one with "
-                            "`qa ingest --feed URL` (or --sitemap URL)")
-    return ingest([], settings, feeds=feeds, fetch=fetch, progress=progress, embedder=embedder)
 
 
 def store_articles(articles: Iterable[Article], settings: IndexSettings, report: IngestReport | None = None, *,
@@ -233,7 +194,7 @@ def remove(targets: Sequence[str], settings: IndexSettings | None = None) -> Rem
     return report
 
 
-def _read_all(files: Sequence[Path], fields: JsonlFields | None, max_bytes: int,
+def read_all(files: Sequence[Path], fields: JsonlFields | None, max_bytes: int,
               report: IngestReport) -> Iterator[Article]:
     """The articles of ``files``, one at a time (a 10 GB JSON Lines file is never held whole)."""
     for path in files:

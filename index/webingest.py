@@ -11,6 +11,7 @@ new with a conditional request and fetches only the new links.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -19,16 +20,61 @@ from pathlib import Path
 
 from index.articles import Article
 from index.dates import parse_date
-from index.errors import ArticleError
+from index.embedder import Embedder
+from index.errors import ArticleError, SettingsError
 from index.formats import html, pdf, unexpected
+from index.ingest import ingest, read_all, store_articles
+from index.layout import IndexDir
 from index.reports import IngestReport
-from index.store import Feed
-from index.web import Fetcher, FetchError
+from index.settings import IndexSettings
+from index.store import Feed, Store
+from index.web import Fetcher, FetchError, FetchPolicy
+from index.writer import IndexWriter
 
 log = logging.getLogger(__name__)
 
 MAX_SITEMAPS = 20  # child sitemaps read from one sitemap index
 MAX_LINKS = 2000  # links taken from one feed or sitemap per run
+
+
+def ingest_web(files, urls, feeds, settings: IndexSettings, report: IngestReport, fetch: FetchPolicy | None,
+                *, fields, started: float, **options) -> IngestReport:
+    """Files, then urls, then the new links of feeds; the feeds' new states are recorded last."""
+    index_dir = IndexDir(settings.index_dir)
+    policy = fetch or FetchPolicy(max_bytes=settings.max_file_mb * 1_000_000)
+    states: list[Feed] = []
+    with Fetcher(policy) as fetcher:
+        articles = itertools.chain(read_all(files, fields, settings.max_file_mb * 1_000_000, report),
+                                   web_articles(urls, feeds, index_dir.database_path, fetcher, report, states))
+        store_articles(articles, settings, report, started=started, **options)
+    if states:
+        with index_dir.write_lock():
+            writer = IndexWriter(index_dir, settings, embedder=None)
+            try:
+                with writer.store.transaction():
+                    for state in states:
+                        writer.store.save_feed(state)
+            finally:
+                writer.close()
+    return report
+
+
+def refresh(settings: IndexSettings | None = None, *, fetch: FetchPolicy | None = None,
+            progress: bool = False, embedder: Embedder | None = None) -> IngestReport:
+    """Fetch what is new in every feed and sitemap the index follows (conditional requests;
+    links already ingested are not fetched again)."""
+    settings = settings or IndexSettings.from_env()
+    index_dir = IndexDir(settings.index_dir)
+    index_dir.require()
+    reader = Store(index_dir.database_path)
+    try:
+        feeds = reader.feeds()
+    finally:
+        reader.close()
+    if not feeds:
+        raise SettingsError(f"the index at {index_dir.path} follows no feed or sitemap: add one with "
+                            "`qa ingest --feed URL` (or --sitemap URL)")
+    return ingest([], settings, feeds=feeds, fetch=fetch, progress=progress, embedder=embedder)
 
 
 def web_articles(urls: Iterable[str], feeds: Iterable[Feed], database: Path, fetcher: Fetcher,

@@ -9,10 +9,11 @@ import pytest
 
 from index import Feed, FetchPolicy
 from index.formats import pdf as pdf_format
-from index.ingest import ingest, refresh
+from index.ingest import ingest
 from index.layout import IndexDir
 from index.store import Store
 from index.web import FetchError, refuse_private
+from index.webingest import refresh
 from tests.pdfs import make_pdf
 from tests.serving import QA
 from tests.webserver import news_site
