@@ -109,3 +109,14 @@ def test_article_text_is_escaped_never_html(settings, embedder, tmp_path):
     assert "<script>" not in html and "<img" not in html and "javascript:" not in html
     assert "&#60;script&#62;" in html and "&#60;img src=x onerror=alert(1)&#62;" in html
     assert "**" not in html and "&#42;&#42;markdown&#42;&#42;" in html
+
+
+@pytest.mark.model
+def test_as_of_leaves_later_articles_out_and_a_bad_one_is_named(demo_index):
+    chat = Chat(demo_index)
+    _, turns, _, note, filter_note = chat.ask("who holds Tal Rifaat?", [], [], 5, as_of="2024-10-01")
+    assert note == "" and filter_note == ""
+    assert all((p.published or "") <= "2024-10-01" for p in turns[-1].passages)
+    assert "Tal Rifaat" not in " ".join(p.title for p in turns[-1].passages)
+    _, _, _, _, problem = chat.ask("who holds Tal Rifaat?", [], [], 5, as_of="next Tuesday")
+    assert "As of" in problem
