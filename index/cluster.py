@@ -57,8 +57,8 @@ def ingest_on_cluster(files: Sequence[Path], settings: IndexSettings, report: In
     process loads it too, for the index's identity (model id, dimension, longest input).
     """
     ray, connected_here = connect(address)
-    embedder = load_embedder(model, settings.offline, settings.device) if isinstance(model, str) else model
     try:
+        embedder = load_embedder(model, settings.offline, settings.device) if isinstance(model, str) else model
         index_dir = IndexDir(settings.index_dir)
         with index_dir.write_lock():
             def store(writer, _cache: EmbeddingCache) -> None:
