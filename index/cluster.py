@@ -30,8 +30,8 @@ from index.cache import CachedEmbedder, EmbeddingCache
 from index.chunker import Chunker
 from index.embedder import Embedder
 from index.errors import ArticleError, ClusterError
-from index.formats import JsonlFields, read_articles, unexpected
-from index.ingest import BATCH_CHARS, batches, commit, encode, plan, write_index
+from index.formats import JsonlFields
+from index.ingest import BATCH_CHARS, batches, commit, encode, plan, read_all, write_index
 from index.layout import IndexDir
 from index.models import load_embedder
 from index.reports import IngestReport, Notice
@@ -151,23 +151,20 @@ def _pipeline(ray, files, settings, fields, model, cache, known: np.ndarray, poo
 
 
 def _parse(row, *, fields, max_bytes: int, known: np.ndarray) -> Iterator[dict]:
-    """One file's articles (a Ray task): unchanged ones named only, failures as tuples."""
-    path = Path(row["path"])
-    try:
-        for item in read_articles(path, fields, max_bytes):
-            if isinstance(item, ArticleError):
-                yield {"kind": "failed", "item": (item.source, item.reason, item.line)}
-                continue
-            for note in item.notes:
-                yield {"kind": "notice", "item": (item.origin or item.id, note)}
-            digest = np.uint64(_digest(item.id, item.content_hash))
-            at = int(np.searchsorted(known, digest))
-            if at < len(known) and known[at] == digest:
-                yield {"kind": "unchanged", "item": (item.id,)}
-            else:
-                yield {"kind": "article", "item": item}
-    except Exception as exc:  # reading the file itself broke off: this file only
-        yield {"kind": "failed", "item": (str(path), unexpected(exc), None)}
+    """One file's articles (a Ray task), read as a local ingest reads them: unchanged ones
+    named only; the file's failures and notes after its articles, as tuples."""
+    report = IngestReport()
+    for article in read_all([Path(row["path"])], fields, max_bytes, report):
+        digest = np.uint64(_digest(article.id, article.content_hash))
+        at = int(np.searchsorted(known, digest))
+        if at < len(known) and known[at] == digest:
+            yield {"kind": "unchanged", "item": (article.id,)}
+        else:
+            yield {"kind": "article", "item": article}
+    for failure in report.failed:
+        yield {"kind": "failed", "item": (failure.source, failure.reason, failure.line)}
+    for notice in report.warnings:
+        yield {"kind": "notice", "item": (notice.source, notice.reason)}
 
 
 class _Encoder:

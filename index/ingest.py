@@ -72,10 +72,9 @@ def ingest(
     settings = settings or IndexSettings.from_env()
     started = time.perf_counter()
     report = IngestReport()
-    paths = [str(p) if is_url(str(p)) else p for p in paths]
-    urls = [p for p in paths if isinstance(p, str) and is_url(p)]
-    web = set(urls)
-    files, report.failed = discover([p for p in paths if p not in web])
+    paths = list(paths)
+    urls = [str(p) for p in paths if is_url(str(p))]
+    files, report.failed = discover([p for p in paths if not is_url(str(p))])
     if urls or feeds:
         if ray is not None:
             raise SettingsError("--ray reads files; fetch urls and feeds without it (they are fetched one "

@@ -242,6 +242,12 @@ class Store:
             row = self._db.execute("SELECT id FROM articles WHERE content_hash = ?", (digest,)).fetchone()
         return row[0] if row else None
 
+    def known_urls(self, urls: Sequence[str]) -> set[str]:
+        """Those of ``urls`` an article was fetched from (or names as its link)."""
+        with self._lock, self._guard():
+            return {url for url in dict.fromkeys(urls) if self._db.execute(
+                "SELECT 1 FROM articles WHERE origin = ? OR url = ? LIMIT 1", (url, url)).fetchone()}
+
     def feeds(self) -> list[Feed]:
         with self._lock, self._guard():
             rows = self._db.execute("SELECT url, kind, etag, last_modified, checked_at FROM feeds ORDER BY added_at")

@@ -15,12 +15,12 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
-import time
 import urllib.robotparser
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from index.errors import ArticleError
+from index.settings import IndexSettings
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,12 @@ class FetchPolicy:
     max_redirects: int = 5
     robots: bool = True  # obey robots.txt
     allow_private: bool = True  # the CLI fetches what its own user names; the web UI does not
-    min_interval_s: float = 0.0  # between two requests to one host
     user_agent: str = USER_AGENT
+
+    @classmethod
+    def for_settings(cls, settings: IndexSettings, **changes) -> FetchPolicy:
+        """The policy with the size limit of ``settings.max_file_mb`` (and ``changes``)."""
+        return cls(max_bytes=settings.max_file_mb * 1_000_000, **changes)
 
 
 @dataclass
@@ -70,7 +74,6 @@ class Fetcher:
         self._client = httpx.Client(timeout=self.policy.timeout_s, follow_redirects=False, trust_env=False,
                                     headers={"User-Agent": self.policy.user_agent})
         self._robots: dict[str, urllib.robotparser.RobotFileParser | str] = {}
-        self._last: dict[str, float] = {}
 
     def close(self) -> None:
         self._client.close()
@@ -111,7 +114,6 @@ class Fetcher:
 
         if not self.policy.allow_private:
             refuse_private(current, url)
-        self._wait_turn(current)
         try:
             with self._client.stream("GET", current, headers=headers) as reply:
                 declared = reply.headers.get("content-length", "")
@@ -133,13 +135,6 @@ class Fetcher:
             raise FetchError(url, f"cannot connect: {_connect_reason(exc)}") from None
         except httpx.HTTPError as exc:
             raise FetchError(url, f"the request failed: {type(exc).__name__} {' '.join(str(exc).split())}") from None
-
-    def _wait_turn(self, url: str) -> None:
-        host = urlsplit(url).netloc
-        wait = self._last.get(host, 0.0) + self.policy.min_interval_s - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        self._last[host] = time.monotonic()
 
     def _allowed(self, url: str) -> bool:
         parts = urlsplit(url)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
-import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +40,7 @@ def ingest_web(files, urls, feeds, settings: IndexSettings, report: IngestReport
                 *, fields, started: float, **options) -> IngestReport:
     """Files, then urls, then the new links of feeds; the feeds' new states are recorded last."""
     index_dir = IndexDir(settings.index_dir)
-    policy = fetch or FetchPolicy(max_bytes=settings.max_file_mb * 1_000_000)
+    policy = fetch or FetchPolicy.for_settings(settings)
     states: list[Feed] = []
     with Fetcher(policy) as fetcher:
         articles = itertools.chain(read_all(files, fields, settings.max_file_mb * 1_000_000, report),
@@ -95,18 +94,14 @@ def web_articles(urls: Iterable[str], feeds: Iterable[Feed], database: Path, fet
 
 
 def known_urls(database: Path, urls: list[str]) -> set[str]:
-    """Those of ``urls`` an article of the index was fetched from (or names as its link)."""
+    """Those of ``urls`` the index at ``database`` already holds (none when it does not exist yet)."""
     if not urls or not database.exists():
         return set()
-    db = sqlite3.connect(database, timeout=30)
+    store = Store(database)
     try:
-        found = set()
-        for url in dict.fromkeys(urls):
-            if db.execute("SELECT 1 FROM articles WHERE origin = ? OR url = ? LIMIT 1", (url, url)).fetchone():
-                found.add(url)
-        return found
+        return store.known_urls(urls)
     finally:
-        db.close()
+        store.close()
 
 
 def fetch_articles(links: Iterable[tuple[str, str | None]], fetcher: Fetcher,

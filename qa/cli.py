@@ -131,8 +131,8 @@ def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_s
                          source=source_field, byline=author_field)
     try:
         report = ingest_articles(paths, settings=settings, rebuild=rebuild, fields=fields, progress=not quiet,
-                                 ray=ray_address, feeds=feeds, fetch=FetchPolicy(
-                                     max_bytes=settings.max_file_mb * 1_000_000, robots=not ignore_robots))
+                                 ray=ray_address, feeds=feeds,
+                                 fetch=FetchPolicy.for_settings(settings, robots=not ignore_robots))
     except QAError as exc:
         done = getattr(exc, "report", None)
         if done is not None and (done.added or done.updated):
@@ -180,7 +180,7 @@ def ask(question: str, k: int | None, since, until, sources, order_by, recent, a
 def refresh(quiet: bool, ignore_robots: bool, settings: Settings) -> None:
     """Fetch what is new in the feeds and sitemaps the index follows (added with --feed / --sitemap)."""
     report = refresh_feeds(settings=settings, progress=not quiet,
-                           fetch=FetchPolicy(max_bytes=settings.max_file_mb * 1_000_000, robots=not ignore_robots))
+                           fetch=FetchPolicy.for_settings(settings, robots=not ignore_robots))
     click.echo(render.ingest_report(report))
     if not report.ok:
         sys.exit(1)

@@ -62,7 +62,7 @@ class IndexPanel:
         if wrong:
             raise user_error(ValueError(f"not a web address: {', '.join(wrong[:3])}; give http:// or https:// urls"))
         settings = self.index.settings
-        policy = FetchPolicy(max_bytes=settings.max_file_mb * 1_000_000, allow_private=settings.allow_private_urls)
+        policy = FetchPolicy.for_settings(settings, allow_private=settings.allow_private_urls)
         progress(0, desc="fetching and embedding")
         try:
             report = api.ingest(wanted, settings=settings, fetch=policy, progress=True)
