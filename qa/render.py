@@ -9,7 +9,7 @@ import textwrap
 import click
 
 from index import ArticleSummary, IngestReport, RemoveReport
-from qa.passage import Answer, IndexInfo, Passage
+from qa.passage import Answer, IndexInfo, Passage, newer_or_older
 
 OPEN, CLOSE = "»", "«"  # marks around the answering sentence
 # C0 and C1 control characters (but newline and tab), DEL, and the bidirectional overrides
@@ -65,10 +65,29 @@ def answer(result: Answer) -> str:
     if not result.passages:
         return f"No passages found for {safe(result.question)!r}: the index (or the filter) holds no articles."
     body = "\n\n".join(passage(p) for p in result.passages)
-    if result.answered:
-        return body
-    return (f"Not in your articles: no passage answers this (no confidence reaches {result.threshold:.2f}). "
-            f"The closest passages:\n\n{body}")
+    if not result.answered:
+        return f"Not in your articles: no passage answers this. The closest passages:\n\n{body}"
+    return f"{lead(result)}\n\n{body}"
+
+
+def lead(result: Answer, width: int = 88) -> str:
+    """The answer first: the short answer and the number of its passage, the quoted
+    sentence with its citation, and other articles' different answers, said with their dates."""
+    cited = result.passage
+    if cited is None:  # answered without the reader: the best passage's sentence leads
+        cited = result.passages[0]
+    lines = []
+    if result.text:
+        lines.append(click.style("Answer: ", bold=True) + click.style(safe(result.text), bold=True)
+                     + f" [{cited.rank}]" + (f"  (probability {result.probability:.2f})" if result.probability else ""))
+    lines += textwrap.wrap(f"\u201c{safe(cited.answer)}\u201d", width=width, initial_indent="  ",
+                           subsequent_indent="   ")
+    lines.append(f"  \u2014 {safe(cited.title)}" + (f", {citation(cited)}" if citation(cited) else ""))
+    for other in result.others:
+        when = newer_or_older(other.published, cited.published)
+        lines.append(f"  {'Also' if not when else when.capitalize()}: {safe(other.short_answer)} [{other.rank}]"
+                     + (f" ({citation(other)})" if citation(other) else ""))
+    return "\n".join(lines)
 
 
 @terminal_safe

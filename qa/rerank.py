@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -23,6 +23,7 @@ from qa.candidates import Candidate, minmax
 from qa.choices import CROSS_ENCODER, RERANKERS
 from qa.highlight import SentenceMatch, choose_answer
 from qa.query import Query
+from qa.reading import ShortAnswer
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Evidence:
     rows: dict[int, ChunkRow]  # by chunk id
     sentences: dict[int, tuple[list[tuple[int, int]], np.ndarray]]  # spans and vectors, by chunk id
     answers: dict[int, SentenceMatch]  # the answering sentence, by chunk id
+    short: dict[int, ShortAnswer | None] = field(default_factory=dict)  # the reader's, by chunk id (those read)
 
 
 class Reranker(Protocol):
@@ -60,27 +62,6 @@ class SentenceReranker:
         best = minmax([evidence.answers[c.chunk_id].score for c in candidates])
         for candidate, sentence in zip(candidates, best):
             candidate.score = (1 - SENTENCE_WEIGHT) * candidate.score + SENTENCE_WEIGHT * float(sentence)
-
-
-class ReaderReranker:
-    """The sentence rerank, then the reader (qa/reader.py) over the best candidates."""
-
-    def __init__(self, reader=None):
-        from qa.reader import load_reader
-
-        self.reader = reader or load_reader()
-
-    def rerank(self, evidence: Evidence) -> None:
-        from qa.reader import probability, windows
-
-        SentenceReranker().rerank(evidence)
-        config = self.reader.config
-        top = sorted(evidence.candidates, key=lambda c: -c.score)[: config.depth]
-        texts = windows(evidence, [c.chunk_id for c in top])
-        read = probability(self.reader.logits(evidence.question, [texts[c.chunk_id] for c in top]))
-        for candidate, p in zip(top, read):
-            candidate.reader = float(p)
-            candidate.score += config.weight * float(p)
 
 
 class CrossEncoderReranker:
@@ -110,7 +91,7 @@ def make_reranker(spec: str, offline: bool = True, device: str = "cpu") -> Reran
     """The reranker a ``rerank`` setting names (one of ``qa.choices.RERANKERS``)."""
     if spec.startswith(CROSS_ENCODER):
         return CrossEncoderReranker(spec.removeprefix(CROSS_ENCODER), offline, device)
-    builders = {"none": NoReranker, "sentence": SentenceReranker, "reader": ReaderReranker}
+    builders = {"none": NoReranker, "sentence": SentenceReranker}
     if spec not in builders:
         raise SettingsError(f"rerank={spec!r}: use one of {', '.join(RERANKERS)}")
     return builders[spec]()

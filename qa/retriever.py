@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +24,9 @@ from qa.errors import QuestionError
 from qa.followup import answer_focus, candidates, prefer_rewrite, refers_back, subject, topic
 from qa.passage import Answer, Citation, IndexInfo, Passage
 from qa.query import Query, analyze, focused, shorten
+from qa.reader import Reader, load_reader
+from qa.reading import ShortAnswer, blend, differing, leading, support
+from qa.reading import read as read_candidates
 from qa.rerank import RERANK_DEPTH, Evidence, Reranker, answers_for, make_reranker
 from qa.settings import Settings
 
@@ -43,11 +47,12 @@ class Index:
     """
 
     def __init__(self, reader: IndexReader, embedder: Embedder, settings: Settings,
-                 reranker: Reranker | None = None):
+                 reranker: Reranker | None = None, answerer: Reader | None = None):
         self.reader = reader
         self.embedder = embedder
         self.settings = settings
         self.reranker = reranker or make_reranker(settings.rerank, settings.offline, settings.device)
+        self.answerer = answerer or (load_reader() if settings.reader else None)  # the extractive reader
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, settings: Settings | None = None,
@@ -125,23 +130,35 @@ class Index:
         passages = []
         for rank, (c, copies) in enumerate(kept, start=1):
             row, answer = rows[c.chunk_id], answers[c.chunk_id]
+            short = found.short.get(c.chunk_id)
             also = {rows[i].article_id: rows[i] for i in copies if rows[i].article_id != row.article_id}
             passages.append(Passage(
                 text=row.text, score=round(c.score, 4), rank=rank, article_id=row.article_id,
                 title=row.title, url=row.url, published=row.published, source=row.source, byline=row.byline,
-                span=(row.start, row.end), answer_span=answer.span, answer_score=answer.score,
-                chunk_id=row.id, similarity=c.dense, coverage=round(query.weights.overlap(row.text), 4),
+                span=(row.start, row.end), answer_span=self._marked(answer.span, short),
+                answer_score=answer.score, chunk_id=row.id, similarity=c.dense,
+                coverage=round(query.weights.overlap(row.text), 4),
                 reader=None if c.reader is None else round(c.reader, 4),
+                short_answer=short.text if short else None, short_answer_span=short.span if short else None,
+                short_answer_probability=short.probability if short else None,
+                short_answer_sentence=short.sentence if short else None,
                 also_in=tuple(Citation(r.article_id, r.title, r.source, r.published, r.url) for r in also.values()),
             ))
         return passages
 
+    def _marked(self, sentence: tuple[int, int], short: ShortAnswer | None) -> tuple[int, int]:
+        """The sentence to mark: the one holding the reader's answer when it is sure of it."""
+        if short is not None and self.answerer is not None and short.has_answer >= self.answerer.config.threshold:
+            return short.sentence
+        return sentence
+
     def evidence(self, question: str, k: int = 10, *, where: Filter | None = None, method: str | None = None,
-                 rerank: bool = True) -> Evidence:
+                 rerank: bool = True, read: bool = True) -> Evidence:
         """The first stages of :meth:`retrieve`, callable on their own: the question analysed
         and embedded, candidates from both indexes fused (``method``: hybrid, dense or
         keyword), the top ones with their rows, sentences and answering sentences, reranked
-        (unless ``rerank`` is False) and sorted best first."""
+        (unless ``rerank`` is False), read by the reader (unless ``read`` is False or the
+        reader is off) and sorted best first."""
         query = analyze(question, self.reader)
         if not query.terms:
             raise QuestionError(f"{question!r} has no word to search for, only words like 'the', 'who' or 'and': "
@@ -158,6 +175,10 @@ class Index:
         if rerank:
             self.reranker.rerank(found)
         top.sort(key=lambda c: -c.score)
+        if read and self.answerer is not None:
+            config = self.answerer.config
+            found.short = read_candidates(self.answerer, found, config.depth)
+            blend(found, config.weight)
         return found
 
     def ask(self, question: str, k: int | None = None, *, history: Sequence[str | Answer] = (),
@@ -192,12 +213,27 @@ class Index:
                     passages, searched, best = found, rewritten, found[0].similarity
         if failed is not None and searched == question:
             raise failed
-        threshold = self.settings.min_score
-        answered = any(p.confidence >= threshold for p in passages)
+        short = {}
+        if self.answerer is not None:
+            refusal = self.answerer.config.refusal
+            threshold, lead, backing = refusal.threshold, leading(passages), support(passages)
+
+            def answers(p: Passage) -> bool:
+                return refusal.answers(p.reader, p.short_answer_probability, backing)
+
+            answered = lead is not None and answers(lead)
+            if answered:
+                short = {"text": lead.short_answer, "probability": lead.reader, "cited": lead.rank,
+                         "differing": differing(passages, lead, answers)}
+                for rank in (lead.rank, *short["differing"]):  # each answer is quoted by the sentence that holds it
+                    passages[rank - 1] = replace(passages[rank - 1], answer_span=passages[rank - 1].short_answer_sentence)
+        else:
+            threshold = self.settings.min_score
+            answered = any(p.confidence >= threshold for p in passages)
         return Answer(question=question, searched=searched, passages=tuple(passages), answered=answered,
                       threshold=threshold, topic=topic(question, previous_topic, rewritten=searched != question),
                       filters=describe_filters(**{k: v for k, v in options.items()
-                                                  if k in ("since", "until", "sources", "as_of")}))
+                                                  if k in ("since", "until", "sources", "as_of")}), **short)
 
     def fit(self, question: str, passages: Sequence[Passage]) -> list[float]:
         """How well each passage's best sentence answers ``question`` itself (its answer score

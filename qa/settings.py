@@ -24,8 +24,9 @@ class Settings(IndexSettings):
 
     ``top_k``: passages per answer. ``retrieval``: one of ``qa.choices.RETRIEVALS``.
     ``rerank``: one of ``qa.choices.RERANKERS``. ``candidates``: how many passages each
-    retriever proposes before fusion. ``min_score``: below this confidence nothing counts as
-    an answer. ``host``/``port``: where ``qa serve`` listens. ``allow_private_urls``: let the
+    retriever proposes before fusion. ``reader``: read the best passages with the extractive
+    reader (short answers; it decides what is answered). ``min_score``: without the reader,
+    below this confidence nothing counts as an answer. ``host``/``port``: where ``qa serve`` listens. ``allow_private_urls``: let the
     web app's url box fetch loopback, private and link-local addresses (off: it is a way
     into the server's network otherwise).
     """
@@ -36,6 +37,7 @@ class Settings(IndexSettings):
         "rerank": "QA_RERANK",
         "candidates": "QA_CANDIDATES",
         "min_score": "QA_MIN_SCORE",
+        "reader": "QA_READER",
         "host": "QA_HOST",
         "port": "QA_PORT",
         "allow_private_urls": "QA_ALLOW_PRIVATE_URLS",
@@ -46,6 +48,7 @@ class Settings(IndexSettings):
     rerank: str = "sentence"
     candidates: int = 50
     min_score: float = MIN_SCORE
+    reader: bool = True  # the extractive reader (qa/reader.py): short answers, refusal, part of the ranking
     host: str = "127.0.0.1"
     port: int = 7860
     allow_private_urls: bool = False  # the web app's url box may fetch loopback/private/link-local addresses

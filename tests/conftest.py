@@ -12,6 +12,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 DEMO = ROOT / "demo" / "articles"
 SYRIA = SHARED / "articles" / "syria-strikes-2024-12-02.md"
+# the demo article's two sentences that say who holds Tal Rifaat: either answers the question
+TAL_RIFAAT_ANSWERS = ("Armed groups backed by Turkey captured the town of Tal Rifaat", "pro-Turkey factions seized Tal Rifaat")
+
+
+def answers_tal_rifaat(sentence: str) -> bool:
+    return any(s in sentence for s in TAL_RIFAAT_ANSWERS)
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO, ROOT, SHARED
+from tests.conftest import DEMO, ROOT, SHARED, answers_tal_rifaat
 from tests.serving import QA, served
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
@@ -115,13 +115,35 @@ def test_tal_rifaat_card_with_the_sentence_highlighted(page):
     ask(page, "who holds Tal Rifaat?")
     first = page.locator("#qa-chat .qa-card").first
     assert "Turkey-backed fighters take Tal Rifaat" in first.locator(".qa-card-head").inner_text()
-    assert "pro-Turkey factions seized Tal Rifaat" in first.locator("mark.qa-answer").inner_text()
+    assert first.locator(".qa-rank").inner_text() == "[1]"
     assert "Demo Wire" in first.locator(".qa-meta").inner_text()
+    # the answer first: the short answer, the number of its card, the sentence that holds it
+    short = page.locator("#qa-chat .qa-short").first
+    assert "Turkey" in short.locator("strong").inner_text()
+    cite = short.locator("a.qa-cite")
+    assert cite.inner_text() == "[1]"
     lead = page.locator("#qa-chat .qa-lead").first.inner_text()
-    assert "seized Tal Rifaat" in lead
+    assert "Tal Rifaat" in lead and short.locator("strong").inner_text() in lead
+    assert lead in first.locator("mark.qa-answer").first.inner_text()  # the card marks the quoted sentence
     page.wait_for_timeout(300)
     assert _in_view(page, "#qa-chat .qa-lead")  # the chat scrolls to the answer, not the last card
     shot(page, "answer-tal-rifaat")
+    # the citation points at its card: following it brings card [1] into view
+    target = cite.get_attribute("href")
+    assert target.startswith("#") and page.locator(f"#qa-chat {target}").count() == 1
+    assert page.locator(f"#qa-chat {target} .qa-rank").inner_text() == "[1]"
+    for _ in range(3):
+        ask(page, "what did the central bank do with rates?", page.locator("#qa-chat .qa-card").count())
+    cite.click()
+    page.wait_for_timeout(500)
+    assert _in_view(page, f"#qa-chat {target}")
+
+
+def test_a_question_the_articles_cannot_answer_is_refused(page):
+    ask(page, "who won the 2022 World Cup?")
+    assert "Not in your articles" in page.locator("#qa-chat .qa-none").first.inner_text()
+    assert page.locator("#qa-chat .qa-short, #qa-chat .qa-lead").count() == 0  # nothing quoted as an answer
+    shot(page, "refused-world-cup")
 
 
 def test_follow_ups_answer_the_new_question_and_new_chat_clears_it(page):
@@ -223,7 +245,7 @@ def test_http_api_returns_structured_passages(server):
     assert answer["answered"] is True and answer["searched"] == "who holds Tal Rifaat?"
     first = answer["passages"][0]
     assert first["title"].startswith("Turkey-backed fighters take Tal Rifaat") and first["source"] == "Demo Wire"
-    assert "pro-Turkey factions seized Tal Rifaat" in first["answer"] and len(answer["passages"]) == 2
+    assert answers_tal_rifaat(first["answer"]) and len(answer["passages"]) == 2
     start, end = first["answer_span"]
     assert first["text"][start:end] == first["answer"]
 

@@ -27,8 +27,10 @@ def run(*args):
 def test_ask_prints_ranked_cited_passages_with_the_answer_marked(built):
     result = run("ask", "who holds Tal Rifaat?", "-k", "2", "--index-dir", str(built))
     assert result.exit_code == 0, result.output
-    first = result.output.split("\n2. ")[0]
-    assert first.startswith("1. [")
+    answer, passages = result.output.split("\n\n1. [", 1)
+    assert answer.startswith("Answer: ") and "Turkey" in answer.splitlines()[0] and "[1]" in answer.splitlines()[0]
+    assert "Tal Rifaat" in answer.splitlines()[1]  # the quoted sentence, then its citation
+    first = "1. [" + passages.split("\n2. ")[0]
     assert "Turkey-backed fighters take Tal Rifaat" in first
     assert "Demo Wire · 2024-12-02" in first and "https://demo.article-qa.example/" in first
     assert "»" in first and "«" in first
@@ -40,6 +42,8 @@ def test_ask_json(built):
     assert data["question"] == "who holds Tal Rifaat?" and len(data["passages"]) == 3
     top = data["passages"][0]
     assert top["rank"] == 1 and "Tal Rifaat" in top["answer"] and top["published"] == "2024-12-02"
+    assert data["answered"] and "Turkey" in data["answer"] and data["cited"] == 1 and data["lead"] == top["answer"]
+    assert top["short_answer"] == data["answer"] and 0 < data["probability"] <= top["reader"] <= 1
 
 
 def test_info(built):

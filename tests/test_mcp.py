@@ -7,6 +7,7 @@ import base64
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import time
 import urllib.error
@@ -69,6 +70,7 @@ def test_an_mcp_client_searches_the_archive(demo_dir, tmp_path):
     assert set(tool.inputSchema["properties"]) >= {"question", "k", "since", "until", "sources", "order"}
     text = result.content[0].text
     assert not result.isError and "Turkey-backed fighters take Tal Rifaat" in text and "'answered': True" in text
+    assert "'cited': 1" in text and re.search(r"'answer': '[^']*Turkey", text)  # the short answer leads
 
 
 @pytest.mark.model

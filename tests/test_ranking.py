@@ -193,8 +193,8 @@ def test_a_cross_encoder_plugs_in_and_ranks_by_its_scores(tmp_path, settings, re
     crossed = settings.replace(rerank=f"cross-encoder:{folder}")
     with Index.open(settings=crossed, embedder=real_embedder) as index:
         assert type(index.reranker).__name__ == "CrossEncoderReranker"
-        fused = index.evidence("harbour plan", rerank=False)
-        reranked = index.evidence("harbour plan")
+        fused = index.evidence("harbour plan", rerank=False, read=False)
+        reranked = index.evidence("harbour plan", read=False)
         texts = [fused.rows[c.chunk_id].text for c in fused.candidates]
         model_scores = minmax(CrossEncoder(str(folder)).predict([("harbour plan", t) for t in texts]))
         expected = sorted(zip(fused.candidates, model_scores), key=lambda pair: -(

@@ -1,4 +1,4 @@
-"""The opt-in reader: its windows, its place in the ranking, and a clear error without a model."""
+"""The reader: its windows, its encoding, the short answer it finds, and what it refuses."""
 
 import json
 
@@ -6,16 +6,27 @@ import numpy as np
 import pytest
 
 from index.ingest import ingest
+from index.sentences import split_sentences
 from qa.errors import ModelLoadError
-from qa.reader import Reader, ReaderConfig, windows
-from qa.rerank import ReaderReranker, make_reranker
+from qa.highlight import quotable
+from qa.reader import (
+    MAX_PAIR_PIECES,
+    MAX_QUESTION_PIECES,
+    Reader,
+    ReaderConfig,
+    encode,
+    load_tokenizer,
+    make_window,
+    widen,
+    windows,
+)
 from qa.retriever import Index
 
 STORIES = [
     ("harbour", "The harbour authority met on Monday. Officials said the new pier opens in May. "
                 "The pier cost four million. Fishermen welcomed the news."),
-    ("orchard", "The orchard festival drew crowds. Officials said the pier of apples was a record. "
-                "Cider sold out by noon. The mayor opened the festival."),
+    ("orchard", "The orchard festival drew crowds. Cider sold out by noon. The mayor, Ada Brook, opened the "
+                "festival with a speech about apples."),
     ("railway", "The railway line reopened after repairs. Officials said trains run hourly. "
                 "The station got a new roof. Commuters were pleased."),
 ]
@@ -30,45 +41,85 @@ def index(settings, embedder, tmp_path):
         yield opened
 
 
-def test_a_window_is_the_two_best_sentences_in_article_order(index):
-    found = index.evidence("when does the new pier open", rerank=False)
+def test_headings_and_questions_are_never_quoted():
+    assert not quotable("How has Russia reacted?")
+    assert not quotable("Looking ahead")  # a short line without a full stop: a heading
+    assert not quotable("“Is this the end?”")
+    assert quotable("The pro-Turkey factions seized Tal Rifaat.")
+    assert quotable("Officials said on Monday that the bridge would reopen to traffic next spring after repairs")
+
+
+def test_a_window_is_the_best_quotable_sentences_in_passage_order():
+    passage = "Where did it happen?\nThe pier opens in May. It cost four million. Fishermen cheered. Rain fell."
+    spans = [(s.start, s.end) for s in split_sentences(passage)]
+    window = make_window(7, passage, spans, [0.9, 0.8, 0.1, 0.5, 0.7])
+    assert window.text == "The pier opens in May. Fishermen cheered. Rain fell."  # the question is left out
+    start = window.text.index("May")
+    assert passage[slice(*window.to_passage(start, start + 3))] == "May"
+    assert passage[slice(*window.sentence_of(start))] == "The pier opens in May."
+    assert make_window(1, "Who?", [(0, 4)], [1.0]) is None  # nothing quotable: nothing to read
+
+
+def test_windows_come_from_the_evidence(index):
+    found = index.evidence("when does the new pier open", read=False)
     shown = windows(found, [c.chunk_id for c in found.candidates])
-    harbour = next(t for c, t in shown.items() if found.rows[c].article_id == "harbour")
-    assert harbour == "The harbour authority met on Monday. Officials said the new pier opens in May." or \
-        harbour == "Officials said the new pier opens in May. The pier cost four million."
-    assert all(text.count(". ") <= 1 for text in shown.values())  # two sentences at most
+    harbour = next(w for c, w in shown.items() if found.rows[c].article_id == "harbour")
+    assert "Officials said the new pier opens in May." in harbour.text
+    assert harbour.text.count(". ") <= 2  # three sentences at most
 
 
-class KeywordReader:
-    """A stand-in model: high logits for windows holding a word. The reranker is what is tested."""
-
-    def __init__(self, word: str, depth: int = 3, weight: float = 2.0):
-        self.word, self.config = word, ReaderConfig(depth, weight)
-        self.seen: list[str] = []
-
-    def logits(self, question, texts):
-        self.seen += list(texts)
-        return np.array([6.0 if self.word in t else -6.0 for t in texts], dtype=np.float32)
-
-
-def test_the_reader_reorders_the_best_candidates_it_reads(index):
-    question = "what did officials say"
-    plain = index.evidence(question)
-    reader = KeywordReader("apples")  # in the orchard story's best sentence
-    reranked = Index(index.reader, index.embedder, index.settings, reranker=ReaderReranker(reader))
-    found = reranked.evidence(question)
-    assert found.rows[found.candidates[0].chunk_id].article_id == "orchard"
-    assert found.candidates[0].reader == pytest.approx(1.0, abs=1e-2)
-    assert len(reader.seen) == min(3, len(plain.candidates))
-    passages = reranked.retrieve(question, k=3)
-    assert passages[0].article_id == "orchard" and passages[0].reader is not None
+def test_pairs_are_cut_to_what_the_model_reads():
+    tokenizer = load_tokenizer()
+    long_question = "why " * 200 + "?"
+    encoded = encode(tokenizer, long_question, ["The pier opens in May. " * 100, "Short."])
+    assert encoded.ids.shape[1] <= MAX_PAIR_PIECES
+    assert (encoded.types[0] == 1).sum() == MAX_PAIR_PIECES - MAX_QUESTION_PIECES - 2  # the window and its [SEP]
+    # the window's pieces, and only they, can hold the answer; their offsets point into the window
+    assert encoded.context[1].sum() == 2  # "short", "."
+    p = int(np.argmax(encoded.context[1]))
+    assert encoded.offsets[1][p] == (0, 5)
 
 
-def test_without_a_trained_model_the_error_says_how_to_train_it(tmp_path):
+def test_spans_grow_to_whole_words_without_trailing_punctuation():
+    text = "The U.S. said (on Monday) that 4.2 million, “quoted words”, arrived."
+    assert widen(text, 5, 7) == (4, 8)  # "U.S." keeps its last stop
+    at = text.index("illion")
+    assert text[slice(*widen(text, at, at + 7))] == "million"
+    at = text.index("“")
+    assert text[slice(*widen(text, at, at + 15))] == "“quoted words”"
+
+
+def test_a_missing_model_names_the_fix(tmp_path):
     with pytest.raises(ModelLoadError, match="bench/train_reader.py"):
+        Reader(tmp_path)
+    (tmp_path / "reader-int8.onnx").write_bytes(b"not a model")
+    with pytest.raises(ModelLoadError, match="reinstall article-qa"):
         Reader(tmp_path)
 
 
-def test_reader_is_a_rerank_setting(settings):
-    assert settings.replace(rerank="reader").rerank == "reader"
-    assert type(make_reranker("sentence")).__name__ == "SentenceReranker"
+def test_bad_reader_settings_name_the_fix(tmp_path):
+    (tmp_path / "reader.json").write_text('{"depth": 4}')
+    with pytest.raises(ModelLoadError, match="reader.json"):
+        ReaderConfig.read(tmp_path / "reader.json")
+
+
+def test_the_shipped_reader_finds_the_short_answer(index):
+    answer = index.ask("when does the new pier open?", k=3)
+    assert answer.answered and answer.text == "May"
+    assert answer.passage.article_id == "harbour" and answer.lead == "Officials said the new pier opens in May."
+    assert answer.passage.reader >= answer.threshold
+    mayor = index.ask("who is the mayor?", k=3)
+    assert mayor.answered and "Ada Brook" in mayor.text and mayor.passage.article_id == "orchard"
+
+
+def test_the_reader_refuses_what_no_passage_answers(index):
+    answer = index.ask("who won the 2022 World Cup?", k=3)
+    assert not answer.answered and answer.text == "" and answer.cited is None
+    assert answer.passages  # the nearest ones are still shown, as such
+
+
+def test_without_the_reader_the_confidence_decides(index):
+    plain = Index(index.reader, index.embedder, index.settings.replace(reader=False))
+    answer = plain.ask("when does the new pier open?", k=3)
+    assert answer.text == "" and plain.answerer is None
+    assert all(p.short_answer is None and p.reader is None for p in answer.passages)

@@ -23,6 +23,8 @@ def test_app_builds_and_answers_a_chat_turn(demo_index):
     html = chat[1]["content"]
     assert "Turkey-backed fighters take Tal Rifaat" in html
     assert '<mark class="qa-answer">' in html and "pro-Turkey factions seized Tal Rifaat" in html
+    assert re.search(r'<p class="qa-short"><strong>[^<]*Turkey[^<]*</strong> <a class="qa-cite" href="#qa-\w+-1">\[1\]</a>',
+                     html)  # the short answer leads, citing card [1]
     assert 'href="https://demo.article-qa.example/2024/12/02/tal-rifaat"' in html
     # a second turn keeps the first, and the conversation is remembered
     chat, turns, _ = chat_turn(demo_index, "who won the cup?", chat, k=1, turns=turns)
@@ -46,15 +48,21 @@ def test_a_card_copies_its_citation_and_the_chat_exports_as_markdown(demo_index)
     from ui.handlers import Chat
 
     answer = demo_index.ask("who holds Tal Rifaat?", k=3)
-    best = answer.passages[0]
+    cited = answer.passage
     copied = html_module.unescape(re.search(r'data-citation="([^"]*)"', answer_html(answer)).group(1))
-    assert copied.startswith(f"\u201c{best.title}.\u201d") and best.url in copied
-    assert best.published in copied and copied.endswith(f"\u201c{' '.join(best.answer.split())}\u201d")
+    # the card's number, then title, outlet, date, url, and the quoted sentence: the one the lead quotes
+    assert copied.startswith(f"[1] \u201c{cited.title}.\u201d") and cited.url in copied
+    assert cited.published in copied and copied.endswith(f"\u201c{' '.join(answer.lead.split())}\u201d")
     second = demo_index.ask("what did the central bank do with rates?", k=2)
-    exported = Path(Chat.export([answer, second])).read_text()
-    assert exported.count("\n## ") == 3  # two questions, then the sources
-    assert "## who holds Tal Rifaat?" in exported and "[1]" in exported
-    assert re.search(r"^1\. \[Turkey-backed fighters take Tal Rifaat", exported, re.M)
+    unanswered = demo_index.ask("who won the 2022 World Cup?", k=2)
+    exported = Path(Chat.export([answer, second, unanswered])).read_text()
+    assert exported.count("\n## ") == 3  # three questions, each with its own numbered sources
+    turn = exported.split("## who holds Tal Rifaat?", 1)[1].split("\n## ", 1)[0]
+    assert f"**{answer.text}** [1]" in turn and f"> {answer.lead} [1]" in turn  # the short answer, then its sentence
+    assert re.search(r"^1\. \[Turkey-backed fighters take Tal Rifaat", turn, re.M)
+    assert turn.count("> ") == 1  # only what was cited is quoted
+    refused = exported.split("## who won the 2022 World Cup?", 1)[1]
+    assert "Not in your articles" in refused and "> " not in refused and "1. " in refused
     with pytest.raises(Exception, match="nothing to export yet"):
         Chat.export([])
 

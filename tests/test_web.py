@@ -140,6 +140,6 @@ def test_cli_feed_then_refresh(site, tmp_path):
     assert site.requests["/news/lighthouse.html"] == 1 and site.requests["/news/ferry.html"] == 1
     md = subprocess.run([QA, "ask", "--format", "md", "who will keep the Skerry Point lighthouse?", "-k", "1"],
                         env=env, capture_output=True, text=True, timeout=300)
-    assert "## Sources" in md.stdout and "[1]" in md.stdout and "Keepers return to the Skerry Point" in md.stdout
+    assert "Sources:" in md.stdout and "[1]" in md.stdout and "Keepers return to the Skerry Point" in md.stdout
     none = subprocess.run([QA, "refresh", "--index-dir", str(tmp_path / "other")], capture_output=True, text=True)
     assert none.returncode == 1 and "qa ingest" in none.stderr

@@ -8,12 +8,13 @@ would act on are turned into entities too.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import html
 from urllib.parse import urlsplit
 
 from qa.export import citation_text
-from qa.grouping import ArticleHit, Excerpt, by_article
-from qa.passage import Answer, Citation
+from qa.grouping import ArticleHit, Excerpt, by_article, card_of
+from qa.passage import Answer, Citation, newer_or_older
 
 # HTML's special characters and the ones markdown would act on, all as numeric entities.
 _ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'*_`[]#~|\\$!{}"})
@@ -37,9 +38,11 @@ def safe_url(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def article_card(hit: ArticleHit) -> str:
-    """One card per article: its title and citation once, its passages inside, the answering
-    sentences marked. No score: the rank is the order."""
+def article_card(hit: ArticleHit, anchor: str = "", quote: str | None = None) -> str:
+    """One card per article, numbered: its title and citation once, its passages inside, the
+    answering sentences marked. No score: the number is the order. ``anchor``: the card's
+    id, for the lead's citation to point at; ``quote``: what Copy citation quotes (else the
+    best passage's answering sentence)."""
     best = hit.best
     meta = [x for x in (best.source, best.published, best.byline) if x]
     also = ""
@@ -47,12 +50,12 @@ def article_card(hit: ArticleHit) -> str:
         also = ('<div class="qa-also">also reported by: '
                 + "; ".join(_citation(c) for c in hit.also_in) + "</div>")
     excerpts = "".join(f'<div class="qa-body">{_marked(e)}</div>' for e in hit.excerpts)
+    cited = citation_text(dataclasses.replace(best, url=safe_url(best.url)), hit.rank, quote)
     copy = (f'<button class="qa-copy" type="button" title="Copy the citation and the quoted sentence" '
-            f'data-citation="{text(citation_text(dataclasses.replace(best, url=safe_url(best.url))))}">'
-            "Copy citation</button>")
+            f'data-citation="{text(cited)}">Copy citation</button>')
     return (
-        f'<div class="qa-card" data-rank="{hit.rank}">'
-        f'<div class="qa-card-head"><span class="qa-rank">{hit.rank}</span> <strong>{_linked(best.title, best.url)}'
+        f'<div class="qa-card" data-rank="{hit.rank}"{f" id={chr(34)}{anchor}{chr(34)}" if anchor else ""}>'
+        f'<div class="qa-card-head"><span class="qa-rank">[{hit.rank}]</span> <strong>{_linked(best.title, best.url)}'
         f"</strong></div>"
         f'<div class="qa-meta">{" · ".join(text(m) for m in meta)}</div>'
         f"{excerpts}{also}{copy}</div>"
@@ -69,8 +72,10 @@ def _marked(excerpt: Excerpt) -> str:
 
 
 def answer_html(answer: Answer) -> str:
-    """The chat reply: the filters and the searched text, the answering sentence quoted with
-    its source, then one card per article; or "Not in your articles" and the nearest ones."""
+    """The chat reply: the filters and the searched text; the short answer with the number of
+    its card, the sentence that holds it quoted with its source, other articles' different
+    answers with their numbers and dates; then one numbered card per article. Or "Not in
+    your articles" and the nearest ones."""
     head = ""
     if answer.filters:
         head += f'<p class="qa-filters">Filters: {text(answer.filters)}</p>'
@@ -80,14 +85,30 @@ def answer_html(answer: Answer) -> str:
     if not hits:
         return head + ('<p class="qa-empty">No articles match: the index is empty, or the filters '
                        "exclude everything. Add articles, or widen the filters.</p>")
-    cards = "".join(article_card(h) for h in hits)
+    key = hashlib.sha1("|".join([answer.question, *(str(p.chunk_id) for p in answer.passages)]).encode()
+                       ).hexdigest()[:8]
     if not answer.answered:
+        cards = "".join(article_card(h, f"qa-{key}-{h.rank}") for h in hits)
         return (head + '<p class="qa-none"><strong>Not in your articles.</strong> No passage answers this; '
                 "these are the nearest passages, not answers:</p>" + f'<div class="qa-nearest">{cards}</div>')
-    best = answer.passages[0]
-    source = ", ".join(text(x) for x in (best.source, best.published) if x)
-    lead = (f'<blockquote class="qa-lead">{prose(best.answer)}</blockquote>'
-            f'<p class="qa-lead-source">— {_linked(best.title, best.url)}{", " + source if source else ""}</p>')
+    cited = answer.passage or answer.passages[0]
+    number = card_of(hits, cited.rank)
+    cards = "".join(article_card(h, f"qa-{key}-{h.rank}", cited.answer if h.rank == number else None)
+                    for h in hits)
+    source = ", ".join(text(x) for x in (cited.source, cited.published) if x)
+    lead = ""
+    if answer.text:
+        lead += (f'<p class="qa-short"><strong>{text(answer.text)}</strong> '
+                 f'<a class="qa-cite" href="#qa-{key}-{number}">[{number}]</a></p>')
+    lead += (f'<blockquote class="qa-lead">{prose(cited.answer)}</blockquote>'
+             f'<p class="qa-lead-source">— {_linked(cited.title, cited.url)}{", " + source if source else ""}</p>')
+    for other in answer.others:
+        n = card_of(hits, other.rank)
+        when = newer_or_older(other.published, cited.published)
+        lead += (f'<p class="qa-other">{"Also" if not when else when.capitalize() + ","}: '
+                 f'<strong>{text(other.short_answer)}</strong> <a class="qa-cite" href="#qa-{key}-{n}">[{n}]</a>'
+                 f'{" — " + text(other.source) if other.source else ""}'
+                 f'{", " + text(other.published) if other.published else ""}</p>')
     return head + lead + cards
 
 
@@ -111,6 +132,9 @@ CSS = """
 .qa-copy { font-size: 0.8em; margin-top: 4px; padding: 1px 8px; border: 1px solid var(--border-color-primary);
            border-radius: 4px; background: var(--background-fill-secondary); cursor: pointer; }
 .qa-answer { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
+.qa-short { font-size: 1.1em; margin: 0 0 4px; }
+.qa-cite { text-decoration: none; font-weight: 600; }
+.qa-other { margin: 0 0 6px; }
 .qa-lead { border-left: 4px solid #f59e0b; margin: 0 0 4px; padding: 4px 10px; font-style: italic; }
 .qa-lead-source { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 0 0 8px; }
 .qa-also { color: var(--body-text-color-subdued); font-size: 0.88em; margin-top: 6px; }

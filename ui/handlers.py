@@ -81,10 +81,13 @@ class Chat:
                sources: list[str] | None = None, order: str = "relevance") -> dict:
         """Search the user's archive of news articles for the passages that best answer a question.
 
-        Each passage comes with its citation (title, outlet, publication date, url) and the
-        sentence in it that answers. Check "answered": when false, nothing in the archive
-        answers the question and the passages are only the closest ones. Quote "answer" and
-        cite title, source, published and url when you use a passage.
+        The result leads with the short answer ("answer", e.g. "pro-Turkey factions"), its
+        probability, and "cited": the rank of the passage that holds it, whose "answer" field
+        is the sentence to quote. Check "answered": when false, nothing in the archive answers
+        the question ("answer" is empty) and the passages are only the closest ones. "others"
+        lists the ranks of passages from other articles that answer differently (news
+        changes: compare their "published" dates). Cite title, source, published and url of
+        each passage you use.
 
         Args:
             question: the question in plain words, e.g. "who holds Tal Rifaat?"
@@ -95,8 +98,9 @@ class Chat:
             order: "relevance" (best first), "newest" or "oldest" (a timeline)
 
         Returns:
-            {question, answered, filters, passages: [{rank, title, source, published, url, byline,
-            answer (the answering sentence), text (the passage), confidence, also_in}]}
+            {question, answered, answer (the short answer), probability, cited, lead (the quoted
+            sentence), others, filters, passages: [{rank, title, source, published, url, byline,
+            answer (the answering sentence), short_answer, reader, text (the passage), also_in}]}
         """
         try:
             return self.index.ask(question, _whole(k), since=since or None, until=until or None,

