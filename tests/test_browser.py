@@ -139,6 +139,24 @@ def test_tal_rifaat_card_with_the_sentence_highlighted(page):
     assert _in_view(page, f"#qa-chat {target}")
 
 
+def test_copy_citation_puts_the_numbered_citation_on_the_clipboard(browser, server):
+    url, _ = server
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"],
+                                  viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector("#qa-question textarea", timeout=60_000)
+    ask(page, "who holds Tal Rifaat?")
+    lead = page.locator("#qa-chat .qa-lead").first.inner_text()
+    page.locator("#qa-chat .qa-card").first.get_by_role("button", name="Copy citation").click()
+    page.wait_for_function("() => document.querySelector('#qa-chat .qa-copy').textContent === 'Copied'")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("[1] \u201cTurkey-backed fighters take Tal Rifaat")  # the card's number and title
+    assert "Demo Wire, 2024-12-02." in copied and "https://demo.article-qa.example/2024/12/02/tal-rifaat" in copied
+    assert copied.endswith(f"\u201c{' '.join(lead.split())}\u201d")  # the sentence the answer quotes, only it
+    context.close()
+
+
 def test_a_question_the_articles_cannot_answer_is_refused(page):
     ask(page, "who won the 2022 World Cup?")
     assert "Not in your articles" in page.locator("#qa-chat .qa-none").first.inner_text()

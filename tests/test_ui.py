@@ -38,7 +38,7 @@ def test_one_card_per_article_and_no_sentence_twice(demo_index):
     articles = {p.article_id for p in answer.passages}
     assert html.count('class="qa-card"') == len(articles)
     cards = html.split("</blockquote>")[-1]  # the quoted answer above the cards is the one repeat
-    cards = re.sub(r'data-citation="[^"]*"', "", cards)  # what "Copy citation" copies is not shown
+    cards = re.sub(r'<span class="qa-citation">[^<]*</span>', "", cards)  # what "Copy citation" copies is not shown
     for sentence in ("The pro-Turkey factions seized Tal Rifaat", "On Monday the Kurdish-led force"):
         assert cards.count(sentence) <= 1, sentence
     assert "qa-score" not in html  # the number on a card was not the one it is ranked by
@@ -49,7 +49,7 @@ def test_a_card_copies_its_citation_and_the_chat_exports_as_markdown(demo_index)
 
     answer = demo_index.ask("who holds Tal Rifaat?", k=3)
     cited = answer.passage
-    copied = html_module.unescape(re.search(r'data-citation="([^"]*)"', answer_html(answer)).group(1))
+    copied = html_module.unescape(re.search(r'<span class="qa-citation">([^<]*)</span>', answer_html(answer)).group(1))
     # the card's number, then title, outlet, date, url, and the quoted sentence: the one the lead quotes
     assert copied.startswith(f"[1] \u201c{cited.title}.\u201d") and cited.url in copied
     assert cited.published in copied and copied.endswith(f"\u201c{' '.join(answer.lead.split())}\u201d")

@@ -51,8 +51,10 @@ def article_card(hit: ArticleHit, anchor: str = "", quote: str | None = None) ->
                 + "; ".join(_citation(c) for c in hit.also_in) + "</div>")
     excerpts = "".join(f'<div class="qa-body">{_marked(e)}</div>' for e in hit.excerpts)
     cited = citation_text(dataclasses.replace(best, url=safe_url(best.url)), hit.rank, quote)
-    copy = (f'<button class="qa-copy" type="button" title="Copy the citation and the quoted sentence" '
-            f'data-citation="{text(cited)}">Copy citation</button>')
+    # the chat's sanitizer drops data- attributes: the text to copy rides in a hidden element
+    copy = (f'<span class="qa-citation">{text(cited)}</span>'
+            f'<button class="qa-copy" type="button" title="Copy the citation and the quoted sentence">'
+            "Copy citation</button>")
     return (
         f'<div class="qa-card" data-rank="{hit.rank}"{f" id={chr(34)}{anchor}{chr(34)}" if anchor else ""}>'
         f'<div class="qa-card-head"><span class="qa-rank">[{hit.rank}]</span> <strong>{_linked(best.title, best.url)}'
@@ -129,6 +131,7 @@ CSS = """
 .qa-card-head { font-size: 1.02em; }
 .qa-rank { display: inline-block; min-width: 1.4em; font-weight: 600; color: var(--body-text-color-subdued); }
 .qa-meta { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 2px 0 6px; }
+.qa-citation { display: none; }
 .qa-copy { font-size: 0.8em; margin-top: 4px; padding: 1px 8px; border: 1px solid var(--border-color-primary);
            border-radius: 4px; background: var(--background-fill-secondary); cursor: pointer; }
 .qa-answer { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
@@ -161,13 +164,15 @@ HEAD = """<style>@media (max-width: 700px) {
   .gradio-container .main { padding-left: 6px !important; padding-right: 6px !important; }
 }</style>
 <script>
-// "Copy citation" on a card: the chat's HTML is sanitized (no inline handlers), so one listener
-// on the page copies the card's data-citation; the clipboard API needs a secure context
+// "Copy citation" on a card: the chat's HTML is sanitized (no inline handlers, no data-
+// attributes), so one listener on the page copies the text of the card's hidden .qa-citation; the clipboard API needs a secure context
 // (https or localhost), else the older execCommand route.
 document.addEventListener("click", (event) => {
   const button = event.target.closest && event.target.closest(".qa-copy");
   if (!button) return;
-  const value = button.getAttribute("data-citation") || "";
+  const card = button.closest(".qa-card");
+  const held = card && card.querySelector(".qa-citation");
+  const value = held ? held.textContent : "";
   const done = () => { button.textContent = "Copied"; setTimeout(() => button.textContent = "Copy citation", 1500); };
   if (navigator.clipboard && window.isSecureContext) {
     navigator.clipboard.writeText(value).then(done);
