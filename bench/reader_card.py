@@ -19,7 +19,8 @@ span. Used by `qa/reader.py`; written by `python bench/train_reader.py` on {date
 - Trained {epochs} epoch(s), seed {seed}, AdamW, batch 32, on CPU (2 threads); word
   embeddings frozen. Exported with torch.onnx (opset 17), weights quantized to int8 with
   onnxruntime's `quantize_dynamic`: {size_mb:.1f} MB, SHA-256 `{sha}`.
-- Whole run: {minutes} minutes on this project's 2-core machine.
+- Whole run: {minutes} minutes on this project's 2-core machine (a run that reuses the steps
+  already done in `--work` reports its own time).
 
 ## Training data
 {examples} (question, window) examples, {answering} of them answering, from {questions}
@@ -43,7 +44,9 @@ Not used: squad11-dev's validation articles, realtimeqa-dev (no license: evaluat
 ## Chosen on tuning questions
 {tuned} questions (nq-qed-dev, squad11-dev's "tune" articles), asked of an index of their
 own paragraphs: read depth **{depth}**, ranking weight **{weight}** (of has-answer, added to
-a passage's score), has-answer **{threshold}** from which a passage's own answer is marked.
+a passage's score), sentence weight **{sentence_weight}** (of a sentence's answering score,
+added to the log-probability of the spans in it), has-answer **{threshold}** from which a
+passage's own answer is marked.
 Refusal: a logistic score of the leading passage's evidence (logit of has-answer, log of its
 span probability, the best reader-less confidence of the passages read), fitted between the
 tuning questions whose first passage holds the answer and the squad11-dev ones asked of the
@@ -79,6 +82,7 @@ def write_card(folder: Path, config: dict) -> Path:
         examples=f"{config['trained_on']['examples']:,}", answering=f"{config['trained_on']['answering']:,}",
         questions=f"{config['trained_on']['questions']:,}", mined=config.get("mined_depth", 6), rows=rows,
         tuned=config["tuned_on"]["questions"], depth=config["depth"], weight=config["weight"],
+        sentence_weight=config.get("sentence_weight", 0.0),
         threshold=config["threshold"], keep=config.get("keep", "see reader.json"), t=config["tune"],
         w=config["tune_without_reader"], elsewhere=config["tune_elsewhere"]["questions"],
         refusal_threshold=round(config["refusal"]["threshold"], 3))

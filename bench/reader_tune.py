@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,7 @@ REFUSAL_STEPS, REFUSAL_RATE, REFUSAL_L2 = 3000, 0.2, 1e-3
 # the questions asked elsewhere: squad11-dev's tune articles are about topics no training
 # paragraph is about (Natural Questions' topics overlap between its train and dev parts)
 ELSEWHERE = "squad11-dev"
+SENTENCE_WEIGHTS = (0.0, 0.5, 1.0, 2.0)  # tried for the answering-sentence score in the span choice
 
 
 @dataclass
@@ -56,28 +57,59 @@ def holds(text: str, answers) -> bool:
     return any(normalize(a) in flat for a in answers if a.strip())
 
 
-def collect(index, questions, reader: Reader, depth: int, as_of=None) -> list[Asked]:
+def collect(index, questions, reader: Reader, depth: int, as_of=None, found=None) -> list[Asked]:
+    """What each question gave; ``found``: its evidence from an earlier call of
+    :func:`evidence` (the reader's reading is redone, the retrieval is not)."""
     from tqdm import tqdm
 
+    found = found or evidence(index, questions, as_of)
     out = []
-    for q in tqdm(questions, desc="reading", unit="q", leave=False):
-        text = q["question"] if isinstance(q, dict) else q.question
+    for q, ev in tqdm(list(zip(questions, found)), desc="reading", unit="q", leave=False):
         answers = tuple(q["answers"] if isinstance(q, dict) else q.answers)
-        found = index.evidence(text, k=RANKS, where=as_of(q) if as_of else None, read=False)
-        cands = found.candidates[:RANKS]
-        shorts = read(reader, found, depth)
-        windows_of = windows(found, [c.chunk_id for c in cands[:depth]])
-        rows = found.rows
+        cands = ev.candidates[:RANKS]
+        shorts = read(reader, ev, depth)
+        windows_of = windows(ev, [c.chunk_id for c in cands[:depth]])
+        rows = ev.rows
         out.append(Asked(
             answers, [c.score for c in cands], [holds(rows[c.chunk_id].text, answers) for c in cands],
             [c.reader for c in cands[:depth]], [shorts.get(c.chunk_id) for c in cands[:depth]],
             [rows[c.chunk_id].text[slice(*s.sentence)] if (s := shorts.get(c.chunk_id)) else ""
              for c in cands[:depth]],
-            [confidence(found.answers[c.chunk_id].score, found.query.weights.overlap(rows[c.chunk_id].text))
+            [confidence(ev.answers[c.chunk_id].score, ev.query.weights.overlap(rows[c.chunk_id].text))
              for c in cands],
-            [found.query.weights.overlap(w.text) if (w := windows_of.get(c.chunk_id)) else 0.0
+            [ev.query.weights.overlap(w.text) if (w := windows_of.get(c.chunk_id)) else 0.0
              for c in cands[:depth]]))
     return out
+
+
+def evidence(index, questions, as_of=None) -> list:
+    """Each question's candidates, reranked, not read (sorted best first)."""
+    from tqdm import tqdm
+
+    out = []
+    for q in tqdm(questions, desc="retrieving", unit="q", leave=False):
+        text = q["question"] if isinstance(q, dict) else q.question
+        out.append(index.evidence(text, k=RANKS, where=as_of(q) if as_of else None, read=False))
+    return out
+
+
+def sentence_weight(index, questions, reader: Reader, depth: int, weight: float,
+                    choices=SENTENCE_WEIGHTS) -> tuple[float, list[Asked]]:
+    """The weight of the answering-sentence score in the reader's span choice: the one whose
+    lead sentence holds the answer most often (then: the short answer matches; ties: the
+    smaller weight), and what the questions gave with it."""
+    found = evidence(index, questions)
+    table = {}
+    for w in choices:
+        reader.config = replace(reader.config, sentence_weight=w)
+        asked = collect(index, questions, reader, depth, found=found)
+        figures = measure(asked, depth, weight)
+        log.info("tune: sentence weight %.2f: lead sentence %.4f short answer %.4f", w,
+                 figures["lead_sentence"], figures["short_answer"])
+        table[w] = ((figures["lead_sentence"], figures["short_answer"]), asked)
+    best = max(table, key=lambda w: (table[w][0], -w))
+    reader.config = replace(reader.config, sentence_weight=best)
+    return best, table[best][1]
 
 
 def blended(a: Asked, depth: int, weight: float) -> list[int]:
@@ -169,11 +201,12 @@ def fit_refusal(answerable: list[np.ndarray], unanswerable: list[np.ndarray], ke
 
 def tune(index, questions, foreign_index, model_dir: Path, depths, weights, keep: float) -> dict:
     """Per depth, the weight with the best R@1 (then MRR@10); the depth: the smallest whose
-    lead sentence holds the answer within ``LEAD_MARGIN`` of the best depth's. The refusal:
+    lead sentence holds the answer within ``LEAD_MARGIN`` of the best depth's; then the
+    sentence weight (:func:`sentence_weight`). The refusal:
     fitted between the questions whose first passage holds the answer and the squad11-dev
     ones asked of ``foreign_index`` (the training paragraphs: other topics) where no
     candidate holds it; its threshold keeps ``keep`` of the first answered."""
-    reader = Reader(model_dir) if (model_dir / "reader.json").exists() else _bare(model_dir)
+    reader = _bare(model_dir)
     asked = collect(index, questions, reader, max(depths))
     per_depth = {}
     for d in depths:
@@ -186,6 +219,7 @@ def tune(index, questions, foreign_index, model_dir: Path, depths, weights, keep
     best_lead = max(held for _, held in per_depth.values())
     depth = min(d for d, (_, held) in per_depth.items() if held >= best_lead - LEAD_MARGIN)
     weight = per_depth[depth][0]
+    sentence, asked = sentence_weight(index, questions, reader, depth, weight)
     answerable = [features(a, depth, i) for a in asked
                   if (i := lead(a, depth, weight)) is not None and a.holds[blended(a, depth, weight)[0]]]
     elsewhere = collect(foreign_index, [q for q in questions if q.source == ELSEWHERE], reader, depth)
@@ -199,8 +233,8 @@ def tune(index, questions, foreign_index, model_dir: Path, depths, weights, keep
                   for a in elsewhere if (i := lead(a, depth, weight)) is not None and not any(a.holds))
     figures["refused_elsewhere"] = round(refused / max(1, len(unanswerable)), 4)
     log.info("tune: chose depth %d weight %.2f threshold %.4f %s: %s", depth, weight, threshold, refusal, figures)
-    return {"depth": depth, "weight": weight, "threshold": round(threshold, 4), "refusal": asdict(refusal),
-            "tune": figures, "tune_elsewhere": {"questions": len(unanswerable)},
+    return {"depth": depth, "weight": weight, "sentence_weight": sentence, "threshold": round(threshold, 4),
+            "refusal": asdict(refusal), "tune": figures, "tune_elsewhere": {"questions": len(unanswerable)},
             "tune_without_reader": {"R@1": round(ranking(asked, depth, 0.0)[0], 4),
                                     "MRR@10": round(ranking(asked, depth, 0.0)[1], 4)}}
 
