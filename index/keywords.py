@@ -30,6 +30,10 @@ def match_expression(terms: Sequence[str]) -> str:
 # those sharing character trigrams (edit distance and Jaccard then pick the best three).
 SKELETON_MATCHES = 50
 TRIGRAM_MATCHES = 200
+# Rows FTS5 may score for one question's first try (see KeywordIndex.search), and how much
+# more each further try may.
+POSTINGS_BUDGET = 20_000
+BUDGET_GROWTH = 8
 
 
 class KeywordIndex:
@@ -37,9 +41,32 @@ class KeywordIndex:
         self.store = store
 
     def search(self, terms: Sequence[str], limit: int, where: Filter | None = None) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score; higher is better) of the best matches for any of ``terms``."""
-        if not terms:
+        """(chunk id, BM25 score; higher is better) of the best matches for any of ``terms``.
+
+        FTS5 scores every row its query matches, so a common word ("said": half the archive)
+        would cost a scan of its whole posting list. The query holds the rarest terms whose
+        document frequencies add up to at most ``POSTINGS_BUDGET`` rows (the rarest one at
+        least); the rows they match are ranked by BM25 over those terms. When that leaves
+        fewer than ``limit`` rows (a filter, or few rare terms), the budget grows
+        ``BUDGET_GROWTH``-fold, up to every term: a filter never empties what matches.
+        """
+        known = self._by_rarity(terms)
+        if not known:
             return []
+        budget = POSTINGS_BUDGET
+        while True:
+            chosen = _within(known, budget)
+            found = self._ranked([t for t, _ in chosen], limit, where)
+            if len(found) >= limit or len(chosen) == len(known):
+                return found
+            budget *= BUDGET_GROWTH
+
+    def _by_rarity(self, terms: Sequence[str]) -> list[tuple[str, int]]:
+        """(term, document frequency) of the terms some passage holds, rarest first."""
+        frequencies, _ = self.document_frequencies(terms, total=0)
+        return sorted(((t, f) for t, f in frequencies.items() if f > 0), key=lambda item: (item[1], item[0]))
+
+    def _ranked(self, terms: Sequence[str], limit: int, where: Filter | None) -> list[tuple[int, float]]:
         if where is None or not where.active:  # FTS5 orders by its built-in BM25 rank fastest
             return self.store.fetch(
                 "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
@@ -106,6 +133,17 @@ class KeywordIndex:
         self.store.run("DELETE FROM known_terms")
         self.sync_terms()
         self.store.run("INSERT INTO term_trigrams (term_trigrams) VALUES ('rebuild')")
+
+
+def _within(by_rarity: list[tuple[str, int]], budget: int) -> list[tuple[str, int]]:
+    """The rarest terms whose frequencies add up to at most ``budget`` (the rarest one at least)."""
+    chosen, total = [], 0
+    for term, frequency in by_rarity:
+        if chosen and total + frequency > budget:
+            break
+        chosen.append((term, frequency))
+        total += frequency
+    return chosen
 
 
 def edit_distance(a: str, b: str) -> int:

@@ -201,3 +201,29 @@ def test_a_cross_encoder_plugs_in_and_ranks_by_its_scores(tmp_path, settings, re
             (1 - CROSS_ENCODER_WEIGHT) * pair[0].score + CROSS_ENCODER_WEIGHT * pair[1]))
         assert [c.chunk_id for c in reranked.candidates] == [c.chunk_id for c, _ in expected]
         assert [c.chunk_id for c in reranked.candidates] != [c.chunk_id for c in fused.candidates]
+
+def test_keyword_search_ranks_only_the_rarest_terms_when_common_ones_would_cost_a_scan(news, monkeypatch):
+    from index import keywords
+
+    terms = ["harbour", "lighthouse"]  # "harbour": every story; "lighthouse": a few
+    frequencies, _ = keywords.KeywordIndex(news.reader.store).document_frequencies(terms, total=0)
+    assert frequencies["harbour"] == 26 and frequencies["lighthouse"] < 10
+    few = frequencies["lighthouse"]
+    unbounded = news.reader.keyword_search(terms, few)
+    monkeypatch.setattr(keywords, "POSTINGS_BUDGET", few)
+    bounded = news.reader.keyword_search(terms, few)
+    assert list(bounded) == list(news.reader.keyword_search(["lighthouse"], few))
+    assert set(bounded) == set(unbounded)  # every story with the rare word also has the common one
+    rare = bounded
+    # fewer rare matches than asked for: the budget grows until every term is in
+    wide = news.reader.keyword_search(terms, 20)
+    assert len(wide) == 20 and set(rare) <= set(wide)
+
+
+def test_a_budgeted_keyword_search_with_a_filter_still_finds_what_matches(news, monkeypatch):
+    from index import keywords
+    from index.filters import Filter
+
+    monkeypatch.setattr(keywords, "POSTINGS_BUDGET", 1)
+    found = news.reader.keyword_search(["harbour", "lighthouse"], 5, Filter(since="2019-01-01", until="2019-12-31"))
+    assert len(found) == 1  # the 2019 story holds "harbour" only
