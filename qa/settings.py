@@ -18,6 +18,9 @@ MIN_SCORE = 0.61
 MAX_CANDIDATES = 1000  # per retriever, before fusion
 
 
+MAX_CONCURRENCY = 64
+
+
 @dataclass(frozen=True)
 class Settings(IndexSettings):
     """Every knob of article-qa, with its default (the index's ones: :class:`IndexSettings`).
@@ -26,7 +29,9 @@ class Settings(IndexSettings):
     ``rerank``: one of ``qa.choices.RERANKERS``. ``candidates``: how many passages each
     retriever proposes before fusion. ``reader``: read the best passages with the extractive
     reader (short answers; it decides what is answered). ``min_score``: without the reader,
-    below this confidence nothing counts as an answer. ``host``/``port``: where ``qa serve`` listens. ``allow_private_urls``: let the
+    below this confidence nothing counts as an answer. ``host``/``port``: where ``qa serve`` listens.
+    ``concurrency``: questions ``qa serve`` answers at once (chat and ``/search`` together;
+    writes stay one at a time). ``allow_private_urls``: let the
     web app's url box fetch loopback, private and link-local addresses (off: it is a way
     into the server's network otherwise).
     """
@@ -40,6 +45,7 @@ class Settings(IndexSettings):
         "reader": "QA_READER",
         "host": "QA_HOST",
         "port": "QA_PORT",
+        "concurrency": "QA_CONCURRENCY",
         "allow_private_urls": "QA_ALLOW_PRIVATE_URLS",
     }
 
@@ -51,6 +57,7 @@ class Settings(IndexSettings):
     reader: bool = True  # the extractive reader (qa/reader.py): short answers, refusal, part of the ranking
     host: str = "127.0.0.1"
     port: int = 7860
+    concurrency: int = 4
     allow_private_urls: bool = False  # the web app's url box may fetch loopback/private/link-local addresses
 
     def __post_init__(self) -> None:
@@ -65,3 +72,5 @@ class Settings(IndexSettings):
             raise SettingsError(f"top_k={self.top_k} must be at least 1")
         if not 0 < self.port < 65536:
             raise SettingsError(f"port={self.port} is not a TCP port: use 1-65535")
+        if not 1 <= self.concurrency <= MAX_CONCURRENCY:
+            raise SettingsError(f"concurrency={self.concurrency} must be between 1 and {MAX_CONCURRENCY}")

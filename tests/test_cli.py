@@ -96,6 +96,56 @@ def test_serve_binds_only_the_loopback_address_by_default(built, tmp_path):
     assert listening == {"127.0.0.1"}, listening
 
 
+def test_serve_answers_questions_from_many_clients_at_once(built, tmp_path):
+    """Eight clients asking /search together over Gradio's HTTP API, with four questions
+    answered at once: every answer is whole and right, none fails."""
+    import json
+    import os
+    import threading
+
+    import httpx
+
+    from tests.serving import served
+
+    def search(base: str, question: str) -> dict:
+        with httpx.Client(timeout=60) as client:
+            posted = client.post(f"{base}gradio_api/call/search", json={"data": [question, 3, "", "", [], "relevance"]})
+            posted.raise_for_status()
+            stream = client.get(f"{base}gradio_api/call/search/{posted.json()['event_id']}").text
+        event = stream.split("event: ")[-1]
+        assert event.startswith("complete"), stream[:300]
+        return json.loads(event.split("data: ", 1)[1])[0]  # the outputs: one, the answer
+
+    questions = {"who holds Tal Rifaat?": "Turkey-backed fighters", "what interest rate did the central bank set?":
+                 "Central bank holds rates"}
+    results, failures = [], []
+
+    def client(i: int, base: str) -> None:
+        try:
+            for j in range(3):
+                question = list(questions)[(i + j) % 2]
+                results.append((question, search(base, question)))
+        except Exception as exc:  # collected, so the test names it
+            failures.append(repr(exc))
+
+    env = {**os.environ, "QA_INDEX_DIR": str(built)}
+    with served(env, tmp_path / "serve.log", "--concurrency", "4") as base:
+        threads = [threading.Thread(target=client, args=(i, base)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not failures, failures
+    assert len(results) == 24
+    for question, answer in results:
+        assert answer["question"] == question and answer["passages"][0]["title"].startswith(questions[question])
+
+
+def test_serve_refuses_a_concurrency_it_cannot_use(built):
+    result = run("serve", "--index-dir", str(built), "--concurrency", "0")
+    assert result.exit_code != 0 and "concurrency=0 must be between 1 and 64" in result.output
+
+
 def _listening_addresses(port: int) -> set[str]:
     """The local addresses a TCP port is listened on (from /proc/net/tcp and tcp6)."""
     import ipaddress

@@ -83,10 +83,12 @@ def build_app(index: Index) -> gr.Blocks:
                         really = gr.Button("Yes, remove it", variant="stop", elem_id="qa-remove-yes")
                         keep = gr.Button("Cancel", elem_id="qa-remove-no")
 
+        # questions share one pool of index.settings.concurrency workers; writes keep Gradio's one at a time
+        questions = {"concurrency_limit": index.settings.concurrency, "concurrency_id": "questions"}
         inputs = [question, chatbot, turns, k, since, until, sources, order, as_of]
         outputs = [chatbot, turns, question, question_note, filter_note]
         for trigger in (question.submit, ask.click):
-            trigger(chat.ask, inputs, outputs, api_visibility="private").then(
+            trigger(chat.ask, inputs, outputs, api_visibility="private", **questions).then(
                 None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
         new_chat.click(chat.new_chat, None, outputs, api_visibility="private")
         examples.click(lambda sample: sample[0], examples, question, api_visibility="private")
@@ -102,5 +104,5 @@ def build_app(index: Index) -> gr.Blocks:
         keep.click(panel.cancel, None, [removed, confirm], api_visibility="private")
         app.load(panel.panel, None, facts, api_visibility="private")
         app.load(chat.examples, None, examples, api_visibility="private")
-        gr.api(chat.search, api_name="search")
+        gr.api(chat.search, api_name="search", **questions)
     return app
