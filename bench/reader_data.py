@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from splits import part as squad_part  # noqa: E402
 
-from index.sentences import split_sentences  # noqa: E402
+from index.text.sentences import split_sentences  # noqa: E402
 from qa.evaluate import normalize  # noqa: E402
 from qa.reader import Window, make_window, quotable  # noqa: E402
 

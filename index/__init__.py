@@ -8,10 +8,8 @@ This is the package face: qa (and anything else) imports only the names below. S
 import logging
 from pathlib import Path
 
-from index.articles import Article
-from index.compact import CompactReport, compact
-from index.dates import parse_date
-from index.embedder import Embedder
+from index.directory import Facts, IndexDir, IndexReader, model_for
+from index.embed import DEFAULT_MODEL, ONNX_MODEL, TORCH_MODEL, Embedder, load_embedder, resolve_model
 from index.errors import (
     ArticleError,
     ClusterError,
@@ -26,20 +24,14 @@ from index.errors import (
     TextTooLongError,
     TokenizerError,
 )
-from index.filters import Filter
-from index.formats import SUFFIXES, JsonlFields
-from index.ingest import ingest, remove
-from index.integrity import CheckReport, Problem, check
-from index.layout import IndexDir, model_for
-from index.models import DEFAULT_MODEL, ONNX_MODEL, TORCH_MODEL, load_embedder, resolve_model
-from index.reader import Facts, IndexReader
-from index.repair import RepairReport, repair
+from index.formats import SUFFIXES, JsonlFields, parse_date
+from index.ingest import ingest, refresh, remove
+from index.maintenance import CheckReport, CompactReport, Problem, RepairReport, check, compact, repair
 from index.reports import IngestReport, Notice, RemoveReport
 from index.settings import IndexSettings
-from index.store import ArticleSummary, ChunkRow, Feed
-from index.terms import STOPWORDS, content_terms, terms
+from index.store import ArticleSummary, ChunkRow, Feed, Filter
+from index.text import STOPWORDS, Article, content_terms, terms
 from index.web import FetchError, FetchPolicy, is_url
-from index.webingest import refresh
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -51,7 +43,7 @@ def open_reader(path: str | Path, model_id: str | None = None) -> IndexReader:
 
 
 def check_index(path: str | Path) -> CheckReport:
-    """Every check of the index at ``path`` (see :mod:`index.integrity`)."""
+    """Every check of the index at ``path`` (see :mod:`index.maintenance.check`)."""
     return check(IndexDir(path))
 
 

@@ -180,7 +180,9 @@ def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, encoded: Encode
     valid = (j >= i) & (j - i < MAX_ANSWER_PIECES) & (sentence_ids[:, None] == sentence_ids[None, :]) \
         & (sentence_ids[:, None] >= 0)
     pairs = np.where(valid, pairs, -np.inf)
-    chosen = pairs if bias is None else pairs + np.where(sentence_ids >= 0, bias[np.maximum(sentence_ids, 0)], 0)[:, None]
+    chosen = pairs
+    if bias is not None:
+        chosen = pairs + np.where(sentence_ids >= 0, bias[np.maximum(sentence_ids, 0)], 0)[:, None]
     flat = int(np.argmax(chosen))
     start, end = divmod(flat, n)
     return start, end, float(np.exp(pairs[start, end]))

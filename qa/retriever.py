@@ -226,7 +226,8 @@ class Index:
                 short = {"text": lead.short_answer, "probability": lead.reader, "cited": lead.rank,
                          "differing": differing(passages, lead, answers)}
                 for rank in (lead.rank, *short["differing"]):  # each answer is quoted by the sentence that holds it
-                    passages[rank - 1] = replace(passages[rank - 1], answer_span=passages[rank - 1].short_answer_sentence)
+                    held = passages[rank - 1]
+                    passages[rank - 1] = replace(held, answer_span=held.short_answer_sentence)
         else:
             threshold = self.settings.min_score
             answered = any(p.confidence >= threshold for p in passages)

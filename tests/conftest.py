@@ -42,7 +42,7 @@ def embedder() -> HashingEmbedder:
 @pytest.fixture(scope="session")
 def real_embedder():
     """The real default model, loaded once for the whole session."""
-    from index.models import load_embedder
+    from index.embed.models import load_embedder
 
     return load_embedder()
 

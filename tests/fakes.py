@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.embedder import check_lengths
-from index.terms import terms
+from index.embed.embedder import check_lengths
+from index.text.terms import terms
 
 
 class HashingEmbedder:

@@ -1,9 +1,9 @@
 import pytest
 
-from index.chunker import Chunker
 from index.errors import SettingsError, TextTooLongError
 from index.formats import read_articles
-from index.tokens import get_encoding
+from index.text.chunker import Chunker
+from index.text.tokens import get_encoding
 from tests.conftest import DEMO
 from tests.fakes import HashingEmbedder
 

@@ -1,6 +1,6 @@
 import pytest
 
-from index.dates import parse_date, parse_date_line
+from index.formats.dates import parse_date, parse_date_line
 
 
 @pytest.mark.parametrize("line,iso", [

@@ -16,12 +16,12 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
+from index.directory.layout import IndexDir
+from index.directory.reader import IndexReader
 from index.errors import IndexCorruptError, ModelLoadError
 from index.ingest import ingest
-from index.integrity import check
-from index.layout import IndexDir
-from index.reader import IndexReader
-from index.repair import repair
+from index.maintenance.check import check
+from index.maintenance.repair import repair
 from qa.cli import main
 from qa.retriever import Index
 from tests.conftest import DEMO

@@ -11,10 +11,10 @@ import time
 
 import pytest
 
+from index.directory.layout import IndexDir
+from index.directory.reader import IndexReader
 from index.formats import read_articles
 from index.ingest import ingest, remove
-from index.layout import IndexDir
-from index.reader import IndexReader
 from qa.retriever import Index
 from tests.conftest import ROOT
 from tests.fakes import HashingEmbedder
@@ -182,7 +182,7 @@ def test_a_second_writer_waits_for_the_first(settings, embedder, tmp_path, caplo
     settings.index_dir.mkdir(parents=True)
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import time
-        from index.layout import IndexDir
+        from index.directory.layout import IndexDir
         with IndexDir({str(settings.index_dir)!r}).write_lock():
             print("locked", flush=True)
             time.sleep(1.5)
@@ -253,8 +253,8 @@ def _generation(database):
 
 
 def _expected_chunks(settings, embedder, texts):
-    from index.chunker import Chunker
-    from index.tokens import get_encoding
+    from index.text.chunker import Chunker
+    from index.text.tokens import get_encoding
 
     chunker = Chunker(get_encoding(settings.encoding), settings.chunk_tokens, settings.chunk_overlap,
                       embedder.count_tokens, embedder.max_seq_length)

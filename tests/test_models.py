@@ -2,9 +2,9 @@
 
 import pytest
 
+from index.directory.layout import model_for
+from index.embed.models import DEFAULT_MODEL, TORCH_MODEL, load_embedder
 from index.ingest import ingest
-from index.layout import model_for
-from index.models import DEFAULT_MODEL, TORCH_MODEL, load_embedder
 from qa.errors import IndexMismatchError
 from qa.retriever import Index
 from qa.settings import Settings

@@ -59,7 +59,7 @@ def test_a_filter_applies_before_ranking_so_it_never_comes_back_empty(news):
 
 
 def test_filtered_keyword_search_is_the_unfiltered_ranking_restricted_to_the_filter(news):
-    from index.filters import Filter
+    from index.store.filters import Filter
 
     terms = ["harbour", "pier", "ferry", "council"]
     where = Filter(since="2024-03-05", until="2024-03-20")
@@ -178,7 +178,7 @@ def test_a_cross_encoder_plugs_in_and_ranks_by_its_scores(tmp_path, settings, re
     from sentence_transformers import CrossEncoder
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-    from index.models import TORCH_MODEL, resolve_model
+    from index.embed.models import TORCH_MODEL, resolve_model
     from qa.rerank import CROSS_ENCODER_WEIGHT
 
     torch.manual_seed(0)
@@ -203,7 +203,7 @@ def test_a_cross_encoder_plugs_in_and_ranks_by_its_scores(tmp_path, settings, re
         assert [c.chunk_id for c in reranked.candidates] != [c.chunk_id for c in fused.candidates]
 
 def test_keyword_search_ranks_only_the_rarest_terms_when_common_ones_would_cost_a_scan(news, monkeypatch):
-    from index import keywords
+    from index.store import keywords
 
     terms = ["harbour", "lighthouse"]  # "harbour": every story; "lighthouse": a few
     frequencies, _ = keywords.KeywordIndex(news.reader.store).document_frequencies(terms, total=0)
@@ -221,8 +221,8 @@ def test_keyword_search_ranks_only_the_rarest_terms_when_common_ones_would_cost_
 
 
 def test_a_budgeted_keyword_search_with_a_filter_still_finds_what_matches(news, monkeypatch):
-    from index import keywords
-    from index.filters import Filter
+    from index.store import keywords
+    from index.store.filters import Filter
 
     monkeypatch.setattr(keywords, "POSTINGS_BUDGET", 1)
     found = news.reader.keyword_search(["harbour", "lighthouse"], 5, Filter(since="2019-01-01", until="2019-12-31"))

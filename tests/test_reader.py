@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from index.ingest import ingest
-from index.sentences import split_sentences
+from index.text.sentences import split_sentences
 from qa.errors import ModelLoadError
 from qa.highlight import quotable
 from qa.reader import (

@@ -1,4 +1,4 @@
-from index.sentences import split_sentences
+from index.text.sentences import split_sentences
 
 
 def sentences(text):

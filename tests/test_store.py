@@ -2,10 +2,10 @@ import json
 
 import pytest
 
+from index.directory.layout import IndexDir
+from index.directory.reader import IndexReader
 from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from index.ingest import ingest
-from index.layout import IndexDir
-from index.reader import IndexReader
 from qa.retriever import Index
 from tests.conftest import DEMO
 from tests.fakes import HashingEmbedder

@@ -1,7 +1,7 @@
 import pytest
 
 from index.errors import TokenizerError
-from index.tokens import get_encoding, packaged_bpe_bytes
+from index.text.tokens import get_encoding, packaged_bpe_bytes
 
 
 def test_cl100k_resolves_offline_and_matches_tiktoken_ids():

@@ -8,12 +8,11 @@ import subprocess
 import pytest
 
 from index import Feed, FetchPolicy
+from index.directory.layout import IndexDir
 from index.formats import pdf as pdf_format
-from index.ingest import ingest
-from index.layout import IndexDir
-from index.store import Store
-from index.web import FetchError, refuse_private
-from index.webingest import refresh
+from index.ingest import ingest, refresh
+from index.store.database import Store
+from index.web.fetch import FetchError, refuse_private
 from tests.pdfs import make_pdf
 from tests.serving import QA
 from tests.webserver import news_site

@@ -165,8 +165,8 @@ HEAD = """<style>@media (max-width: 700px) {
 }</style>
 <script>
 // "Copy citation" on a card: the chat's HTML is sanitized (no inline handlers, no data-
-// attributes), so one listener on the page copies the text of the card's hidden .qa-citation; the clipboard API needs a secure context
-// (https or localhost), else the older execCommand route.
+// attributes), so one listener on the page copies the text of the card's hidden .qa-citation;
+// the clipboard API needs a secure context (https or localhost), else the older execCommand route.
 document.addEventListener("click", (event) => {
   const button = event.target.closest && event.target.closest(".qa-copy");
   if (!button) return;

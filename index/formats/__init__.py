@@ -1,4 +1,5 @@
-"""Article files in: one module per format, each ``parse(...) -> Article``.
+"""Article files in: one module per format, each ``parse(...) -> Article``; the dates and
+outlet names they read.
 
 ``FORMATS`` is the one table of what can be read: suffix -> format. :func:`read_articles`
 reads one file of any of them; whatever goes wrong with one file (or JSON Lines line) is
@@ -10,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from index.articles import Article
 from index.errors import ArticleError
 from index.formats import html, jsonl, markdown, pdf, text
+from index.formats.dates import parse_date
 from index.formats.decoding import decode, read_limited
 from index.formats.files import discover as _discover
 from index.formats.jsonl import JsonlFields
+from index.text import Article
 
 FORMATS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
            ".jsonl": "jsonl", ".pdf": "pdf"}
@@ -24,7 +26,7 @@ DEFAULT_MAX_BYTES = 20_000_000
 _TEXT_PARSERS = {"text": text.parse, "markdown": markdown.parse}
 _BINARY_PARSERS = {"html": html.parse, "pdf": pdf.parse}  # they read the bytes themselves
 
-__all__ = ["FORMATS", "SUFFIXES", "JsonlFields", "discover", "read_articles", "unexpected"]
+__all__ = ["FORMATS", "SUFFIXES", "JsonlFields", "discover", "html", "parse_date", "pdf", "read_articles", "unexpected"]
 
 
 def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[ArticleError]]:

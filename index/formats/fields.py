@@ -8,9 +8,9 @@
 
 from __future__ import annotations
 
-from index.articles import Article, derive_id
-from index.dates import parse_date_line
-from index.outlets import outlet
+from index.formats.dates import parse_date_line
+from index.formats.outlets import outlet
+from index.text import Article, derive_id
 
 HEADER_LINES = 8  # a date line or byline is looked for in this many first lines
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from index.articles import Article
-from index.dates import parse_date, parse_date_line
+from index.formats.dates import parse_date, parse_date_line
 from index.formats.fields import HEADER_LINES, article
+from index.text import Article
 
 _URL_LABEL = re.compile(r"^\s*(?:original\s+url|source\s+url|url|link|source)\s*:\s*(?P<rest>.*)$", re.I)
 _URL = re.compile(r"<?(?P<url>https?://[^\s>]+)>?")

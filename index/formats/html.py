@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from index.articles import Article
-from index.dates import parse_date
 from index.errors import ArticleError
+from index.formats.dates import parse_date
 from index.formats.fields import article
+from index.text import Article
 
 # What the extracted text needs to count as an article rather than a page's navigation:
 # news briefs run to 40 words and more; a menu has no line of five words.

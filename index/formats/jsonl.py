@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.articles import Article
-from index.dates import parse_date
 from index.errors import ArticleError
+from index.formats.dates import parse_date
 from index.formats.fields import article
+from index.text import Article
 
 TITLE_FROM_TEXT = 120  # characters of the first line used when a record has no title
 

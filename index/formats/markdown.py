@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from index.articles import Article
 from index.formats.header import build
+from index.text import Article
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(?P<body>.*?)\n---\s*\n", re.S)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import io
 import re
 
-from index.articles import Article
-from index.dates import parse_date
 from index.errors import ArticleError
+from index.formats.dates import parse_date
 from index.formats.fields import article
+from index.text import Article
 
 MIN_WORDS = 15  # fewer than this on every page together: no text layer worth the name
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from index.articles import Article
-from index.dates import parse_date_line
+from index.formats.dates import parse_date_line
 from index.formats.header import build
+from index.text import Article
 
 TITLE_CHARS = 200  # a longer first line is body, not a title
 

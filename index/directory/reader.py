@@ -19,14 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.directory.layout import IndexDir, file_identity
+from index.directory.manifest import Manifest
 from index.errors import IndexCorruptError
-from index.filters import Filter
-from index.keywords import KeywordIndex
-from index.layout import IndexDir, file_identity
-from index.manifest import Manifest
-from index.segments import SegmentSet
-from index.sqlite import repair_hint
-from index.store import ArticleSummary, ChunkRow, Store
+from index.store import ArticleSummary, ChunkRow, Filter, KeywordIndex, SegmentSet, Store, repair_hint
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +185,7 @@ class IndexReader:
     def facts(self, quick_check: bool = False) -> Facts:
         """What the index holds and how it was built; ``quick_check`` runs SQLite's quick check."""
         self.refresh()
-        from index.integrity import quick_database_check
+        from index.maintenance import quick_database_check
 
         earliest, latest = self.store.date_range()
         vectors = self.vectors

@@ -15,9 +15,9 @@ import logging
 import os
 from pathlib import Path
 
-from index.embedder import Embedder, SentenceTransformerEmbedder
+from index.embed.embedder import Embedder, SentenceTransformerEmbedder
+from index.embed.onnx import ONNX_MODEL, OnnxEmbedder
 from index.errors import ModelLoadError
-from index.onnx_embedder import ONNX_MODEL, OnnxEmbedder
 
 log = logging.getLogger(__name__)
 

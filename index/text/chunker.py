@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from index.errors import SettingsError
-from index.sentences import Span, split_sentences, trimmed
+from index.text.sentences import Span, split_sentences, trimmed
 
 Counter = Callable[[Sequence[str]], list[int]]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import LengthMemo, check_lengths
+from index.embed.embedder import LengthMemo, check_lengths
 from index.errors import ModelLoadError
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """``qa compact``: merge an index's vector segments into one, for good.
 
-After many small ingests an index holds several segments (see :mod:`index.segments`),
+After many small ingests an index holds several segments (see :mod:`index.store.segments`),
 and removed articles leave their vectors in them until a merge. Compacting writes one
 segment of the live vectors (approximate when it is large enough), commits it as a new
 generation, and deletes the old files; readers pick it up on their next question.
@@ -11,10 +11,9 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 
-from index.layout import IndexDir
-from index.segments import ANN_MIN_VECTORS
+from index.directory import IndexDir, IndexWriter
 from index.settings import IndexSettings
-from index.writer import IndexWriter
+from index.store import ANN_MIN_VECTORS
 
 
 @dataclass

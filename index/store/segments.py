@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.vectors import VectorIndex
+from index.store.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import Embedder
+from index.embed.embedder import Embedder
 from index.errors import IndexCorruptError, SettingsError
-from index.sqlite import check_file
+from index.store import check_file
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ import os
 import shutil
 from pathlib import Path
 
+from index.directory.layout import IndexDir
 from index.errors import IndexWriteError
-from index.layout import IndexDir
-from index.vectors import fsync_dir
+from index.store import fsync_dir
 
 log = logging.getLogger(__name__)
 

@@ -26,18 +26,14 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from index.cache import CachedEmbedder, EmbeddingCache
-from index.chunker import Chunker
-from index.embedder import Embedder
+from index.directory import Addition, IndexDir
+from index.embed import CachedEmbedder, Embedder, EmbeddingCache, load_embedder
 from index.errors import ArticleError, ClusterError
 from index.formats import JsonlFields
-from index.ingest import BATCH_CHARS, batches, commit, encode, plan, read_all, write_index
-from index.layout import IndexDir
-from index.models import load_embedder
+from index.ingest.pipeline import BATCH_CHARS, batches, commit, encode, plan, read_all, write_index
 from index.reports import IngestReport, Notice
 from index.settings import IndexSettings
-from index.tokens import get_encoding
-from index.writer import Addition
+from index.text import Chunker, get_encoding
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The SQLite document store: articles, their chunks and their sentence vectors.
 
 Schema changes go through numbered migrations (``PRAGMA user_version``). Vectors of
-chunks live in FAISS (see :mod:`index.vectors`); sentence vectors live here, next to
+chunks live in FAISS (see :mod:`index.store.vectors`); sentence vectors live here, next to
 the spans they belong to, so the answering sentence of a passage is one dot product away.
 """
 
@@ -18,14 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from index import codec
-from index.articles import Article
-from index.chunker import ChunkedArticle
 from index.errors import IndexCorruptError
-from index.migrations import MIGRATIONS
-from index.segments import Segment, load_list, segment_file
-from index.sqlite import check_file, guarded, lost_texts_hint, repair_hint
-from index.terms import skeleton
+from index.store import codec
+from index.store.migrations import MIGRATIONS
+from index.store.segments import Segment, load_list, segment_file
+from index.store.sqlite import check_file, guarded, lost_texts_hint, repair_hint
+from index.text import Article, ChunkedArticle, skeleton
 
 
 @dataclass(frozen=True)
@@ -225,7 +223,7 @@ class Store:
         return State(generation, segments, removed, chunks)
 
     def removed_ids(self) -> tuple[int, ...]:
-        """Chunk ids removed since their segment was last merged (see :mod:`index.segments`)."""
+        """Chunk ids removed since their segment was last merged (see :mod:`index.store.segments`)."""
         with self._lock, self._guard():
             return self._removed()
 

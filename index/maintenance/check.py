@@ -5,7 +5,7 @@ its content hash, each chunk's text against its article, the sentence vectors), 
 file (its recorded size and SHA-256, one vector per chunk), the keyword index (FTS5's own
 integrity check, one entry per chunk) and the embedding cache. Each problem names the
 part, what is wrong and the fix. (The quick form of these checks runs on every open: see
-:class:`index.reader.IndexReader`.)
+:class:`index.directory.reader.IndexReader`.)
 """
 
 from __future__ import annotations
@@ -16,13 +16,10 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from index import codec
-from index.articles import content_hash
+from index.directory import IndexDir, Manifest
 from index.errors import IndexCorruptError, QAError
-from index.layout import IndexDir
-from index.manifest import Manifest
-from index.sqlite import check_file, file_problem, lost_texts_hint, repair_hint
-from index.store import Store
+from index.store import Store, check_file, codec, file_problem, lost_texts_hint, repair_hint
+from index.text import content_hash
 
 QUICK_CHECK_MAX_BYTES = 1_000_000_000  # `qa info` runs SQLite's quick_check on databases up to this size
 PARTS = ("manifest", "database", "vectors", "keywords", "cache")
@@ -179,7 +176,7 @@ def _check_database(index_dir: IndexDir, store: Store, report: CheckReport, repa
 
 def _check_vectors(index_dir: IndexDir, store: Store, report: CheckReport, repair: str,
                    build: Manifest | None) -> None:
-    from index.vectors import VectorIndex
+    from index.store import VectorIndex
 
     state = store.state()
     report.facts["generation"] = state.generation

@@ -1,6 +1,6 @@
 """Articles from the web: pages by url, and the pages that feeds and sitemaps link to.
 
-A page is fetched (see :mod:`index.web`) and read as a saved page or a PDF is: by
+A page is fetched (see :mod:`index.web.fetch`) and read as a saved page or a PDF is: by
 trafilatura (title, author, date, site name, canonical url) or pypdf. A feed (RSS or
 Atom, by feedparser) or a news sitemap gives links; links the index already holds (as an
 article's origin or url) are not fetched again. The feeds and sitemaps are remembered in
@@ -17,18 +17,15 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.articles import Article
-from index.dates import parse_date
-from index.embedder import Embedder
-from index.errors import ArticleError, SettingsError
-from index.formats import html, pdf, unexpected
-from index.ingest import ingest, read_all, store_articles
-from index.layout import IndexDir
+from index.directory import IndexDir, IndexWriter
+from index.errors import ArticleError
+from index.formats import html, parse_date, pdf, unexpected
+from index.ingest.pipeline import read_all, store_articles
 from index.reports import IngestReport
 from index.settings import IndexSettings
 from index.store import Feed, Store
+from index.text import Article
 from index.web import Fetcher, FetchError, FetchPolicy
-from index.writer import IndexWriter
 
 log = logging.getLogger(__name__)
 
@@ -56,24 +53,6 @@ def ingest_web(files, urls, feeds, settings: IndexSettings, report: IngestReport
             finally:
                 writer.close()
     return report
-
-
-def refresh(settings: IndexSettings | None = None, *, fetch: FetchPolicy | None = None,
-            progress: bool = False, embedder: Embedder | None = None) -> IngestReport:
-    """Fetch what is new in every feed and sitemap the index follows (conditional requests;
-    links already ingested are not fetched again)."""
-    settings = settings or IndexSettings.from_env()
-    index_dir = IndexDir(settings.index_dir)
-    index_dir.require()
-    reader = Store(index_dir.database_path)
-    try:
-        feeds = reader.feeds()
-    finally:
-        reader.close()
-    if not feeds:
-        raise SettingsError(f"the index at {index_dir.path} follows no feed or sitemap: add one with "
-                            "`qa ingest --feed URL` (or --sitemap URL)")
-    return ingest([], settings, feeds=feeds, fetch=fetch, progress=progress, embedder=embedder)
 
 
 def web_articles(urls: Iterable[str], feeds: Iterable[Feed], database: Path, fetcher: Fetcher,

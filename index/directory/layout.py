@@ -4,7 +4,7 @@
       manifest.json          what produced the index (model, dimension, chunking, counts)
       articles.sqlite        articles, chunks, sentence vectors; meta: generation, segments
       vectors-000007.faiss   a segment of chunk vectors, written by generation 7
-      vectors-000012.faiss   ... and one by generation 12 (index/segments.py)
+      vectors-000012.faiss   ... and one by generation 12 (index/store/segments.py)
       embedding-cache.sqlite vectors by (model, text hash); kept by --rebuild
       .write.lock            held by the one process that writes
 
@@ -26,12 +26,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from index.directory.manifest import Manifest
+from index.embed import DEFAULT_MODEL
 from index.errors import IndexCorruptError, IndexNotFoundError
-from index.manifest import Manifest
-from index.models import DEFAULT_MODEL
-from index.segments import segment_file
 from index.settings import IndexSettings
-from index.sqlite import lost_texts_hint
+from index.store import lost_texts_hint, segment_file
 
 log = logging.getLogger(__name__)
 

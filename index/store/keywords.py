@@ -8,7 +8,7 @@
   is matched to close spellings it has ("rifaat", "tal");
 * the chunk ids that pass a date/source filter, for filtering before ranking.
 
-Only :class:`index.reader.IndexReader` and the writer use this module: qa reads through
+Only :class:`index.directory.reader.IndexReader` and the writer use this module: qa reads through
 the reader.
 """
 
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from index.filters import Filter
-from index.store import Store
-from index.terms import MIN_TERM_LENGTH, skeleton
+from index.store.database import Store
+from index.store.filters import Filter
+from index.text import MIN_TERM_LENGTH, skeleton
 
 
 def match_expression(terms: Sequence[str]) -> str:

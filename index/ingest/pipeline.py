@@ -19,79 +19,18 @@ from typing import TypeVar
 import numpy as np
 from tqdm.auto import tqdm
 
-from index.articles import Article
-from index.cache import CachedEmbedder, EmbeddingCache
-from index.chunker import Chunker
-from index.embedder import Embedder
-from index.errors import ArticleError, QAError, SettingsError, TextTooLongError
-from index.formats import JsonlFields, discover, read_articles, unexpected
-from index.layout import IndexDir, model_for
-from index.models import DEFAULT_MODEL, load_embedder
-from index.reports import IngestReport, Notice, RemoveReport
+from index.directory import Addition, IndexDir, IndexWriter, beside, model_for, remove_leftovers, swap_in
+from index.embed import DEFAULT_MODEL, CachedEmbedder, Embedder, EmbeddingCache, load_embedder
+from index.errors import ArticleError, QAError, TextTooLongError
+from index.formats import JsonlFields, read_articles, unexpected
+from index.reports import IngestReport, Notice
 from index.settings import IndexSettings
-from index.store import Feed
-from index.swap import beside, remove_leftovers, swap_in
-from index.tokens import get_encoding
-from index.web import FetchPolicy, is_url
-from index.writer import Addition, IndexWriter
+from index.text import Article, Chunker, get_encoding
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BATCH_CHARS = 400_000  # article text per commit: about 100k tokens, a few hundred chunks
-
-
-def ingest(
-    paths: Iterable[str | Path],
-    settings: IndexSettings | None = None,
-    *,
-    embedder: Embedder | None = None,
-    rebuild: bool = False,
-    fields: JsonlFields | None = None,
-    progress: bool = False,
-    batch_chars: int = BATCH_CHARS,
-    ray: str | None = None,
-    feeds: Sequence[Feed] = (),
-    fetch: FetchPolicy | None = None,
-) -> IngestReport:
-    """Ingest the files under ``paths`` into ``settings.index_dir``.
-
-    A file or line that cannot be read, chunked or embedded is listed in ``failed`` with
-    its reason and the rest goes on. Only a failure of the index itself (disk full, a
-    damaged database) stops the ingest: it raises, everything committed before stays, and
-    the exception's ``report`` says what was done. With ``rebuild``, the new index is
-    built beside the old one and replaces it only once complete. With ``ray`` (``local``,
-    ``auto`` or a cluster's host:port), reading, parsing, chunking and encoding run on a Ray
-    cluster (see :mod:`index.cluster`); this process stays the one writer.
-
-    ``paths`` may hold http(s) urls: the page is fetched and read like a saved page (or a
-    PDF). ``feeds``: feeds and sitemaps whose new links are fetched; they are remembered in
-    the index for :func:`index.webingest.refresh`. ``fetch``: how to fetch (timeouts, robots.txt, private
-    addresses; default: :class:`FetchPolicy` with the size limit of ``max_file_mb``).
-    """
-    settings = settings or IndexSettings.from_env()
-    started = time.perf_counter()
-    report = IngestReport()
-    paths = list(paths)
-    urls = [str(p) for p in paths if is_url(str(p))]
-    files, report.failed = discover([p for p in paths if not is_url(str(p))])
-    if urls or feeds:
-        if ray is not None:
-            raise SettingsError("--ray reads files; fetch urls and feeds without it (they are fetched one "
-                                "at a time here anyway)")
-        from index.webingest import ingest_web
-
-        return ingest_web(files, urls, feeds, settings, report, fetch, embedder=embedder, rebuild=rebuild,
-                          fields=fields, progress=progress, batch_chars=batch_chars, started=started)
-    if ray is not None:
-        from index.cluster import ingest_on_cluster
-
-        return ingest_on_cluster(files, settings, report, address=ray, model=embedder or _model(settings, rebuild),
-                                 fields=fields, rebuild=rebuild, progress=progress, batch_chars=batch_chars,
-                                 started=started)
-    articles = read_all(files, fields, settings.max_file_mb * 1_000_000, report)  # streamed, not held
-    return store_articles(articles, settings, report, embedder=embedder, rebuild=rebuild, progress=progress,
-                          batch_chars=batch_chars, started=started)
 
 
 def store_articles(articles: Iterable[Article], settings: IndexSettings, report: IngestReport | None = None, *,
@@ -171,26 +110,6 @@ def _model(settings: IndexSettings, rebuild: bool) -> str:
         if rebuild:
             return settings.model or DEFAULT_MODEL
         raise
-
-
-def remove(targets: Sequence[str], settings: IndexSettings | None = None) -> RemoveReport:
-    """Remove articles named by id, or by the file or folder they were ingested from."""
-    settings = settings or IndexSettings.from_env()
-    index_dir = IndexDir(settings.index_dir)
-    index_dir.require()
-    report = RemoveReport()
-    with index_dir.write_lock():
-        writer = IndexWriter(index_dir, settings, embedder=None)
-        try:
-            for target in targets:
-                ids = writer.store.find_articles(str(target))
-                if not ids:
-                    report.not_found.append(str(target))
-                report.removed += [i for i in ids if i not in report.removed]
-            writer.apply(removals=report.removed)
-        finally:
-            writer.close()
-    return report
 
 
 def read_all(files: Sequence[Path], fields: JsonlFields | None, max_bytes: int,

@@ -12,8 +12,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.articles import Article, content_hash
 from index.errors import ArticleError
+from index.text import Article, content_hash
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from importlib import metadata
 from pathlib import Path
 
 from index.errors import IndexCorruptError, IndexMismatchError
-from index.segments import segment_file
 from index.settings import IndexSettings
+from index.store import segment_file
 
 FORMAT_VERSION = 1
 
@@ -40,7 +40,7 @@ class Manifest:
     chunks: int = 0
     sentences: int = 0
     generation: int = 0
-    segments: str = "[]"  # the generation's vector files (JSON, as in the database: index/segments.py)
+    segments: str = "[]"  # the generation's vector files (JSON, as in the database: index/store/segments.py)
     removed_vectors: int = 0  # vectors still in a segment whose chunk was removed
     format_version: int = FORMAT_VERSION
     package_version: str = ""

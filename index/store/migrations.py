@@ -55,7 +55,7 @@ MIGRATIONS = [
         WHERE length(term) >= 3;  -- terms.MIN_TERM_LENGTH when this migration was written
     """,
     # 3: vector segments: the chunk ids removed from the database whose vectors still sit in a
-    # segment file until it is merged (see index/segments.py)
+    # segment file until it is merged (see index/store/segments.py)
     """
     CREATE TABLE removed_vectors (chunk_id INTEGER PRIMARY KEY);
     """,

@@ -14,17 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.articles import Article
-from index.chunker import ChunkedArticle
-from index.embedder import Embedder
+from index.directory.layout import IndexDir
+from index.directory.manifest import Manifest
+from index.embed import Embedder
 from index.errors import IndexCorruptError, IndexWriteError
-from index.keywords import KeywordIndex
-from index.layout import IndexDir
-from index.manifest import Manifest
-from index.segments import ANN_MIN_VECTORS, Segment, SegmentSet, dump, plan_merge
 from index.settings import IndexSettings
-from index.store import Store
-from index.vectors import VectorIndex
+from index.store import ANN_MIN_VECTORS, KeywordIndex, Segment, SegmentSet, Store, VectorIndex, dump, plan_merge
+from index.text import Article, ChunkedArticle
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +39,7 @@ class IndexWriter:
     """Writes to an index directory. Without an embedder it can only remove articles.
 
     It never loads the archive's vectors: a commit writes a segment of its own new vectors
-    (see :mod:`index.segments`); only a merge reads the segments it merges.
+    (see :mod:`index.store.segments`); only a merge reads the segments it merges.
     """
 
     def __init__(self, index_dir: IndexDir, settings: IndexSettings, embedder: Embedder | None):

@@ -20,22 +20,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from index.cache import CachedEmbedder, EmbeddingCache
-from index.embedder import Embedder
+from index.directory import IndexDir, IndexWriter, Manifest, lost_texts_hint, remove_leftovers
+from index.embed import CachedEmbedder, Embedder, EmbeddingCache, load_embedder
 from index.errors import IndexCorruptError, QAError
 from index.ingest import store_articles_locked
-from index.integrity import CheckReport, check
-from index.keywords import KeywordIndex
-from index.layout import IndexDir, lost_texts_hint
-from index.manifest import Manifest
-from index.models import load_embedder
-from index.salvage import salvage
-from index.segments import dump
+from index.maintenance.check import CheckReport, check
+from index.maintenance.salvage import salvage
 from index.settings import IndexSettings
-from index.store import Store
-from index.swap import remove_leftovers
-from index.vectors import VectorIndex
-from index.writer import IndexWriter
+from index.store import KeywordIndex, Store, VectorIndex, dump
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,13 @@
+"""An index on disk: the folder's layout and manifest, the one writer, the reader, and swapping
+a rebuilt index in."""
+
+from index.directory.layout import IndexDir, lost_texts_hint, model_for
+from index.directory.manifest import Manifest
+from index.directory.reader import Facts, IndexReader
+from index.directory.swap import beside, remove_leftovers, swap_in
+from index.directory.writer import Addition, IndexWriter
+
+__all__ = [
+    "Addition", "Facts", "IndexDir", "IndexReader", "IndexWriter", "Manifest", "beside",
+    "lost_texts_hint", "model_for", "remove_leftovers", "swap_in"
+]
