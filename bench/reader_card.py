@@ -11,7 +11,7 @@ TEMPLATE = """# Data card: the article-qa reader (`reader-int8.onnx`)
 
 An extractive reader: given a question and a window of a passage (its best sentences), it
 gives the probability that the window answers the question and the most probable answer
-span. Used by `qa/reader.py`; written by `python bench/train_reader.py` on {date}.
+span. Used by `qa/search/reader.py`; written by `python bench/train_reader.py` on {date}.
 
 ## Model
 - Initialised from all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0), as packaged by

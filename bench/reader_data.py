@@ -38,7 +38,7 @@ from splits import part as squad_part  # noqa: E402
 
 from index.text.sentences import split_sentences  # noqa: E402
 from qa.evaluate import normalize  # noqa: E402
-from qa.reader import Window, make_window, quotable  # noqa: E402
+from qa.search.reader import Window, make_window, quotable  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 TRAIN_SETS = ("nq-qed-train", "squadshifts-new-wiki", "squadshifts-reddit", "squadshifts-amazon")

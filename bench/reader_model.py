@@ -1,7 +1,7 @@
 """The reader's network for training (torch): a BERT encoder and one linear head.
 
 The head gives three numbers per piece: start and end logits of the answer span, and at
-the first piece ([CLS]) the has-answer logit. qa/reader.py reads the same three numbers
+the first piece ([CLS]) the has-answer logit. qa/search/reader.py reads the same three numbers
 from the exported ONNX model.
 """
 

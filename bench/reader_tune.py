@@ -23,10 +23,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.confidence import confidence  # noqa: E402
 from qa.evaluate import normalize  # noqa: E402
-from qa.reader import Reader, Refusal, windows  # noqa: E402
-from qa.reading import ShortAnswer, read  # noqa: E402
+from qa.search.confidence import confidence  # noqa: E402
+from qa.search.reader import Reader, Refusal, windows  # noqa: E402
+from qa.search.reading import ShortAnswer, read  # noqa: E402
 
 log = logging.getLogger("reader_tune")
 RANKS = 10
@@ -48,7 +48,7 @@ class Asked:
     has: list[float]  # the reader's has_answer for the first len(has) candidates
     short: list[ShortAnswer | None]  # the reader's span for those
     sentences: list[str]  # each read candidate's quoted sentence if its span leads
-    confidence: list[float]  # the reader-less confidence of each candidate (qa/confidence.py)
+    confidence: list[float]  # the reader-less confidence of each candidate (qa/search/confidence.py)
     coverage: list[float]  # share of the question's IDF-weighted words in each read candidate's window
 
 

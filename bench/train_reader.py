@@ -1,4 +1,4 @@
-"""Train the reader (qa/reader.py) from ../shared/data, export it to int8 ONNX, choose its
+"""Train the reader (qa/search/reader.py) from ../shared/data, export it to int8 ONNX, choose its
 depth, weight and refusal threshold, and write it with its data card to qa/models/.
 
     pip install -e '.[train]'                 # onnx, to export
@@ -43,8 +43,8 @@ from reader_card import write_card  # noqa: E402
 
 from index.ingest.pipeline import ingest  # noqa: E402
 from index.store.filters import Filter  # noqa: E402
-from qa.reader import CONFIG_FILE, MODEL_FILE, MODELS, encode, load_tokenizer, windows  # noqa: E402
 from qa.retriever import Index  # noqa: E402
+from qa.search.reader import CONFIG_FILE, MODEL_FILE, MODELS, encode, load_tokenizer, windows  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 SEED = 21

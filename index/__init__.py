@@ -48,14 +48,12 @@ def check_index(path: str | Path) -> CheckReport:
 
 
 __all__ = [
-    "DEFAULT_MODEL", "ONNX_MODEL", "STOPWORDS", "SUFFIXES", "TORCH_MODEL",
-    "Article", "ArticleError",
-    "ClusterError", "ArticleSummary", "CheckReport", "ChunkRow", "CompactReport", "Embedder",
-    "Facts", "Feed", "FetchError", "FetchPolicy", "Filter",
-    "IndexBusyError", "IndexCorruptError", "IndexMismatchError", "IndexNotFoundError", "IndexReader",
-    "IndexSettings", "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError", "Notice", "Problem",
-    "QAError", "RemoveReport", "RepairReport", "SettingsError", "TextTooLongError", "TokenizerError",
-    "check_index", "compact", "content_terms", "ingest", "load_embedder", "model_for", "open_reader", "parse_date",
-    "is_url", "refresh",
-    "remove", "repair", "resolve_model", "terms",
+    "Article", "ArticleError", "ArticleSummary", "CheckReport", "ChunkRow", "ClusterError",
+    "CompactReport", "DEFAULT_MODEL", "Embedder", "Facts", "Feed", "FetchError", "FetchPolicy",
+    "Filter", "IndexBusyError", "IndexCorruptError", "IndexMismatchError", "IndexNotFoundError",
+    "IndexReader", "IndexSettings", "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError",
+    "Notice", "ONNX_MODEL", "Problem", "QAError", "RemoveReport", "RepairReport", "STOPWORDS",
+    "SUFFIXES", "SettingsError", "TORCH_MODEL", "TextTooLongError", "TokenizerError", "check_index",
+    "compact", "content_terms", "ingest", "is_url", "load_embedder", "model_for", "open_reader",
+    "parse_date", "refresh", "remove", "repair", "resolve_model", "terms"
 ]

@@ -29,8 +29,9 @@ from qa.settings import Settings
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["ARTICLE_SUFFIXES", "Answer", "ArticleSummary", "CheckReport", "Citation", "CompactReport", "EvalResult",
-           "Feed", "FetchPolicy", "Index", "IndexInfo", "IngestReport", "Passage", "Problem", "RemoveReport",
-           "RepairReport", "Settings",
-           "ask", "check", "compact", "evaluate", "ingest", "list_articles", "open_index", "refresh", "remove",
-           "repair", "retrieve", "is_url"]
+__all__ = [
+    "ARTICLE_SUFFIXES", "Answer", "ArticleSummary", "CheckReport", "Citation", "CompactReport",
+    "EvalResult", "Feed", "FetchPolicy", "Index", "IndexInfo", "IngestReport", "Passage", "Problem",
+    "RemoveReport", "RepairReport", "Settings", "ask", "check", "compact", "evaluate", "ingest",
+    "is_url", "list_articles", "open_index", "refresh", "remove", "repair", "retrieve"
+]

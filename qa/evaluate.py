@@ -20,10 +20,10 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from index import ingest
-from qa.checks import check_date
 from qa.choices import EVAL_METHODS
 from qa.errors import QAError
 from qa.retriever import Index
+from qa.search import check_date
 from qa.settings import Settings
 
 CUTOFFS = (1, 5, 10)

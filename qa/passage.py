@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from qa.confidence import confidence
+from qa.search import confidence
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Passage:
     (min-max normalized dense and BM25) score after reranking, comparable only within one
     answer; ``similarity`` the cosine similarity of passage and question; ``answer_score``
     the answering sentence's similarity blended with its word overlap; ``confidence`` what
-    decides whether it answers (qa/confidence.py). ``also_in`` lists other articles that
+    decides whether it answers (qa/search/confidence.py). ``also_in`` lists other articles that
     carry the same passage (syndicated copies), collapsed into this one.
     """
 
@@ -56,7 +56,7 @@ class Passage:
 
     @property
     def confidence(self) -> float:
-        """How surely this passage answers the question (see :mod:`qa.confidence`)."""
+        """How surely this passage answers the question (see :mod:`qa.search.confidence`)."""
         return round(confidence(self.answer_score, self.coverage), 4)
 
     @property

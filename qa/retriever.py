@@ -16,18 +16,44 @@ from pathlib import Path
 import numpy as np
 
 from index import ArticleSummary, Embedder, Filter, IndexReader, load_embedder, open_reader
-from qa.arrange import boost_recent, collapse_duplicates, order, speaks_of_the_present
-from qa.candidates import gather
-from qa.checks import check_date, check_k, check_question, check_sources, describe_filters
 from qa.choices import ORDERS
 from qa.errors import QuestionError
-from qa.followup import answer_focus, candidates, prefer_rewrite, refers_back, subject, topic
 from qa.passage import Answer, Citation, IndexInfo, Passage
-from qa.query import Query, analyze, focused, shorten
-from qa.reader import Reader, load_reader
-from qa.reading import ShortAnswer, blend, differing, leading, support
-from qa.reading import read as read_candidates
-from qa.rerank import RERANK_DEPTH, Evidence, Reranker, answers_for, make_reranker
+from qa.search import (
+    RERANK_DEPTH,
+    Evidence,
+    Query,
+    Reader,
+    Reranker,
+    ShortAnswer,
+    analyze,
+    answer_focus,
+    answers_for,
+    blend,
+    boost_recent,
+    candidates,
+    check_date,
+    check_k,
+    check_question,
+    check_sources,
+    collapse_duplicates,
+    describe_filters,
+    differing,
+    focused,
+    gather,
+    leading,
+    load_reader,
+    make_reranker,
+    order,
+    prefer_rewrite,
+    refers_back,
+    shorten,
+    speaks_of_the_present,
+    subject,
+    support,
+    topic,
+)
+from qa.search import read as read_candidates
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -189,7 +215,7 @@ class Index:
         just the texts they searched). The question is also searched with the conversation's
         subject added ("when did that happen? (Aleppo)"); a rewrite is kept only when its
         best passage matches it clearly better than the question's own best passage matches
-        the question (see :mod:`qa.followup`). ``Answer.searched`` says what was searched.
+        the question (see :mod:`qa.search.followup`). ``Answer.searched`` says what was searched.
         """
         question = check_question(question)
         failed = None
@@ -250,7 +276,7 @@ class Index:
 
     def _vector(self, text: str, query: Query) -> np.ndarray:
         """The embedding of a question; a pasted paragraph longer than the model reads is
-        embedded as its names and rarest words (see :func:`qa.query.shorten`)."""
+        embedded as its names and rarest words (see :func:`qa.search.query.shorten`)."""
         limit = self.embedder.max_seq_length
         if self.embedder.count_tokens([text])[0] > limit:
             text = shorten(text, query.weights, lambda t: self.embedder.count_tokens([t])[0] <= limit)

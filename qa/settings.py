@@ -12,7 +12,7 @@ from typing import ClassVar
 from index import IndexSettings, SettingsError
 from qa.choices import RERANKERS, RETRIEVALS, is_reranker
 
-# The confidence (qa/confidence.py) under which no passage is presented as an answer;
+# The confidence (qa/search/confidence.py) under which no passage is presented as an answer;
 # fitted by bench/refusal.py on the training half of squad11-dev's articles.
 MIN_SCORE = 0.61
 MAX_CANDIDATES = 1000  # per retriever, before fusion
@@ -54,7 +54,7 @@ class Settings(IndexSettings):
     rerank: str = "sentence"
     candidates: int = 50
     min_score: float = MIN_SCORE
-    reader: bool = True  # the extractive reader (qa/reader.py): short answers, refusal, part of the ranking
+    reader: bool = True  # the extractive reader (qa/search/reader.py): short answers, refusal, part of the ranking
     host: str = "127.0.0.1"
     port: int = 7860
     concurrency: int = 4

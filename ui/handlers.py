@@ -15,11 +15,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.checks import check_date
 from qa.choices import ORDERS
 from qa.errors import QAError, QuestionError
 from qa.export import conversation_markdown
 from qa.retriever import Index
+from qa.search import check_date
 from ui.cards import answer_html, text
 from ui.http import user_error
 
@@ -142,7 +142,7 @@ def _shorten(title: str) -> str:
 
 def _whole(k: object) -> object:
     """k as sent over HTTP or by a slider (5, 5.0, "5") as an int; anything else as given, for
-    :func:`qa.checks.check_k` to refuse with its message."""
+    :func:`qa.search.checks.check_k` to refuse with its message."""
     if isinstance(k, float) and k.is_integer():
         return int(k)
     if isinstance(k, str) and k.strip().isdigit():

@@ -26,7 +26,10 @@ DEFAULT_MAX_BYTES = 20_000_000
 _TEXT_PARSERS = {"text": text.parse, "markdown": markdown.parse}
 _BINARY_PARSERS = {"html": html.parse, "pdf": pdf.parse}  # they read the bytes themselves
 
-__all__ = ["FORMATS", "SUFFIXES", "JsonlFields", "discover", "html", "parse_date", "pdf", "read_articles", "unexpected"]
+__all__ = [
+    "FORMATS", "JsonlFields", "SUFFIXES", "discover", "html", "parse_date", "pdf", "read_articles",
+    "unexpected"
+]
 
 
 def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[ArticleError]]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.query import QueryTerms
+from qa.search.query import QueryTerms
 
 LEXICAL_WEIGHT = 0.3  # weight of the IDF-weighted word overlap, which lies in [0, 1]
 EXTEND_RATIO = 0.85  # a neighbour scoring this share of the best sentence is marked too

@@ -8,8 +8,9 @@ import pytest
 from index.ingest import ingest
 from index.text.sentences import split_sentences
 from qa.errors import ModelLoadError
-from qa.highlight import quotable
-from qa.reader import (
+from qa.retriever import Index
+from qa.search.highlight import quotable
+from qa.search.reader import (
     MAX_PAIR_PIECES,
     MAX_QUESTION_PIECES,
     Reader,
@@ -20,7 +21,6 @@ from qa.reader import (
     widen,
     windows,
 )
-from qa.retriever import Index
 
 STORIES = [
     ("harbour", "The harbour authority met on Monday. Officials said the new pier opens in May. "

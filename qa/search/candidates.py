@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index import Filter, IndexReader
-from qa.query import Query
+from qa.search.query import Query
 
 DENSE_WEIGHT = 0.5  # the keyword weight is 1 - DENSE_WEIGHT
 

@@ -28,8 +28,8 @@ from tests.ray_cluster import LOOPBACK_ENV, loopback_cluster
 from tests.serving import QA, free_port
 
 # Ray is not imported here: it reads RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER once, when first imported (driver_env)
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
-                                reason="Ray is not installed: pip install -e '.[cluster]' (part of the test install)")
+pytestmark = [pytest.mark.cluster, pytest.mark.skipif(importlib.util.find_spec("ray") is None,
+                                reason="Ray is not installed: pip install -e '.[cluster]' (part of the test install)")]
 ENCODER = r"MapWorker\(MapBatches\(_Encoder\)\)"  # the title Ray gives an encoding actor's process (a regex)
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from qa.errors import QuestionError
-from qa.followup import answer_focus, candidates, names, prefer_rewrite, split_searched, subject, topic
+from qa.search.followup import answer_focus, candidates, names, prefer_rewrite, split_searched, subject, topic
 
 
 def test_candidates_carry_the_topic_and_the_previous_answers_names():

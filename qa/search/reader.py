@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from index import ModelLoadError
-from qa.highlight import quotable, sentence_scores
+from qa.search.highlight import quotable, sentence_scores
 
 log = logging.getLogger(__name__)
 
-MODELS = Path(__file__).resolve().parent / "models"
+MODELS = Path(__file__).resolve().parent.parent / "models"
 MODEL_FILE = "reader-int8.onnx"
 CONFIG_FILE = "reader.json"  # what training chose: depth, weight, threshold; and the data card's figures
 WINDOW_SENTENCES = 3
@@ -53,7 +53,7 @@ class Window:
     chunk_id: int
     text: str
     pieces: tuple[tuple[int, int, int], ...]
-    scores: tuple[float, ...] = ()  # each sentence's answering score (qa/highlight.py)
+    scores: tuple[float, ...] = ()  # each sentence's answering score (qa/search/highlight.py)
 
     def to_passage(self, start: int, end: int) -> tuple[int, int]:
         """A span of ``text`` (inside one sentence) as a span of the passage."""
@@ -289,7 +289,7 @@ class Reader:
 class Refusal:
     """Whether a question is answered: a logistic score of the leading passage's evidence
     (the reader's has_answer and span probability, and the best reader-less confidence of
-    the passages read, qa/confidence.py) against a threshold, all fitted when the reader
+    the passages read, qa/search/confidence.py) against a threshold, all fitted when the reader
     was trained."""
 
     mean: tuple[float, ...]

@@ -19,11 +19,11 @@ from typing import Protocol
 import numpy as np
 
 from index import ChunkRow, ModelLoadError, SettingsError, resolve_model
-from qa.candidates import Candidate, minmax
 from qa.choices import CROSS_ENCODER, RERANKERS
-from qa.highlight import SentenceMatch, choose_answer
-from qa.query import Query
-from qa.reading import ShortAnswer
+from qa.search.candidates import Candidate, minmax
+from qa.search.highlight import SentenceMatch, choose_answer
+from qa.search.query import Query
+from qa.search.reading import ShortAnswer
 
 log = logging.getLogger(__name__)
 

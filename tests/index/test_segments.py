@@ -22,7 +22,7 @@ from index.store.segments import MERGE_FACTOR, Segment, plan_merge
 from index.store.vectors import VectorIndex
 from qa.cli import main
 from tests.conftest import ROOT
-from tests.test_ingest import write_articles
+from tests.index.test_ingest import write_articles
 
 
 def _reader(settings, embedder):

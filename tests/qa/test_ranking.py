@@ -7,10 +7,10 @@ from types import SimpleNamespace
 import pytest
 
 from index.ingest import ingest
-from qa.arrange import RECENCY_WEIGHT, boost_recent, speaks_of_the_present
-from qa.candidates import Candidate, minmax
 from qa.errors import QuestionError, SettingsError
 from qa.retriever import Index
+from qa.search.arrange import RECENCY_WEIGHT, boost_recent, speaks_of_the_present
+from qa.search.candidates import Candidate, minmax
 from qa.settings import Settings
 
 
@@ -179,7 +179,7 @@ def test_a_cross_encoder_plugs_in_and_ranks_by_its_scores(tmp_path, settings, re
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
     from index.embed.models import TORCH_MODEL, resolve_model
-    from qa.rerank import CROSS_ENCODER_WEIGHT
+    from qa.search.rerank import CROSS_ENCODER_WEIGHT
 
     torch.manual_seed(0)
     folder = tmp_path / "tiny-cross-encoder"

@@ -1,19 +1,22 @@
 """The reader's stage of a question: read the best candidates, blend, find the short answer.
 
-After the sentence rerank, the reader (qa/reader.py) reads the window of each of the best
+After the sentence rerank, the reader (qa/search/reader.py) reads the window of each of the best
 ``depth`` candidates. Each read candidate gets ``has_answer`` (``Candidate.reader``), and
 ``weight x has_answer`` is added to its score. The question's short answer is the span of
 the best-ranked read passage; the question is answered when the reader's refusal score of
-that passage's evidence reaches its threshold (``qa.reader.Refusal``). Depth, weight and
+that passage's evidence reaches its threshold (``qa.search.reader.Refusal``). Depth, weight and
 the refusal were chosen when the model was trained (``reader.json`` beside it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from qa.passage import Passage
-from qa.reader import Reader, Reading, Window, windows
+from qa.search.reader import Reader, Reading, Window, windows
+
+if TYPE_CHECKING:  # qa.passage is the API layer above this room
+    from qa.passage import Passage
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def leading(passages) -> Passage | None:
 
 
 def support(passages) -> float:
-    """The best reader-less confidence (qa/confidence.py) among the passages the reader read."""
+    """The best reader-less confidence (qa/search/confidence.py) among the passages the reader read."""
     return max((p.confidence for p in passages if p.reader is not None), default=0.0)
 
 

@@ -19,7 +19,7 @@ from datetime import date
 import numpy as np
 
 from index import ChunkRow
-from qa.candidates import Candidate
+from qa.search.candidates import Candidate
 
 RECENCY_WEIGHT = 0.2
 RECENCY_HALF_LIFE_DAYS = 30
