@@ -185,11 +185,9 @@ class IndexReader:
     def facts(self, quick_check: bool = False) -> Facts:
         """What the index holds and how it was built; ``quick_check`` runs SQLite's quick check."""
         self.refresh()
-        from index.maintenance import quick_database_check
-
         earliest, latest = self.store.date_range()
         vectors = self.vectors
         return Facts(self.manifest, self.store.counts(), earliest, latest, self.generation,
-                     quick_database_check(self.store) if quick_check else "not checked",
+                     self.store.quick_check() if quick_check else "not checked",
                      segments=len(vectors.parts), approximate=any(p.approximate for p in vectors.parts.values()),
                      sizes=self.dir.sizes())

@@ -18,10 +18,9 @@ import numpy as np
 
 from index.directory import IndexDir, Manifest
 from index.errors import IndexCorruptError, QAError
-from index.store import Store, check_file, codec, file_problem, lost_texts_hint, repair_hint
+from index.store import Store, check_file, codec, file_problem, lost_texts_hint
 from index.text import content_hash
 
-QUICK_CHECK_MAX_BYTES = 1_000_000_000  # `qa info` runs SQLite's quick_check on databases up to this size
 PARTS = ("manifest", "database", "vectors", "keywords", "cache")
 NORM_TOLERANCE = 1e-3  # stored vectors are unit length; a damaged one almost never is
 SHOWN = 5  # ids named in a message
@@ -86,19 +85,6 @@ def check(index_dir: IndexDir) -> CheckReport:
     finally:
         store.close()
     return report
-
-
-def quick_database_check(store: Store) -> str:
-    """SQLite's ``quick_check`` of the database when it is small enough to be quick (about
-    a second per 300 MB here): "ok", or why it was not run; raises :class:`IndexCorruptError`."""
-    size = store.path.stat().st_size
-    if size > QUICK_CHECK_MAX_BYTES:
-        return f"not checked ({size / 1e9:.1f} GB): run `qa check`"
-    rows = [" ".join(str(r[0]).split()) for r in store.fetch("PRAGMA quick_check(5)")]
-    if rows != ["ok"]:
-        raise IndexCorruptError(f"{store.path} is damaged (SQLite's quick check: {'; '.join(rows[:2])}): "
-                                f"{repair_hint(store.path.parent)}")
-    return "ok (quick check)"
 
 
 def _check_manifest(index_dir: IndexDir, report: CheckReport, repair: str) -> Manifest | None:
