@@ -98,6 +98,11 @@ class IndexSettings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
+    @property
+    def max_file_bytes(self) -> int:
+        """``max_file_mb`` in bytes: the one spelling of the size limit."""
+        return self.max_file_mb * 1_000_000
+
     def replace(self, **changes: Any):
         """A copy with some fields changed (None values are ignored)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -123,6 +123,10 @@ def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_s
     """
     feeds = [Feed(u, "feed") for u in feed_urls] + [Feed(u, "sitemap") for u in sitemap_urls]
     if not paths and not feeds:
+        if ray_address and Path(ray_address).exists():  # `--ray demo/articles` took the folder as the address
+            raise click.UsageError(f"--ray took {ray_address!r} as the Ray address, but it is a path: put the "
+                                   f"paths first, `qa ingest {ray_address} --ray` (or give the address: "
+                                   "--ray HOST:PORT)")
         raise click.UsageError("give files, folders or urls to ingest (or --feed URL / --sitemap URL)")
     settings = settings.replace(encoding=encoding, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap,
                                 batch_size=batch_size, max_file_mb=max_file_mb, sentence_vectors=sentence_vectors,

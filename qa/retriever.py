@@ -208,7 +208,9 @@ class Index:
         return found
 
     def ask(self, question: str, k: int | None = None, *, history: Sequence[str | Answer] = (),
-            **options) -> Answer:
+            since: str | None = None, until: str | None = None, sources: list[str] | None = None,
+            order_by: str = "relevance", prefer_recent: bool = False, as_of: str | None = None,
+            method: str | None = None) -> Answer:
         """:meth:`retrieve`, plus whether any passage is a confident answer.
 
         ``history``: the conversation so far, oldest first: the earlier :class:`Answer` s (or
@@ -218,6 +220,8 @@ class Index:
         the question (see :mod:`qa.search.followup`). ``Answer.searched`` says what was searched.
         """
         question = check_question(question)
+        options = {"since": since, "until": until, "sources": sources, "order_by": order_by,
+                   "prefer_recent": prefer_recent, "as_of": as_of, "method": method}
         failed = None
         try:
             passages = self.retrieve(question, k, **options)
@@ -259,8 +263,7 @@ class Index:
             answered = any(p.confidence >= threshold for p in passages)
         return Answer(question=question, searched=searched, passages=tuple(passages), answered=answered,
                       threshold=threshold, topic=topic(question, previous_topic, rewritten=searched != question),
-                      filters=describe_filters(**{k: v for k, v in options.items()
-                                                  if k in ("since", "until", "sources", "as_of")}), **short)
+                      filters=describe_filters(since=since, until=until, sources=sources, as_of=as_of), **short)
 
     def fit(self, question: str, passages: Sequence[Passage]) -> list[float]:
         """How well each passage's best sentence answers ``question`` itself (its answer score

@@ -45,8 +45,7 @@ PARSERS = 2  # files read and parsed at once across the cluster
 
 def ingest_on_cluster(files: Sequence[Path], settings: IndexSettings, report: IngestReport, *, address: str,
                       model: Embedder | str, fields: JsonlFields | None = None, rebuild: bool = False,
-                      progress: bool = False, batch_chars: int = BATCH_CHARS,
-                      started: float | None = None) -> IngestReport:
+                      progress: bool = False, batch_chars: int = BATCH_CHARS) -> IngestReport:
     """Ingest ``files`` through the Ray cluster at ``address`` (``local``, ``auto`` or host:port).
 
     ``model`` is what each encoder loads: a model name, or a picklable embedder object. This
@@ -68,7 +67,7 @@ def ingest_on_cluster(files: Sequence[Path], settings: IndexSettings, report: In
                        batch_chars, progress)
                 report.warnings += [Notice(str(index_dir.cache_path), note) for note in ray.get(cache.notes.remote())]
 
-            return write_index(index_dir, settings, report, embedder, store, rebuild=rebuild, started=started)
+            return write_index(index_dir, settings, report, embedder, store, rebuild=rebuild)
     finally:
         if connected_here:
             ray.shutdown()
@@ -132,7 +131,7 @@ def _pipeline(ray, files, settings, fields, model, cache, known: np.ndarray, poo
     actors = max(1, int(ray.cluster_resources().get("CPU", 1) // cpus))
     dataset = (
         ray.data.from_items([{"path": str(f)} for f in files], override_num_blocks=max(1, len(files)))
-        .flat_map(_parse, fn_kwargs={"fields": fields, "max_bytes": settings.max_file_mb * 1_000_000,
+        .flat_map(_parse, fn_kwargs={"fields": fields, "max_bytes": settings.max_file_bytes,
                                      "known": known},
                   # reading is light next to encoding: a CPU of its own would leave an encoder out, and
                   # without a bound Ray starts a worker process per waiting file

@@ -50,7 +50,17 @@ def ingest(
     settings = settings or IndexSettings.from_env()
     started = time.perf_counter()
     report = IngestReport()
-    paths = list(paths)
+    try:
+        return _ingest(list(paths), settings, report, embedder=embedder, rebuild=rebuild, fields=fields,
+                       progress=progress, batch_chars=batch_chars, ray=ray, feeds=feeds, fetch=fetch)
+    finally:  # also for the report an index failure carries
+        report.seconds = time.perf_counter() - started
+
+
+def _ingest(paths: list, settings: IndexSettings, report: IngestReport, *, embedder: Embedder | None,
+            rebuild: bool, fields: JsonlFields | None, progress: bool, batch_chars: int, ray: str | None,
+            feeds: Sequence[Feed], fetch: FetchPolicy | None) -> IngestReport:
+    """:func:`ingest` to files, the web or a Ray cluster."""
     urls = [str(p) for p in paths if is_url(str(p))]
     files, report.failed = discover([p for p in paths if not is_url(str(p))])
     if urls or feeds:
@@ -60,16 +70,15 @@ def ingest(
         from index.ingest.web import ingest_web
 
         return ingest_web(files, urls, feeds, settings, report, fetch, embedder=embedder, rebuild=rebuild,
-                          fields=fields, progress=progress, batch_chars=batch_chars, started=started)
+                          fields=fields, progress=progress, batch_chars=batch_chars)
     if ray is not None:
         from index.ingest.cluster import ingest_on_cluster
 
         return ingest_on_cluster(files, settings, report, address=ray, model=embedder or _model(settings, rebuild),
-                                 fields=fields, rebuild=rebuild, progress=progress, batch_chars=batch_chars,
-                                 started=started)
-    articles = read_all(files, fields, settings.max_file_mb * 1_000_000, report)  # streamed, not held
+                                 fields=fields, rebuild=rebuild, progress=progress, batch_chars=batch_chars)
+    articles = read_all(files, fields, settings.max_file_bytes, report)  # streamed, not held
     return store_articles(articles, settings, report, embedder=embedder, rebuild=rebuild, progress=progress,
-                          batch_chars=batch_chars, started=started)
+                          batch_chars=batch_chars)
 
 
 def remove(targets: Sequence[str], settings: IndexSettings | None = None) -> RemoveReport:

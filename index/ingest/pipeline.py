@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -35,20 +34,18 @@ BATCH_CHARS = 400_000  # article text per commit: about 100k tokens, a few hundr
 
 def store_articles(articles: Iterable[Article], settings: IndexSettings, report: IngestReport | None = None, *,
                    embedder: Embedder | None = None, rebuild: bool = False, progress: bool = False,
-                   batch_chars: int = BATCH_CHARS, started: float | None = None) -> IngestReport:
+                   batch_chars: int = BATCH_CHARS) -> IngestReport:
     """Chunk, embed and store ``articles`` (the second half of :func:`ingest`)."""
-    started = time.perf_counter() if started is None else started
     embedder = embedder or load_embedder(_model(settings, rebuild), settings.offline, settings.device)
     index_dir = IndexDir(settings.index_dir)
     with index_dir.write_lock():
         return store_articles_locked(index_dir, articles, settings, report, embedder=embedder, rebuild=rebuild,
-                                     progress=progress, batch_chars=batch_chars, started=started)
+                                     progress=progress, batch_chars=batch_chars)
 
 
 def store_articles_locked(index_dir: IndexDir, articles: Iterable[Article], settings: IndexSettings,
                           report: IngestReport | None = None, *, embedder: Embedder, rebuild: bool = False,
-                          progress: bool = False, batch_chars: int = BATCH_CHARS,
-                          started: float | None = None) -> IngestReport:
+                          progress: bool = False, batch_chars: int = BATCH_CHARS) -> IngestReport:
     """:func:`store_articles` for a caller that holds the index's write lock."""
     report = report or IngestReport()
     chunker = Chunker(get_encoding(settings.encoding), settings.chunk_tokens, settings.chunk_overlap,
@@ -68,15 +65,14 @@ def store_articles_locked(index_dir: IndexDir, articles: Iterable[Article], sett
         finally:
             report.embedded, report.reused = report.embedded + cached.embedded, report.reused + cached.reused
 
-    return write_index(index_dir, settings, report, embedder, store, rebuild=rebuild, started=started)
+    return write_index(index_dir, settings, report, embedder, store, rebuild=rebuild)
 
 
 def write_index(index_dir: IndexDir, settings: IndexSettings, report: IngestReport, embedder: Embedder,
-                store: Callable[[IndexWriter, EmbeddingCache], None], *, rebuild: bool = False,
-                started: float | None = None) -> IngestReport:
+                store: Callable[[IndexWriter, EmbeddingCache], None], *, rebuild: bool = False) -> IngestReport:
     """Run ``store(writer, cache)`` on the index (or, with ``rebuild``, on a new one beside it that
-    replaces it once complete); the cache notes, timing and the failure's report are recorded."""
-    started = time.perf_counter() if started is None else started
+    replaces it once complete); the cache notes and the failure's report are recorded (the
+    time: by the front door, :func:`index.ingest.ingest`)."""
     remove_leftovers(index_dir)
     target = beside(index_dir) if rebuild else index_dir
     cache = EmbeddingCache(index_dir.cache_path)
@@ -95,7 +91,6 @@ def write_index(index_dir: IndexDir, settings: IndexSettings, report: IngestRepo
     finally:
         report.warnings += [Notice(str(cache.path), note) for note in cache.notes]
         cache.close()
-        report.seconds = time.perf_counter() - started
     if rebuild:
         swap_in(index_dir, target)
     log.info("ingest: %s", report.summary())

@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from index.directory import IndexDir, IndexWriter
+from index.embed import Embedder
 from index.errors import ArticleError
-from index.formats import html, parse_date, pdf, unexpected
+from index.formats import JsonlFields, html, parse_date, pdf, unexpected
 from index.ingest.pipeline import read_all, store_articles
 from index.reports import IngestReport
 from index.settings import IndexSettings
@@ -34,15 +35,17 @@ MAX_LINKS = 2000  # links taken from one feed or sitemap per run
 
 
 def ingest_web(files, urls, feeds, settings: IndexSettings, report: IngestReport, fetch: FetchPolicy | None,
-                *, fields, started: float, **options) -> IngestReport:
+               *, fields: JsonlFields | None, embedder: Embedder | None, rebuild: bool, progress: bool,
+               batch_chars: int) -> IngestReport:
     """Files, then urls, then the new links of feeds; the feeds' new states are recorded last."""
     index_dir = IndexDir(settings.index_dir)
     policy = fetch or FetchPolicy.for_settings(settings)
     states: list[Feed] = []
     with Fetcher(policy) as fetcher:
-        articles = itertools.chain(read_all(files, fields, settings.max_file_mb * 1_000_000, report),
+        articles = itertools.chain(read_all(files, fields, settings.max_file_bytes, report),
                                    web_articles(urls, feeds, index_dir.database_path, fetcher, report, states))
-        store_articles(articles, settings, report, started=started, **options)
+        store_articles(articles, settings, report, embedder=embedder, rebuild=rebuild, progress=progress,
+                       batch_chars=batch_chars)
     if states:
         with index_dir.write_lock():
             writer = IndexWriter(index_dir, settings, embedder=None)

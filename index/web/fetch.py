@@ -48,7 +48,7 @@ class FetchPolicy:
     @classmethod
     def for_settings(cls, settings: IndexSettings, **changes) -> FetchPolicy:
         """The policy with the size limit of ``settings.max_file_mb`` (and ``changes``)."""
-        return cls(max_bytes=settings.max_file_mb * 1_000_000, **changes)
+        return cls(max_bytes=settings.max_file_bytes, **changes)
 
 
 @dataclass

@@ -180,3 +180,11 @@ def test_list_and_remove(tmp_path):
     assert "4 articles" in run("list", "--index-dir", index_dir).output
     missing = run("remove", "no-such-id", "--index-dir", index_dir)
     assert missing.exit_code == 1 and "not found: no-such-id" in missing.output
+
+
+@pytest.mark.parametrize("args", [["--ray", str(DEMO)], ["--ray", str(DEMO / "2024-12-02-tal-rifaat.md")]])
+def test_ray_given_a_path_as_its_address_says_to_put_the_paths_first(tmp_path, args):
+    result = run("ingest", "--index-dir", str(tmp_path / "i"), *args)
+    assert result.exit_code == 2
+    assert f"--ray took '{args[1]}' as the Ray address, but it is a path" in result.output
+    assert f"qa ingest {args[1]} --ray" in result.output and not (tmp_path / "i").exists()
