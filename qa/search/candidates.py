@@ -5,7 +5,7 @@ filtered question never comes back empty while matching passages exist). Every
 candidate then gets both scores (the dense one from its stored vector, the keyword one
 0 when BM25 did not find it), each min-max normalized over the candidates, and the
 fused score is their equal-weight blend. Measured on the dev sets this convex blend beat
-reciprocal rank fusion (see README).
+reciprocal rank fusion (docs/retrieval.md: realtimeqa-dev R@1 .812 vs .750).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ answer runs over two adjacent sentences that match the question about equally we
 ("X seized the town." / "In light of the takeover of the town, ..."), both are marked.
 
 Measured by ``bench/highlight.py`` on the dev sets: the blend marks a sentence holding
-the answer more often than embedding similarity alone (see README).
+the answer more often than embedding similarity alone (docs/retrieval.md).
 """
 
 from __future__ import annotations
