@@ -56,7 +56,7 @@ def build_app(index: Index) -> gr.Blocks:
                 examples = gr.Dataset(components=[question], samples=[], label="Try, from your articles",
                                       elem_id="qa-examples")
             with gr.Column(scale=1):
-                with gr.Accordion("Filters (next question)", open=False):
+                with gr.Accordion("Filters", open=False):
                     since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="qa-since")
                     until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", elem_id="qa-until")
                     as_of = gr.Textbox(label="As of", placeholder="today (YYYY-MM-DD to ask as on that day)",
@@ -74,7 +74,7 @@ def build_app(index: Index) -> gr.Blocks:
                     summary = gr.Markdown(elem_id="qa-upload-summary")
                 with gr.Accordion("What the index holds", open=False):
                     info = gr.Markdown(elem_id="qa-info")
-                    table = gr.Dataframe(headers=["date", "source", "title", "passages"],
+                    table = gr.Dataframe(headers=["title", "date", "source", "passages"],
                                          interactive=False, wrap=True, elem_id="qa-articles")
                     chosen = gr.Dropdown([], label="Article", elem_id="qa-remove-choice")
                     remove = gr.Button("Remove article", variant="stop", elem_id="qa-remove")

@@ -100,10 +100,9 @@ class IndexPanel:
         """(facts, article rows, remove choices, source choices) for the index panel."""
         info = self.index.info()
         dates = f"{info.earliest} to {info.latest}" if info.earliest else "no dates"
-        facts = (f"**{info.articles} articles**, {info.chunks} passages ({dates}) · model `{info.model}` · "
-                 f"{info.chunk_tokens}-token chunks")
+        facts = f"**{info.articles} articles**, {info.chunks} passages, {dates}"
         articles = self.index.articles()
-        rows = [[a.published or "", a.source or "", a.title, a.chunks] for a in articles]
+        rows = [[a.title, a.published or "", a.source or "", a.chunks] for a in articles]  # the title first
         choices = [(f"{_clip(a.title)} · {a.published or 'undated'}", a.id) for a in articles]
         return (facts, rows, gr.Dropdown(choices=choices, value=None), gr.Dropdown(choices=self.index.sources()))
 

@@ -197,7 +197,7 @@ def test_errors_are_messages_and_the_chat_stays_usable(page):
     shot(page, "after-empty-submit")
     assert page.locator("#qa-chat .qa-card").count() == cards
     assert page.locator(".error, [data-testid=error]").count() == 0 and box.is_editable()
-    page.click("text=Filters (next question)")
+    page.get_by_text("Filters", exact=True).first.click()
     since = page.locator("#qa-since textarea, #qa-since input").first
     since.fill("Dec 2024")
     box.fill("who won the cup?")
@@ -229,7 +229,7 @@ def test_hostile_article_renders_as_inert_text(page):
 
 
 def test_filters_apply_to_the_next_question(page):
-    page.click("text=Filters (next question)")
+    page.get_by_text("Filters", exact=True).first.click()
     page.locator("#qa-sources input").click()  # the outlets are filled in when the page loads
     assert page.locator("[role=option]", has_text="Hostile Gazette").count() == 1
     page.keyboard.press("Escape")
@@ -277,6 +277,10 @@ def test_index_panel_lists_articles_and_removes_one(page, server):
     info = page.locator("#qa-info")
     held = int(re.search(r"(\d+) articles", info.inner_text()).group(1))
     assert "Ferry crews strike over rosters" in page.locator("#qa-articles").inner_text()
+    # the list leads with the title (visible without scrolling sideways), in plain words
+    headers = [h.strip().lower() for h in page.locator("#qa-articles th").all_inner_texts() if h.strip()]
+    assert headers[0].startswith("title"), headers
+    assert "model" not in info.inner_text() and "token" not in info.inner_text()
     choice = page.locator("#qa-remove-choice input")
     choice.click()
     choice.fill("Ferry crews")
