@@ -40,7 +40,7 @@ def build_app(index: Index) -> gr.Blocks:
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Answers", height=620, sanitize_html=True, elem_id="qa-chat",
-                                     autoscroll=False,
+                                     autoscroll=False, buttons=["copy", "copy_all"],  # no share: it has no name
                                      placeholder="Ask a question about your articles; the answer cites them.")
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(label="Question", placeholder="Ask your articles a question",

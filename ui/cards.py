@@ -38,6 +38,10 @@ def safe_url(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
+def _clip_title(title: str, size: int = 60) -> str:
+    return title if len(title) <= size else title[: size - 1].rstrip() + "…"
+
+
 def article_card(hit: ArticleHit, anchor: str = "", quote: str | None = None) -> str:
     """One card per article, numbered: its title and citation once, its passages inside, the
     answering sentences marked. No score: the number is the order. ``anchor``: the card's
@@ -53,8 +57,9 @@ def article_card(hit: ArticleHit, anchor: str = "", quote: str | None = None) ->
     cited = citation_text(dataclasses.replace(best, url=safe_url(best.url)), hit.rank, quote)
     # the chat's sanitizer drops data- attributes: the text to copy rides in a hidden element
     copy = (f'<span class="qa-citation">{text(cited)}</span>'
-            f'<button class="qa-copy" type="button" title="Copy the citation and the quoted sentence">'
-            "Copy citation</button>")
+            f'<button class="qa-copy" type="button" title="Copy the citation and the quoted sentence">Copy citation'
+            f'<span class="qa-sr"> [{hit.rank}]: {text(_clip_title(best.title))}</span></button>')
+    # the hidden words make each button's name say which card it copies (the sanitizer drops aria-label)
     return (
         f'<div class="qa-card" data-rank="{hit.rank}"{f" id={chr(34)}{anchor}{chr(34)}" if anchor else ""}>'
         f'<div class="qa-card-head"><span class="qa-rank">[{hit.rank}]</span> <strong>{_linked(best.title, best.url)}'
@@ -126,13 +131,27 @@ def _citation(c: Citation) -> str:
 
 
 CSS = """
+/* WCAG 2.2 AA text contrast (1.4.3): the theme's subdued text (#bbbbc2 on #fafafa, 1.8:1), the
+   placeholder (1.9:1) and white on the orange Ask button (2.8:1) fall short; these pass (a
+   browser test measures every text on the page) */
+:root, .gradio-container {
+  --body-text-color-subdued: #52525b; --input-placeholder-color: #6b7280;
+  --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
+  --button-primary-text-color: #ffffff; --button-primary-text-color-hover: #ffffff;
+}
+/* WCAG 2.2 2.5.8: targets of at least 24 x 24 px (Gradio's icon buttons are 18, the
+   accordion headers 20) */
+.gradio-container .icon-button { min-width: 24px; min-height: 24px; }
+.gradio-container .label-wrap, .gradio-container .show-api { min-height: 24px; }
+.dark, .dark .gradio-container { --body-text-color-subdued: #a1a1aa; --input-placeholder-color: #a1a1aa; }
 .qa-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
            margin: 8px 0; background: var(--background-fill-secondary); }
 .qa-card-head { font-size: 1.02em; }
 .qa-rank { display: inline-block; min-width: 1.4em; font-weight: 600; color: var(--body-text-color-subdued); }
 .qa-meta { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 2px 0 6px; }
 .qa-citation { display: none; }
-.qa-copy { font-size: 0.8em; margin-top: 4px; padding: 1px 8px; border: 1px solid var(--border-color-primary);
+.qa-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.qa-copy { font-size: 0.8em; margin-top: 4px; padding: 2px 8px; min-height: 28px; border: 1px solid var(--border-color-primary);
            border-radius: 4px; background: var(--background-fill-secondary); cursor: pointer; }
 .qa-answer { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
 .qa-short { font-size: 1.1em; margin: 0 0 4px; }
@@ -173,7 +192,8 @@ document.addEventListener("click", (event) => {
   const card = button.closest(".qa-card");
   const held = card && card.querySelector(".qa-citation");
   const value = held ? held.textContent : "";
-  const done = () => { button.textContent = "Copied"; setTimeout(() => button.textContent = "Copy citation", 1500); };
+  const label = button.firstChild;  // the visible words; the hidden ones after them name the card
+  const done = () => { label.textContent = "Copied"; setTimeout(() => label.textContent = "Copy citation", 1500); };
   if (navigator.clipboard && window.isSecureContext) {
     navigator.clipboard.writeText(value).then(done);
   } else {
