@@ -151,7 +151,8 @@ CSS = """
 .qa-meta { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 2px 0 6px; }
 .qa-citation { display: none; }
 .qa-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-.qa-copy { font-size: 0.8em; margin-top: 4px; padding: 2px 8px; min-height: 28px; border: 1px solid var(--border-color-primary);
+.qa-copy { font-size: 0.8em; margin-top: 4px; padding: 2px 8px; min-height: 28px;
+           border: 1px solid var(--border-color-primary);
            border-radius: 4px; background: var(--background-fill-secondary); cursor: pointer; }
 .qa-answer { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
 .qa-short { font-size: 1.1em; margin: 0 0 4px; }
