@@ -42,7 +42,7 @@ def build_app(index: Index) -> gr.Blocks:
                 chatbot = gr.Chatbot(label="Answers", height=620, sanitize_html=True, elem_id="qa-chat",
                                      autoscroll=False, buttons=["copy", "copy_all"],  # no share: it has no name
                                      placeholder="Ask a question about your articles; the answer cites them.")
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=True, elem_id="qa-composer"):
                     question = gr.Textbox(label="Question", placeholder="Ask your articles a question",
                                           show_label=False, scale=8, autofocus=True, elem_id="qa-question",
                                           max_lines=6)

@@ -176,6 +176,11 @@ CSS = """
   #qa-chat .message { max-width: 100% !important; width: 100% !important; padding: 6px !important; }
   #qa-chat .bubble-wrap { padding: 4px !important; }
   .qa-card { margin: 6px 0; padding: 8px; }
+  /* the question box stays at the bottom of the screen while the page scrolls */
+  #qa-composer { position: fixed !important; left: 0; right: 0; bottom: 0; z-index: 50; margin: 0 !important;
+                 padding: 6px 8px !important; background: var(--background-fill-primary);
+                 box-shadow: 0 -2px 8px rgba(0, 0, 0, 0.12); }
+  .gradio-container { padding-bottom: 96px !important; }
 }
 """
 

@@ -317,6 +317,14 @@ def test_the_page_on_a_phone_and_for_a_screen_reader(browser, server):
     assert inner == 0, "one scroll area: the page"
     width = phone.locator("#qa-chat .qa-card").first.bounding_box()["width"]
     assert width >= 0.85 * 390, width
+    # three answers on: the question box is still on screen, and still answers
+    for question in ("what interest rate did the central bank set?", "how many parking spaces will the bike lanes remove?"):
+        ask(phone, question, cards_before=phone.locator("#qa-chat .qa-card, #qa-chat .qa-none").count())
+    page_height = phone.evaluate("() => document.documentElement.scrollHeight")
+    box = phone.locator("#qa-question textarea").bounding_box()
+    assert page_height > 2 * 844 and 0 <= box["y"] and box["y"] + box["height"] <= 844, (page_height, box)
+    ask_button = phone.locator("#qa-ask").bounding_box()
+    assert ask_button["y"] + ask_button["height"] <= 844 and ask_button["height"] >= 24
     shot(phone, "phone")
     phone.close()
 
