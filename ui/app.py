@@ -93,11 +93,17 @@ def build_app(index: Index) -> gr.Blocks:
         new_chat.click(chat.new_chat, None, outputs, api_visibility="private")
         examples.click(lambda sample: sample[0], examples, question, api_visibility="private")
         facts = [info, table, chosen, sources]
-        add.click(panel.upload, files, [summary, *facts], api_visibility="private").then(
-            chat.examples, None, examples, api_visibility="private")
-        fetch.click(panel.add_urls, urls, [summary, *facts], api_visibility="private").then(
-            chat.examples, None, examples, api_visibility="private")
-        export.click(chat.export, turns, exported, api_visibility="private")
+        # a mistake is a toast; only the summary an event writes can show its error, never the
+        # panel below it (an error marks an event's outputs and holds them until reload)
+        for button, check, handler, given in ((add, panel.check_files, panel.upload, files),
+                                              (fetch, panel.check_urls, panel.add_urls, urls)):
+            button.click(check, given, None, api_visibility="private").success(
+                handler, given, summary, api_visibility="private").success(
+                panel.panel, None, facts, api_visibility="private").success(
+                lambda: None, None, given, api_visibility="private").then(  # added: the picker empties
+                chat.examples, None, examples, api_visibility="private")
+        export.click(chat.check_export, turns, None, api_visibility="private").success(
+            chat.export, turns, exported, api_visibility="private")
         remove.click(panel.ask_to_remove, chosen, [removed, confirm], api_visibility="private")
         really.click(panel.remove, chosen, [removed, confirm, *facts], api_visibility="private").then(
             chat.examples, None, examples, api_visibility="private")

@@ -68,10 +68,15 @@ class Chat:
         return gr.Dataset(samples=[[q] for q in self.example_questions()])
 
     @staticmethod
-    def export(turns: list | None) -> str | None:
-        """The conversation as a Markdown file with numbered citations (its path), or None."""
+    def check_export(turns: list | None) -> None:
+        """Raise (a toast, nothing marked) when there is nothing to export."""
         if not turns:
             raise user_error(ValueError("nothing to export yet: ask a question first"))
+
+    @staticmethod
+    def export(turns: list | None) -> str | None:
+        """The conversation as a Markdown file with numbered citations (its path)."""
+        Chat.check_export(turns)
         folder = Path(tempfile.mkdtemp(prefix="qa-export-"))
         path = folder / f"article-qa-{date.today().isoformat()}.md"
         path.write_text(conversation_markdown(turns), encoding="utf-8")

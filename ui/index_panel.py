@@ -29,14 +29,31 @@ class IndexPanel:
         self.index = index
         self.uploads = index.path / "uploads"
 
-    def upload(self, files: list[str] | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects it)
-        """Ingest uploaded files; a summary, then the refreshed panel."""
+    @staticmethod
+    def check_files(files: list[str] | None) -> None:
+        """Raise (a toast, nothing marked) unless ``files`` are article files."""
         if not files:
             raise user_error(ValueError("choose one or more files first (.txt, .md, .html, .pdf, .jsonl)"))
         wrong = [Path(f).name for f in files if Path(f).suffix.lower() not in SUFFIXES]
         if wrong:
             raise user_error(ValueError(f"not an article file: {', '.join(wrong)}; upload {', '.join(UPLOAD_TYPES)} "
                                         "files"))
+
+    @staticmethod
+    def check_urls(urls: str | None) -> list[str]:
+        """The web addresses of ``urls`` (one per line); raises (a toast) when there is none or a bad one."""
+        wanted = [u.strip() for u in (urls or "").split() if u.strip()]
+        if not wanted:
+            raise user_error(ValueError("paste one or more web addresses first (https://..., one per line)"))
+        wrong = [u for u in wanted if not is_url(u)]
+        if wrong:
+            raise user_error(ValueError(f"not a web address: {', '.join(wrong[:3])}; give http:// or https:// urls"))
+        return wanted
+
+    def upload(self, files: list[str] | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects it)
+        """Ingest uploaded files; a summary (the panel is refreshed by the event that follows, so
+        an error marks the summary only, never the panel's other parts)."""
+        self.check_files(files)
         kept = []
         for f in files:
             # a folder per content: two uploads named alike are two articles, the same file twice is one
@@ -50,17 +67,12 @@ class IndexPanel:
             report = api.ingest(kept, settings=self.index.settings, progress=True)
         except QAError as exc:
             raise as_gradio(exc) from None
-        return (_summary(report, name=lambda source: Path(source).name), *self.panel())
+        return _summary(report, name=lambda source: Path(source).name)
 
     def add_urls(self, urls: str | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects it)
-        """Fetch and ingest the pages of ``urls`` (one per line); a summary, then the refreshed panel.
+        """Fetch and ingest the pages of ``urls`` (one per line); a summary (as :meth:`upload`).
         Loopback, private and link-local addresses are refused unless QA_ALLOW_PRIVATE_URLS=1."""
-        wanted = [u.strip() for u in (urls or "").split() if u.strip()]
-        if not wanted:
-            raise user_error(ValueError("paste one or more web addresses first (https://..., one per line)"))
-        wrong = [u for u in wanted if not is_url(u)]
-        if wrong:
-            raise user_error(ValueError(f"not a web address: {', '.join(wrong[:3])}; give http:// or https:// urls"))
+        wanted = self.check_urls(urls)
         settings = self.index.settings
         policy = FetchPolicy.for_settings(settings, allow_private=settings.allow_private_urls)
         progress(0, desc="fetching and embedding")
@@ -68,7 +80,7 @@ class IndexPanel:
             report = api.ingest(wanted, settings=settings, fetch=policy, progress=True)
         except QAError as exc:
             raise as_gradio(exc) from None
-        return (_summary(report, name=lambda source: source), *self.panel())
+        return _summary(report, name=lambda source: source)
 
     def ask_to_remove(self, article_id: str | None):
         """(the question, the confirm row shown) for the chosen article."""

@@ -459,3 +459,31 @@ def test_every_control_has_a_name_and_a_target_of_24_px(page):
     assert not unnamed, [(c["html"], c["parent"]) for c in unnamed]
     small = [c for c in controls if c["tag"] == "BUTTON" and min(c["height"], c["width"]) < 24]
     assert not small, small
+
+
+def test_side_panel_mistakes_are_toasts_that_block_nothing(page):
+    """Add with no file, text that is not a url, exporting an empty chat: each says so in a
+    toast, and then Sources, the index panel and Remove still work (no error left over them)."""
+    page.click("#qa-export")
+    page.get_by_text("nothing to export yet", exact=False).first.wait_for(timeout=10_000)
+    page.click("text=Add articles")
+    page.click("#qa-add")
+    page.get_by_text("choose one or more files first", exact=False).first.wait_for(timeout=10_000)
+    page.fill("#qa-urls textarea", "not a web address")
+    page.click("#qa-fetch")
+    page.get_by_text("not a web address: not", exact=False).first.wait_for(timeout=10_000)
+    page.wait_for_timeout(500)
+    marked = page.evaluate("""() => [...document.querySelectorAll('.error')].filter(e => {
+        const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && !e.closest('.toast-wrap, [class*=toast]');
+      }).map(e => (e.closest('[id]') || {}).id)""")
+    assert not marked, marked
+    page.get_by_text("Filters", exact=True).first.click()
+    page.locator("#qa-sources input").click()  # Sources opens its list
+    page.locator("[role=option]", has_text="Demo Wire").first.click()
+    page.click("text=What the index holds")
+    choice = page.locator("#qa-remove-choice input")
+    choice.click()
+    page.locator("[role=option]").first.click()
+    page.click("#qa-remove")  # asks first: the click got through
+    page.wait_for_selector("#qa-remove-yes", state="visible")
+    page.click("#qa-remove-no")
