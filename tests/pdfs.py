@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 
-def make_pdf(pages: list[list[str]], title: str | None = None, created: str | None = None) -> bytes:
+def make_pdf(pages: list[list[str]], title: str | None = None, created: str | None = None,
+             producer: str | None = None) -> bytes:
     """A PDF with one text line per entry of each page (Helvetica 11); ``pages`` of empty
     lists give pages with no text layer at all, as a scan has."""
     objects: list[bytes] = []
@@ -25,6 +26,8 @@ def make_pdf(pages: list[list[str]], title: str | None = None, created: str | No
         info.append(f"/Title ({_escape(title)})")
     if created:
         info.append(f"/CreationDate (D:{created.replace('-', '')}090000Z)")
+    if producer:
+        info.append(f"/Producer ({_escape(producer)})")
     everything = [b"<< /Type /Catalog /Pages 2 0 R >>",
                   f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>".encode(), *objects,
                   f"<< {' '.join(info)} >>".encode()]

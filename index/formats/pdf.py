@@ -1,4 +1,10 @@
-"""PDF files (``.pdf``): the text of each page, by pypdf; title and date from the metadata.
+"""PDF files (``.pdf``): the text of each page, by pypdf; title and date from the metadata,
+and the header lines of the text (date, byline, outlet, link: index/formats/header.py).
+
+A page printed to PDF from a browser carries the print date as its creation date and no
+author: there the text's own date, byline and outlet lines come first. Elsewhere the
+metadata's do. A short line that ends no sentence (a title, a byline, a date) is a
+paragraph of its own, never glued to the sentence after it.
 
 pypdf is pure Python and maintained. Pages are joined as paragraphs; a hyphen broken over
 a line end is joined back. A PDF with no text layer (a scan) is refused with that reason
@@ -7,15 +13,17 @@ rather than stored as an empty article: it needs OCR first.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 
 from index.errors import ArticleError
 from index.formats.dates import parse_date
-from index.formats.fields import article
+from index.formats.header import build
 from index.text import Article
 
 MIN_WORDS = 15  # fewer than this on every page together: no text layer worth the name
+SHORT_LINE = 0.6  # of a full line of the page: a shorter line that ends no sentence ends its paragraph
 
 
 def parse(data: bytes, origin: str, url: str | None = None) -> Article:
@@ -39,10 +47,22 @@ def parse(data: bytes, origin: str, url: str | None = None) -> Article:
                                    f"{len(text.split())} words of text): it is probably scanned; run OCR "
                                    "(e.g. ocrmypdf) and add the result")
     title = _meta(meta, "/Title") or paragraphs[0][:120]
-    if paragraphs and paragraphs[0].strip() == title.strip():
-        text = "\n\n".join(paragraphs[1:]) or text
-    return article(text=text, title=title, origin=origin, url=url, byline=_meta(meta, "/Author"),
-                   published=_date(_meta(meta, "/CreationDate")))
+    if len(paragraphs) > 1 and paragraphs[0].strip() == title.strip():
+        paragraphs = paragraphs[1:]
+    found = build([line for p in paragraphs for line in (p, "")], origin, title, {"url": url} if url else {})
+    created, author = _date(_meta(meta, "/CreationDate")), _meta(meta, "/Author")
+    if _printed(meta):  # the text's own lines first; the print date only when the text has none
+        return dataclasses.replace(found, published=found.published or created, byline=found.byline or author)
+    return dataclasses.replace(found, published=created or found.published, byline=author or found.byline)
+
+
+PRINTERS = ("skia/pdf", "chrom", "mozilla", "firefox", "cairo", "quartz pdfcontext", "safari", "print to pdf",
+            "webkit", "headless")  # producers and creators of pages printed from a browser
+
+
+def _printed(meta) -> bool:
+    made = " ".join(filter(None, (_meta(meta, "/Producer"), _meta(meta, "/Creator")))).lower()
+    return any(name in made for name in PRINTERS)
 
 
 def _meta(meta, key: str) -> str | None:
@@ -63,6 +83,15 @@ def _date(raw: str | None) -> str | None:
 def _paragraphs(page: str) -> list[str]:
     page = re.sub(r"(\w)-\n(\w)", r"\1\2", page)
     blocks = re.split(r"\n\s*\n", page)
-    if len(blocks) == 1:  # no blank lines: one paragraph per line that ends a sentence
-        blocks = re.split(r"(?<=[.!?\"”])\s*\n", page)
+    if len(blocks) == 1:  # no blank lines: a paragraph ends with a line that ends a sentence,
+        lines = [line for line in page.split("\n") if line.strip()]  # or with a short line (a title, a byline)
+        widths = sorted(len(line.strip()) for line in lines)
+        width = widths[int(0.9 * (len(widths) - 1))] if widths else 0  # a full line of the page
+        blocks, current = [], []
+        for line in lines:
+            current.append(line)
+            if re.search(r"[.!?\"”]\s*$", line) or len(line.strip()) < SHORT_LINE * width:
+                blocks.append("\n".join(current))
+                current = []
+        blocks += ["\n".join(current)] if current else []
     return [" ".join(b.split()) for b in blocks if b.strip()]

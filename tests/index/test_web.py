@@ -127,6 +127,29 @@ def test_pdf_files_and_their_failures(tmp_path):
         pdf_format.parse(b"%PDF-1.4\nnot really", "broken.pdf")
 
 
+PRINTED = ["Ferry crews strike over rosters", "By Ana Lima", "September 9, 2024", "Source: Northsound Herald",
+           "Crews on the Skerry Isles ferries walked out on Monday over new rosters, stranding about",
+           "2,000 passengers, the operator Northsound Lines said. Talks resume on Thursday, a union",
+           "spokesman said, and the timetable stays suspended until then."]
+
+
+@pytest.mark.parametrize("producer", ["Skia/PDF m131", "Mozilla Firefox 133.0 (cairo 1.18)"])
+def test_a_page_printed_from_a_browser_is_dated_and_credited_by_its_text(producer):
+    """Printed on 21 November: the text says 9 September, who wrote it and where; the title
+    line and the byline are not glued to the first sentence."""
+    article = pdf_format.parse(make_pdf([PRINTED], created="2024-11-21", producer=producer), "print.pdf")
+    assert article.published == "2024-09-09" and article.byline == "Ana Lima"
+    assert article.source == "Northsound Herald" and article.title == "Ferry crews strike over rosters"
+    assert article.text.startswith("Crews on the Skerry Isles ferries walked out on Monday over new rosters, "
+                                   "stranding about 2,000 passengers")
+
+
+def test_a_pdf_not_printed_from_a_browser_keeps_its_own_date():
+    article = pdf_format.parse(make_pdf([PRINTED], created="2024-09-10", producer="LibreOffice 7.6"), "report.pdf")
+    assert article.published == "2024-09-10"  # the document's date, not a print date
+    assert article.byline == "Ana Lima" and article.text.startswith("Crews on the Skerry Isles")
+
+
 @pytest.mark.model
 def test_cli_feed_then_refresh(site, tmp_path):
     env = {**os.environ, "QA_INDEX_DIR": str(tmp_path / "index")}
