@@ -91,7 +91,9 @@ def build_app(index: Index) -> gr.Blocks:
             trigger(chat.ask, inputs, outputs, api_visibility="private", **questions).then(
                 None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
         new_chat.click(chat.new_chat, None, outputs, api_visibility="private")
-        examples.click(lambda sample: sample[0], examples, question, api_visibility="private")
+        examples.click(lambda sample: sample[0], examples, question, api_visibility="private").then(
+            chat.ask, inputs, outputs, api_visibility="private", **questions).then(  # a chip asks its question
+            None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
         facts = [info, table, chosen, sources]
         # a mistake is a toast; only the summary an event writes can show its error, never the
         # panel below it (an error marks an event's outputs and holds them until reload)

@@ -61,8 +61,10 @@ class Chat:
         return [], [], "", "", ""
 
     def example_questions(self) -> list[str]:
-        """Example questions from the index's own articles: the newest titles, shortened."""
-        return [_shorten(a.title) for a in self.index.articles() if len(a.title.split()) >= 3][:EXAMPLES]
+        """Example questions from the index's own articles: what happened in each of the newest
+        (its title, shortened, as the question's subject). A click asks it."""
+        return [f"What happened: {_shorten(a.title)}?" for a in self.index.articles()
+                if len(a.title.split()) >= 3][:EXAMPLES]
 
     def examples(self) -> gr.Dataset:
         return gr.Dataset(samples=[[q] for q in self.example_questions()])

@@ -487,3 +487,13 @@ def test_side_panel_mistakes_are_toasts_that_block_nothing(page):
     page.click("#qa-remove")  # asks first: the click got through
     page.wait_for_selector("#qa-remove-yes", state="visible")
     page.click("#qa-remove-no")
+
+
+def test_an_example_chip_asks_its_question(page):
+    chip = page.locator("#qa-examples button", has_text="Central bank holds rates").first
+    chip.click()
+    page.wait_for_function("() => document.querySelectorAll('#qa-chat .qa-card, #qa-chat .qa-none').length > 0",
+                           timeout=60_000)
+    asked = page.locator("#qa-chat .qa-q, #qa-chat .message.user, #qa-chat [data-testid=user]").first.inner_text()
+    assert "What happened: Central bank holds rates" in asked
+    assert "Central bank holds rates" in page.locator("#qa-chat .qa-card").first.inner_text()
