@@ -29,10 +29,11 @@ class Settings(IndexSettings):
     ``rerank``: one of ``qa.choices.RERANKERS``. ``candidates``: how many passages each
     retriever proposes before fusion. ``reader``: read the best passages with the extractive
     reader (short answers; it decides what is answered). ``min_score``: without the reader,
-    below this confidence nothing counts as an answer. ``host``/``port``: where ``qa serve`` listens.
-    ``concurrency``: questions ``qa serve`` answers at once (chat and ``/search`` together;
-    writes stay one at a time). ``allow_private_urls``: let the
-    web app's url box fetch loopback, private and link-local addresses (off: it is a way
+    below this confidence nothing counts as an answer. ``host``/``port``: where ``qa serve``
+    listens. ``allowed_hosts``: comma-separated names a request's Host header may give besides
+    the loopback ones and the bind address. ``concurrency``: questions ``qa serve`` answers at
+    once (chat and ``/search`` together; writes stay one at a time). ``allow_private_urls``: let
+    the web app's url box fetch loopback, private and link-local addresses (off: it is a way
     into the server's network otherwise).
     """
 
@@ -46,6 +47,7 @@ class Settings(IndexSettings):
         "host": "QA_HOST",
         "port": "QA_PORT",
         "concurrency": "QA_CONCURRENCY",
+        "allowed_hosts": "QA_ALLOWED_HOSTS",
         "allow_private_urls": "QA_ALLOW_PRIVATE_URLS",
     }
 
@@ -58,6 +60,7 @@ class Settings(IndexSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     concurrency: int = 4
+    allowed_hosts: str = ""  # names besides the loopback ones and the bind address a request's Host may give
     allow_private_urls: bool = False  # the web app's url box may fetch loopback/private/link-local addresses
 
     def __post_init__(self) -> None:

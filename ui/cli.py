@@ -44,10 +44,12 @@ def serve(host: str | None, port: int | None, concurrency: int | None, share: bo
     from ui.app import build_app
     from ui.cards import CSS, HEAD
     from ui.http import BadRequestStatus
-    from ui.security import McpAuth
+    from ui.security import HostCheck, McpAuth, allowed_hosts
 
     app = build_app(index)
-    middleware = [Middleware(BadRequestStatus)] + ([Middleware(McpAuth, credentials=auth)] if mcp and auth else [])
+    hosts = allowed_hosts(settings.host, settings.allowed_hosts)
+    middleware = [Middleware(HostCheck, allowed=hosts), Middleware(BadRequestStatus)]
+    middleware += [Middleware(McpAuth, credentials=auth)] if mcp and auth else []
     click.echo(f"serving {index.path} on http://{settings.host}:{settings.port} (Ctrl+C to stop)")
     if mcp:
         click.echo(f"MCP server: http://{settings.host}:{settings.port}/gradio_api/mcp (tool: search)")

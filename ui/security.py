@@ -102,3 +102,49 @@ class McpAuth:
         except (binascii.Error, UnicodeDecodeError):
             return False
         return any(hmac.compare_digest(user, u) & hmac.compare_digest(password, p) for u, p in self.credentials)
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def allowed_hosts(bind: str, extra: str = "") -> frozenset[str]:
+    """The names a request's Host header may give: the loopback ones, the address the server
+    binds (unless it is every address) and those the user lists (``QA_ALLOWED_HOSTS``)."""
+    names = {*LOOPBACK_NAMES, *(n.strip().lower().strip("[]") for n in extra.split(",") if n.strip())}
+    if bind not in ("0.0.0.0", "::", ""):
+        names.add(bind.lower().strip("[]"))
+    return frozenset(names)
+
+
+def host_name(header: str) -> str:
+    """The name of a Host header without its port: ``[::1]:7860`` -> ``::1``."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class HostCheck:
+    """ASGI middleware: a request whose Host is not one of ``allowed`` gets a 400, so a web page
+    the user visits cannot reach this server through DNS rebinding (its Host is the page's name)."""
+
+    def __init__(self, app, allowed: frozenset[str]):
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+        if host_name(header) in self.allowed:
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        body = (f"host not allowed: {header[:100]!r}; serve it by adding the name to QA_ALLOWED_HOSTS "
+                "(comma-separated)").encode()
+        await send({"type": "http.response.start", "status": 400,
+                    "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})

@@ -87,3 +87,43 @@ def test_served_on_the_network_with_auth_the_page_needs_a_login(tmp_path):
         assert status(base, "config") == 401  # nothing without a login
         assert status(base, "login", {"username": "ana", "password": "wrong"}) == 400
         assert status(base, "login", {"username": "ana", "password": "s3cret"}) == 200
+
+
+def _status(url: str, host: str, data: bytes | None = None, headers: dict | None = None) -> int:
+    request = urllib.request.Request(url, data=data, headers={"Host": host, **(headers or {})})
+    try:
+        return urllib.request.urlopen(request, timeout=10).status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_a_foreign_host_is_refused_by_the_app_the_api_and_mcp(tmp_path):
+    """DNS rebinding: a page on evil.example that resolves to 127.0.0.1 sends Host:
+    evil.example. The page, /search and MCP answer 400 and nothing is removed; loopback names
+    and the names the user lists (QA_ALLOWED_HOSTS) are served."""
+    pytest.importorskip("mcp")
+    env = {**os.environ, "QA_INDEX_DIR": str(tmp_path / "index"), "QA_ALLOWED_HOSTS": "news.lan"}
+    subprocess.run([QA, "ingest", "--quiet", str(DEMO / "2024-12-02-tal-rifaat.md")], env=env, check=True)
+    with served(env, tmp_path / "serve.log", "--mcp") as base:
+        port = base.rstrip("/").rsplit(":", 1)[1]
+        search = (base + "gradio_api/call/search", b'{"data": ["who holds Tal Rifaat?", 3, "", "", [], "relevance"]}',
+                  {"Content-Type": "application/json"})
+        mcp = (base + "gradio_api/mcp/", b'{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}',
+               {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"})
+        for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}"):
+            assert _status(base, host) == 400
+            assert _status(search[0], host, search[1], search[2]) == 400
+            assert _status(mcp[0], host, mcp[1], mcp[2]) == 400
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"news.lan:{port}"):
+            assert _status(base, host) == 200
+            assert _status(search[0], host, search[1], search[2]) == 200
+        listed = subprocess.run([QA, "list"], env=env, capture_output=True, text=True, check=True).stdout
+    assert "Tal Rifaat" in listed
+
+
+def test_host_names_without_their_port():
+    from ui.security import allowed_hosts, host_name
+
+    assert host_name("[::1]:7860") == "::1" and host_name("LOCALHOST:80") == "localhost" and host_name("::1") == "::1"
+    assert allowed_hosts("0.0.0.0", "a.lan, B.lan") == {"127.0.0.1", "localhost", "::1", "a.lan", "b.lan"}
+    assert "10.0.0.5" in allowed_hosts("10.0.0.5")
