@@ -14,8 +14,6 @@ from pathlib import Path
 
 from index.errors import IndexBusyError, IndexCorruptError, IndexWriteError, QAError
 
-HEADER = b"SQLite format 3\x00"
-
 
 def repair_hint(index_path: Path) -> str:
     """The fix for a damaged index file."""
@@ -24,18 +22,36 @@ def repair_hint(index_path: Path) -> str:
 
 
 def file_problem(path: Path) -> str | None:
-    """What keeps ``path`` from being a database file (missing, empty, something else), or None."""
-    if not path.is_file():
-        return f"{path} is missing"
+    """What keeps ``path`` from being a database file (missing, empty, something else), or None.
+
+    The file is looked at through SQLite only, never opened by Python: closing any descriptor
+    of a file drops every POSIX lock this process holds on it, so a plain ``open`` while one
+    of our connections is open would let another process's SQLite delete the WAL under it
+    (sqlite.org, "How To Corrupt An SQLite Database File", 2.2). SQLite shares one descriptor
+    per file among a process's connections and defers closing it while locks are held.
+    """
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(len(HEADER))
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return f"{path} is missing"
     except OSError as exc:
         return f"{path} cannot be read ({exc.strerror or exc})"
-    if not head:
+    if not path.is_file():
+        return f"{path} is missing"
+    if size == 0:
         return f"{path} is empty (0 bytes), not a database"
-    if head != HEADER:
-        return f"{path} is not an SQLite database (its first bytes are {head[:16]!r})"
+    try:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return f"{path} cannot be read ({exc})"
+    try:
+        probe.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) or getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
+            return f"{path} is not an SQLite database ({exc})"
+        return f"{path} cannot be read ({exc})"
+    finally:
+        probe.close()
     return None
 
 

@@ -99,3 +99,30 @@ def test_missing_index_and_missing_vectors(settings, embedder):
     (settings.index_dir / "vectors-000001.faiss").unlink()
     with pytest.raises(IndexCorruptError, match="vectors-000001.faiss"):
         Index.open(settings=settings, embedder=embedder)
+
+
+def test_a_second_store_in_one_process_keeps_the_wal_when_another_process_closes(tmp_path):
+    """A server holds a reader open and opens a writer (checking the file first); `qa info` in
+    another process then opens and closes the database. The WAL and its index must survive:
+    checking the file never closes a descriptor of it behind SQLite's back (which drops the
+    process's POSIX locks, so the other process's close deletes the WAL under the server)."""
+    import subprocess
+    import sys
+
+    from index.store import Store
+
+    db = tmp_path / "articles.sqlite"
+    reader = Store(db, create=True)
+    reader.fetch("SELECT COUNT(*) FROM chunks")
+    writer = Store(db)
+    writer.close()
+    code = (f"import sqlite3; c = sqlite3.connect({str(db)!r}); c.execute('SELECT COUNT(*) FROM chunks').fetchone(); "
+            "c.close()")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    assert (tmp_path / "articles.sqlite-wal").exists() and (tmp_path / "articles.sqlite-shm").exists()
+    writer = Store(db)
+    with writer.transaction():
+        writer.run("INSERT INTO feeds (url, kind, added_at) VALUES ('https://e.org/feed', 'feed', '2024-01-01')")
+    writer.close()
+    assert reader.fetch("SELECT url FROM feeds") == [("https://e.org/feed",)]
+    reader.close()
