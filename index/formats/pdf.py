@@ -23,6 +23,8 @@ from index.formats.header import build
 from index.text import Article
 
 MIN_WORDS = 15  # fewer than this on every page together: no text layer worth the name
+MAX_PAGES = 500  # an article; a PDF of more pages (a book, or a page tree pointing at one page 90,000 times) is refused
+MAX_CHARS = 2_000_000  # text read from one PDF; the rest of a longer one is refused, not read
 SHORT_LINE = 0.6  # of a full line of the page: a shorter line that ends no sentence ends its paragraph
 
 
@@ -34,7 +36,17 @@ def parse(data: bytes, origin: str, url: str | None = None) -> Article:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise ArticleError(origin, "the PDF is encrypted: save an unprotected copy and add that")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        count = len(reader.pages)
+        if count > MAX_PAGES:
+            raise ArticleError(origin, f"the PDF has {count:,} pages, more than an article's {MAX_PAGES}: split it, "
+                                       "or add its articles one by one")
+        pages, chars = [], 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            if chars > MAX_CHARS:
+                raise ArticleError(origin, f"the PDF holds more than {MAX_CHARS:,} characters of text, more than an "
+                                           "article: split it, or add its articles one by one")
         meta = reader.metadata or {}
     except ArticleError:
         raise
