@@ -3,6 +3,8 @@ and the ways a fetch fails (404, 500, slow, a redirect loop, huge, not a page, r
 
 from __future__ import annotations
 
+import gzip
+
 import threading
 import time
 from collections import Counter
@@ -103,6 +105,23 @@ def _handler(site: Site):
                 return self.send(301, None, b"", {"Location": "/news/lighthouse.html"})
             if path == "/huge":
                 return self.send(200, "text/html", b"<html>" + b"x" * 3_000_000)
+            if path in ("/bomb.html", "/stacked.html"):  # 1.8 KB on the wire, 100 MB (or 2 GB) inside
+                inner = gzip.compress(b"<html>" + b"x" * 100_000_000, compresslevel=9)
+                if path == "/stacked.html":
+                    return self.send(200, "text/html", gzip.compress(inner), {"Content-Encoding": "gzip, gzip"})
+                return self.send(200, "text/html", inner, {"Content-Encoding": "gzip"})
+            if path == "/drip.html":  # a byte every 0.5 s, for ever (the test's deadline is 2 s)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                try:
+                    for _ in range(60):
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                        time.sleep(0.5)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                return None
             if path == "/photo.png":
                 return self.send(200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
             if path == "/not-a-feed.xml":

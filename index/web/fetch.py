@@ -15,7 +15,9 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import time
 import urllib.robotparser
+import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -36,10 +38,14 @@ class FetchError(ArticleError):
         super().__init__(url, reason)
 
 
+DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}  # Content-Encodings read: zlib's wbits
+
+
 @dataclass(frozen=True)
 class FetchPolicy:
-    timeout_s: float = 15.0
-    max_bytes: int = 20_000_000
+    timeout_s: float = 15.0  # connect, and each wait for bytes
+    deadline_s: float = 60.0  # the whole of one url, redirects included: a server dripping bytes is cut off
+    max_bytes: int = 20_000_000  # of the body, decompressed
     max_redirects: int = 5
     robots: bool = True  # obey robots.txt
     allow_private: bool = True  # the CLI fetches what its own user names; the web UI does not
@@ -72,7 +78,8 @@ class Fetcher:
 
         self.policy = policy or FetchPolicy()
         self._client = httpx.Client(timeout=self.policy.timeout_s, follow_redirects=False, trust_env=False,
-                                    headers={"User-Agent": self.policy.user_agent})
+                                    headers={"User-Agent": self.policy.user_agent,
+                                             "Accept-Encoding": ", ".join(DECODERS)})
         self._robots: dict[str, urllib.robotparser.RobotFileParser | str] = {}
 
     def close(self) -> None:
@@ -98,8 +105,9 @@ class Fetcher:
             raise FetchError(url, f"robots.txt of {urlsplit(url).netloc} disallows it (pass --ignore-robots "
                                   "to fetch it anyway)")
         current = url
+        deadline = time.monotonic() + self.policy.deadline_s
         for _ in range(self.policy.max_redirects + 1):
-            response = self._one(url, current, headers or {})
+            response = self._one(url, current, headers or {}, deadline)
             if response.status in (301, 302, 303, 307, 308) and "location" in response.headers:
                 current = urljoin(current, response.headers["location"])
                 check_url(current, url)
@@ -109,7 +117,7 @@ class Fetcher:
             raise FetchError(url, f"HTTP {response.status} {_reason(response.status)}".rstrip())
         raise FetchError(url, f"too many redirects (more than {self.policy.max_redirects}; last to {current})")
 
-    def _one(self, url: str, current: str, headers: dict[str, str]) -> Response:
+    def _one(self, url: str, current: str, headers: dict[str, str], deadline: float) -> Response:
         import httpx
 
         if not self.policy.allow_private:
@@ -120,12 +128,7 @@ class Fetcher:
                 if declared.isdigit() and int(declared) > self.policy.max_bytes:
                     raise FetchError(url, f"too large: {int(declared):,} bytes, the limit is "
                                           f"{self.policy.max_bytes:,} (QA_MAX_FILE_MB)")
-                body = bytearray()
-                for piece in reply.iter_bytes():
-                    body += piece
-                    if len(body) > self.policy.max_bytes:
-                        raise FetchError(url, f"too large: more than the limit of {self.policy.max_bytes:,} bytes "
-                                              "(QA_MAX_FILE_MB)")
+                body = self._body(url, reply, deadline)
                 kind = reply.headers.get("content-type", "").split(";")[0].strip().lower()
                 return Response(str(reply.url), reply.status_code, kind, bytes(body),
                                 {k.lower(): v for k, v in reply.headers.items()})
@@ -135,6 +138,32 @@ class Fetcher:
             raise FetchError(url, f"cannot connect: {_connect_reason(exc)}") from None
         except httpx.HTTPError as exc:
             raise FetchError(url, f"the request failed: {type(exc).__name__} {' '.join(str(exc).split())}") from None
+
+    def _body(self, url: str, reply, deadline: float) -> bytearray:
+        """The body, decompressed here within the size limit (a 2 KB gzip bomb never becomes
+        1 GB in memory), read before ``deadline``."""
+        encodings = [e.strip().lower() for e in reply.headers.get("content-encoding", "").split(",") if e.strip()]
+        encodings = [e for e in encodings if e != "identity"]
+        if len(encodings) > 1 or (encodings and encodings[0] not in DECODERS):
+            raise FetchError(url, f"refused: Content-Encoding {', '.join(encodings)} (one of "
+                                  f"{', '.join(DECODERS)} at most)")
+        decoder = zlib.decompressobj(DECODERS[encodings[0]]) if encodings else None
+        limit, body = self.policy.max_bytes, bytearray()
+        for raw in reply.iter_raw():
+            if time.monotonic() > deadline:
+                raise FetchError(url, f"took longer than {self.policy.deadline_s:g} s in all: stopped")
+            if decoder is None:
+                body += raw
+            else:
+                try:
+                    body += decoder.decompress(raw, limit + 1 - len(body))
+                    if decoder.unconsumed_tail:  # more inside than the limit lets out
+                        body += b"x"
+                except zlib.error as exc:
+                    raise FetchError(url, f"the body is not valid {encodings[0]} ({exc})") from None
+            if len(body) > limit:
+                raise FetchError(url, f"too large: more than the limit of {limit:,} bytes (QA_MAX_FILE_MB)")
+        return body
 
     def _allowed(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -150,7 +179,8 @@ class Fetcher:
         """The rules of robots.txt; a 4xx means none (RFC 9309), an unreachable one a reason to stop."""
         rules = urllib.robotparser.RobotFileParser()
         try:
-            response = self._one(root + "/robots.txt", root + "/robots.txt", {})
+            robots = root + "/robots.txt"
+            response = self._one(robots, robots, {}, time.monotonic() + self.policy.deadline_s)
         except FetchError as exc:  # the site itself cannot be reached: say that
             return exc.reason
         if 400 <= response.status < 500:

@@ -189,3 +189,22 @@ def test_a_pdf_page_bomb_is_refused_quickly():
     with pytest.raises(Exception, match="90,000 pages, more than an article's 500"):
         pdf_format.parse(bytes(out), "bomb.pdf")
     assert time.monotonic() - started < 10
+
+
+def test_fetch_bombs_and_drips_are_cut_off_early(site):
+    """A gzip bomb, stacked encodings and a server dripping a byte at a time, on 127.0.0.1:
+    each stopped by the size limit, the one-encoding rule or the per-url deadline, quickly
+    (the bomb is inflated a limit's worth at a time, never whole)."""
+    import time
+
+    from index.web import Fetcher
+
+    policy = FetchPolicy(timeout_s=5.0, deadline_s=2.0, max_bytes=1_000_000, max_redirects=3)
+    with Fetcher(policy) as fetcher:
+        for path, reason in (("/bomb.html", "too large: more than the limit of 1,000,000 bytes"),
+                             ("/stacked.html", "refused: Content-Encoding gzip, gzip"),
+                             ("/drip.html", "took longer than 2 s in all")):
+            started = time.monotonic()
+            with pytest.raises(FetchError, match=reason):
+                fetcher.page(f"{site.url}{path}")
+            assert time.monotonic() - started < 6, path
