@@ -4,7 +4,6 @@ and the ways a fetch fails (404, 500, slow, a redirect loop, huge, not a page, r
 from __future__ import annotations
 
 import gzip
-
 import threading
 import time
 from collections import Counter
