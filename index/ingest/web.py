@@ -37,15 +37,18 @@ MAX_LINKS = 2000  # links taken from one feed or sitemap per run
 def ingest_web(files, urls, feeds, settings: IndexSettings, report: IngestReport, fetch: FetchPolicy | None,
                *, fields: JsonlFields | None, embedder: Embedder | None, rebuild: bool, progress: bool,
                batch_chars: int) -> IngestReport:
-    """Files, then urls, then the new links of feeds; the feeds' new states are recorded last."""
+    """Files, then urls, then the new links of feeds; the feeds' new states are recorded last.
+
+    Every page is fetched before the index's write lock is taken (a slow server delays this
+    ingest only, never another writer); each url within its policy's deadline."""
     index_dir = IndexDir(settings.index_dir)
     policy = fetch or FetchPolicy.for_settings(settings)
     states: list[Feed] = []
     with Fetcher(policy) as fetcher:
-        articles = itertools.chain(read_all(files, fields, settings.max_file_bytes, report),
-                                   web_articles(urls, feeds, index_dir.database_path, fetcher, report, states))
-        store_articles(articles, settings, report, embedder=embedder, rebuild=rebuild, progress=progress,
-                       batch_chars=batch_chars)
+        fetched = list(web_articles(urls, feeds, index_dir.database_path, fetcher, report, states))
+    articles = itertools.chain(read_all(files, fields, settings.max_file_bytes, report), fetched)
+    store_articles(articles, settings, report, embedder=embedder, rebuild=rebuild, progress=progress,
+                   batch_chars=batch_chars)
     if states:
         with index_dir.write_lock():
             writer = IndexWriter(index_dir, settings, embedder=None)

@@ -208,3 +208,27 @@ def test_fetch_bombs_and_drips_are_cut_off_early(site):
             with pytest.raises(FetchError, match=reason):
                 fetcher.page(f"{site.url}{path}")
             assert time.monotonic() - started < 6, path
+
+
+def test_a_slow_page_is_fetched_before_the_write_lock_so_a_remove_does_not_wait(site, settings, embedder):
+    """While `qa ingest URL` waits 3 s on a slow server, `qa remove` in the meantime goes
+    through at once: the page is fetched before the index's write lock is taken."""
+    import threading
+    import time
+
+    from index.ingest import remove
+
+    first = ingest([f"{site.url}/news/market.html"], settings, embedder=embedder, fetch=FAST)
+    assert first.ok and len(first.added) == 1
+    slow = FetchPolicy(timeout_s=10.0, max_bytes=1_000_000, max_redirects=3)
+    done = {}
+    fetching = threading.Thread(target=lambda: done.setdefault(
+        "report", ingest([f"{site.url}/slow"], settings, embedder=embedder, fetch=slow)))
+    fetching.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    removed = remove([str(first.added[0])], settings)
+    waited = time.monotonic() - started
+    fetching.join(timeout=30)
+    assert removed.removed and waited < 1.5, waited
+    assert len(done["report"].added) == 1  # the slow page landed afterwards
