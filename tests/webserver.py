@@ -121,6 +121,15 @@ def _handler(site: Site):
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 return None
+            if path == "/to-data":
+                return self.send(302, None, b"", {"Location": "data:text/html,<p>hi</p>"})
+            if path == "/odd-feed.xml":  # items that are no urls to fetch, and one good one
+                items = "".join(f"<item><title>{n}</title><link>{link}</link></item>" for n, link in (
+                    ("to data", f"{site.url}/to-data"), ("broken", "http://[::1"), ("spaces", "http://exa mple.com/a"),
+                    ("good", f"{site.url}/news/market.html")))
+                return self.send(200, "application/rss+xml",
+                                 f'<?xml version="1.0"?><rss version="2.0"><channel><title>Odd</title>{items}'
+                                 "</channel></rss>".encode())
             if path == "/photo.png":
                 return self.send(200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
             if path == "/not-a-feed.xml":

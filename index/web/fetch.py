@@ -136,7 +136,7 @@ class Fetcher:
             raise FetchError(url, f"timed out after {self.policy.timeout_s:g} s") from None
         except httpx.ConnectError as exc:
             raise FetchError(url, f"cannot connect: {_connect_reason(exc)}") from None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # one url's trouble, never the batch's
             raise FetchError(url, f"the request failed: {type(exc).__name__} {' '.join(str(exc).split())}") from None
 
     def _body(self, url: str, reply, deadline: float) -> bytearray:
@@ -198,9 +198,13 @@ def is_url(value: object) -> bool:
 
 
 def check_url(url: str, origin: str | None = None) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(origin or url, f"not an http(s) url: {url!r}")
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # "http://[::1" and the like
+        ok = False
+    if not ok:
+        raise FetchError(origin or url, f"not an http(s) url: {url[:200]!r}")
 
 
 def refuse_private(url: str, origin: str | None = None) -> None:

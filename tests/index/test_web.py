@@ -232,3 +232,15 @@ def test_a_slow_page_is_fetched_before_the_write_lock_so_a_remove_does_not_wait(
     fetching.join(timeout=30)
     assert removed.removed and waited < 1.5, waited
     assert len(done["report"].added) == 1  # the slow page landed afterwards
+
+
+def test_one_odd_feed_item_fails_alone(site, settings, embedder, tmp_path):
+    """Feed items that redirect to data:, or are no urls at all, are each one line of the
+    report; a good file, a good url and the feed's good item land in the same run."""
+    note = tmp_path / "note.md"
+    note.write_text("# Harbour note\n\nThe harbour council met on Tuesday and agreed to dredge the channel.\n")
+    report = ingest([note, f"{site.url}/news/ferry.html"], settings, embedder=embedder, fetch=FAST,
+                    feeds=[Feed(f"{site.url}/odd-feed.xml", "feed")])
+    assert len(report.added) == 3, report.failed
+    why = " | ".join(f.reason for f in report.failed)
+    assert len(report.failed) == 3 and "not an http(s) url" in why, why
