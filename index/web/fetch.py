@@ -132,6 +132,8 @@ class Fetcher:
                 kind = reply.headers.get("content-type", "").split(";")[0].strip().lower()
                 return Response(str(reply.url), reply.status_code, kind, bytes(body),
                                 {k.lower(): v for k, v in reply.headers.items()})
+        except FetchError:
+            raise
         except httpx.TimeoutException:
             raise FetchError(url, f"timed out after {self.policy.timeout_s:g} s") from None
         except httpx.ConnectError as exc:
