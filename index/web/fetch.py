@@ -210,8 +210,9 @@ def check_url(url: str, origin: str | None = None) -> None:
 
 
 def refuse_private(url: str, origin: str | None = None) -> None:
-    """Raise unless every address ``url``'s host resolves to is a public one."""
-    host = urlsplit(url).hostname or ""
+    """Raise unless every address ``url``'s host resolves to is a public one (the host as the
+    HTTP client will look it up: "faß.example" is "xn--fa-hia.example" by IDNA 2008)."""
+    host = connect_host(url)
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except socket.gaierror:
@@ -224,6 +225,16 @@ def refuse_private(url: str, origin: str | None = None) -> None:
             where = "" if origin in (None, url) else f" (redirected to {url})"
             raise FetchError(origin or url, f"refused: {host} is {kind} address ({address}){where}; the web app "
                                             "fetches public addresses only unless QA_ALLOW_PRIVATE_URLS=1")
+
+
+def connect_host(url: str) -> str:
+    """The ASCII host name httpx connects to for ``url`` (IDNA 2008, as httpx encodes it)."""
+    import httpx
+
+    try:
+        return httpx.URL(url).raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError, ValueError):
+        return urlsplit(url).hostname or ""
 
 
 def _reason(status: int) -> str:

@@ -244,3 +244,12 @@ def test_one_odd_feed_item_fails_alone(site, settings, embedder, tmp_path):
     assert len(report.added) == 3, report.failed
     why = " | ".join(f.reason for f in report.failed)
     assert len(report.failed) == 3 and "not an http(s) url" in why, why
+
+
+def test_the_private_address_check_looks_up_the_host_httpx_connects_to():
+    from index.web.fetch import connect_host
+
+    assert connect_host("http://faß.example/page") == "xn--fa-hia.example"  # IDNA 2008, not 2003's fass.example
+    assert connect_host("http://[::1]:8080/") == "::1" and connect_host("https://News.Example/") == "news.example"
+    with pytest.raises(FetchError, match="loopback"):
+        refuse_private("http://[::1]:8080/x")
