@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from index.directory import IndexDir, IndexWriter
 from index.embed import Embedder
@@ -104,17 +105,28 @@ def fetch_articles(links: Iterable[tuple[str, str | None]], fetcher: Fetcher,
 
 
 def page_article(url: str, fetcher: Fetcher, published: str | None = None) -> Article:
+    """The article at ``url``; its url and origin are kept without any user name or password
+    the url carried (they fetch it, but are never stored or shown)."""
     response = fetcher.page(url)
+    origin, fetched = without_credentials(url), without_credentials(response.url)
     if response.is_pdf:
-        article = pdf.parse(response.body, url, url=response.url)
+        article = pdf.parse(response.body, origin, url=fetched)
     else:
-        article = html.parse(response.body, url)
+        article = html.parse(response.body, origin)
     changes = {}
-    if not article.url:
-        changes["url"] = response.url
+    if not article.url or article.url != without_credentials(article.url):
+        changes["url"] = without_credentials(article.url or fetched)
     if not article.published and published:
         changes["published"] = published
     return dataclasses.replace(article, **changes) if changes else article
+
+
+def without_credentials(url: str) -> str:
+    """``url`` without its ``user:password@`` part."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def read_feed(feed: Feed, fetcher: Fetcher) -> tuple[Feed, list[tuple[str, str | None]]]:

@@ -253,3 +253,15 @@ def test_the_private_address_check_looks_up_the_host_httpx_connects_to():
     assert connect_host("http://[::1]:8080/") == "::1" and connect_host("https://News.Example/") == "news.example"
     with pytest.raises(FetchError, match="loopback"):
         refuse_private("http://[::1]:8080/x")
+
+
+def test_a_url_with_a_password_is_fetched_but_the_password_never_stored(site, settings, embedder):
+    host = site.url.removeprefix("http://")
+    report = ingest([f"http://ana:s3cret@{host}/news/market.html"], settings, embedder=embedder, fetch=FAST)
+    assert len(report.added) == 1, report.failed
+    store = Store(IndexDir(settings.index_dir).database_path)
+    try:
+        stored = store.fetch("SELECT url, origin FROM articles")
+    finally:
+        store.close()
+    assert stored and all("s3cret" not in str(v) and "ana:" not in str(v) for row in stored for v in row), stored
