@@ -60,7 +60,7 @@ def turn_markdown(turn: Answer) -> list[str]:
 
 
 def citation_markdown(p: Passage) -> str:
-    title = f"[{_md(p.title)}]({_url(p.url)})" if p.url else f"*{_md(p.title)}*"
+    title = f"[{_md(p.title)}]({_url(p.url)})" if _linkable(p.url) else f"*{_md(p.title)}*"
     where = ", ".join(_md(x) for x in (p.source, p.published, p.byline) if x)
     return title + (f" \u2014 {where}" if where else "")
 
@@ -75,6 +75,11 @@ def _md(text: str | None) -> str:
     for ch in "\\`*_[]<>#|":
         out = out.replace(ch, "\\" + ch)
     return out
+
+
+def _linkable(url: str | None) -> bool:
+    """Only http(s) urls become links: a javascript: or data: url stays out of the export."""
+    return bool(url) and url.split(":", 1)[0].lower() in ("http", "https") and "//" in url[:8]
 
 
 def _url(url: str) -> str:

@@ -115,8 +115,11 @@ def test_article_text_is_escaped_never_html(settings, embedder, tmp_path):
                     '"text": "A <script>alert(\'x\')</script> body with **markdown** and [a](http://e.org)."}')
     ingest([evil], settings, embedder=embedder)
     with Index.open(settings=settings, embedder=embedder) as index:
-        html = answer_html(index.ask("script body", k=1))
+        answer = index.ask("script body", k=1)
+        html = answer_html(answer)
     assert "<script>" not in html and "<img" not in html and "javascript:" not in html
+    exported = Path(Chat.export([answer])).read_text()
+    assert "](javascript:" not in exported and "](data:" not in exported  # no link the reader could click
     assert "&#60;script&#62;" in html and "&#60;img src=x onerror=alert(1)&#62;" in html
     assert "**" not in html and "&#42;&#42;markdown&#42;&#42;" in html
 
