@@ -30,6 +30,7 @@ from qa.choices import EVAL_METHODS, ORDERS
 from qa.errors import QAError
 from qa.evaluate import evaluate
 from qa.export import conversation_markdown
+from qa.render import safe
 from qa.retriever import Index
 from qa.settings import Settings
 
@@ -172,7 +173,7 @@ def ask(question: str, k: int | None, since, until, sources, order_by, recent, a
     if as_json or output == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     elif output == "md":
-        click.echo(conversation_markdown([result], title=f"article-qa: {result.question}"))
+        click.echo(safe(conversation_markdown([result], title=f"article-qa: {result.question}")))
     else:
         click.echo(render.answer(result))
 

@@ -315,9 +315,10 @@ def test_terminal_output_has_no_control_characters(demo, tmp_path):
                                 "text": "The lantern\x1b[2J festival draws crowds every spring.",
                                 "source": "Evil\u202eTimes"}) + "\n")
     assert run("ingest", "--quiet", "--index-dir", path, evil)[0] == 0
-    for command in (["list"], ["ask", "lantern festival crowds", "-k", "1"]):
+    for command in (["list"], ["ask", "lantern festival crowds", "-k", "1"],
+                    ["ask", "lantern festival crowds", "-k", "1", "--format", "md"]):
         code, output = run(*command, "--index-dir", path)
-        assert code == 0 and "Harmless]0;pwned title2J" in output or "lantern[2J festival" in output
+        assert code == 0 and "pwned" in output or "festival" in output
         assert not any(ch in output for ch in "\x1b\x07\x9b\u202e"), repr(output)
 
 
