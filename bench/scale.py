@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from index import Article, IndexDir, content_terms, open_reader  # noqa: E402
 from index.directory.writer import Addition, IndexWriter  # noqa: E402
-from index.ingest.pipeline import ingest  # noqa: E402
+from index.ingest import ingest  # noqa: E402
 from index.text.chunker import Chunker  # noqa: E402
 from index.text.sentences import split_sentences  # noqa: E402
 from index.text.tokens import get_encoding  # noqa: E402

@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import reader_data  # noqa: E402
 from reader_card import write_card  # noqa: E402
 
-from index.ingest.pipeline import ingest  # noqa: E402
+from index.ingest import ingest  # noqa: E402
 from index.store.filters import Filter  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 from qa.search.reader import CONFIG_FILE, MODEL_FILE, MODELS, encode, load_tokenizer, windows  # noqa: E402
