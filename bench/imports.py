@@ -5,7 +5,8 @@
 A room is a package directory under index/, qa/ or ui/ (``index/store``), or a module file
 that sits directly in one of those three (``qa/cli.py``): what a reader of the tree sees as
 one place. An arrow is "some module of room A imports something of room B" (A != B), at
-module level or inside a function (not under ``if TYPE_CHECKING:``: annotations only). Back up: an arrow against ``ui -> qa -> index``.
+module level or inside a function (not under ``if TYPE_CHECKING:``: annotations only).
+Back up: an arrow against ``ui -> qa -> index``.
 Circles: sets of rooms that reach each other (strongly connected components of more than
 one room). Modules are counted too (an arrow per importing and imported module).
 """

@@ -191,7 +191,8 @@ class Index:
                                 "ask about something, e.g. 'who holds Tal Rifaat?'")
         vector = self._vector(question, query)
         n = max(self.settings.candidates, CANDIDATES_PER_PASSAGE * k)
-        candidates = gather(self.reader, query, vector, n, method or self.settings.retrieval, where)
+        candidates = gather(self.reader, query, vector, n, method or self.settings.retrieval, where,
+                            self.settings.keyword_budget)
         top = candidates[: max(RERANK_DEPTH, RERANKED_PER_PASSAGE * k)]
         rows = self.reader.chunks([c.chunk_id for c in top])
         top = [c for c in top if c.chunk_id in rows]  # a writer may have removed some meanwhile

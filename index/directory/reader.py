@@ -138,11 +138,13 @@ class IndexReader:
         ids, scores = self.vectors.search(vector, n, allowed)
         return {int(i): float(s) for i, s in zip(ids, scores)}
 
-    def keyword_search(self, terms: Sequence[str], n: int, where: Filter | None = None) -> dict[int, float]:
-        """{chunk id: BM25} of the ``n`` best keyword matches; passages committed after the
-        vectors were loaded wait for the next refresh."""
+    def keyword_search(self, terms: Sequence[str], n: int, where: Filter | None = None,
+                       budget: int | None = None) -> dict[int, float]:
+        """{chunk id: BM25} of the ``n`` best keyword matches (``budget``: see
+        :meth:`KeywordIndex.search`); passages committed after the vectors were loaded wait
+        for the next refresh."""
         vectors = self.vectors
-        return {i: s for i, s in KeywordIndex(self.store).search(terms, n, where) if i in vectors}
+        return {i: s for i, s in KeywordIndex(self.store).search(terms, n, where, budget) if i in vectors}
 
     def allowed_chunks(self, where: Filter | None) -> list[int] | None:
         """The chunk ids a filter lets through (None: no filter)."""

@@ -290,7 +290,7 @@ def test_two_uploads_with_one_name_are_two_articles(demo, tmp_path):
         f.write_text(f"# Notes\n\n{text}")
     with Index.open(path) as index:
         handlers = IndexPanel(index)
-        summaries = [handlers.upload([str(f)])[0] for f in (first, second, second)]
+        summaries = [handlers.upload([str(f)]) for f in (first, second, second)]
         assert summaries[0].startswith("**1 added") and summaries[1].startswith("**1 added")
         assert summaries[2].startswith("**0 added, 0 updated, 1 unchanged")
         assert index.info().articles == 9

@@ -210,20 +210,18 @@ def test_keyword_search_ranks_only_the_rarest_terms_when_common_ones_would_cost_
     assert frequencies["harbour"] == 26 and frequencies["lighthouse"] < 10
     few = frequencies["lighthouse"]
     unbounded = news.reader.keyword_search(terms, few)
-    monkeypatch.setattr(keywords, "POSTINGS_BUDGET", few)
-    bounded = news.reader.keyword_search(terms, few)
+    bounded = news.reader.keyword_search(terms, few, budget=few)
     assert list(bounded) == list(news.reader.keyword_search(["lighthouse"], few))
     assert set(bounded) == set(unbounded)  # every story with the rare word also has the common one
     rare = bounded
     # fewer rare matches than asked for: the budget grows until every term is in
-    wide = news.reader.keyword_search(terms, 20)
+    wide = news.reader.keyword_search(terms, 20, budget=few)
     assert len(wide) == 20 and set(rare) <= set(wide)
 
 
 def test_a_budgeted_keyword_search_with_a_filter_still_finds_what_matches(news, monkeypatch):
-    from index.store import keywords
     from index.store.filters import Filter
 
-    monkeypatch.setattr(keywords, "POSTINGS_BUDGET", 1)
-    found = news.reader.keyword_search(["harbour", "lighthouse"], 5, Filter(since="2019-01-01", until="2019-12-31"))
+    found = news.reader.keyword_search(["harbour", "lighthouse"], 5, Filter(since="2019-01-01", until="2019-12-31"),
+                                       budget=1)
     assert len(found) == 1  # the 2019 story holds "harbour" only
