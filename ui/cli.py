@@ -50,10 +50,12 @@ def serve(host: str | None, port: int | None, concurrency: int | None, share: bo
     hosts = allowed_hosts(settings.host, settings.allowed_hosts)
     middleware = [Middleware(HostCheck, allowed=hosts), Middleware(BadRequestStatus)]
     middleware += [Middleware(McpAuth, credentials=auth)] if mcp and auth else []
-    click.echo(f"serving {index.path} on http://{settings.host}:{settings.port} (Ctrl+C to stop)")
+    # an IPv6 literal goes to the server in brackets ("[::1]"), as it appears in a url
+    bind = f"[{settings.host}]" if ":" in settings.host and not settings.host.startswith("[") else settings.host
+    click.echo(f"serving {index.path} on http://{bind}:{settings.port} (Ctrl+C to stop)")
     if mcp:
-        click.echo(f"MCP server: http://{settings.host}:{settings.port}/gradio_api/mcp (tool: search)")
-    app.launch(server_name=settings.host, server_port=settings.port, share=share, css=CSS, head=HEAD,
+        click.echo(f"MCP server: http://{bind}:{settings.port}/gradio_api/mcp (tool: search)")
+    app.launch(server_name=bind, server_port=settings.port, share=share, css=CSS, head=HEAD,
                auth=auth or None, show_error=True, footer_links=["api"], quiet=True, mcp_server=mcp,
                max_file_size=f"{settings.max_file_mb}mb", app_kwargs={"middleware": middleware},
                prevent_thread_lock=bool(mcp and auth))

@@ -127,3 +127,42 @@ def test_host_names_without_their_port():
     assert host_name("[::1]:7860") == "::1" and host_name("LOCALHOST:80") == "localhost" and host_name("::1") == "::1"
     assert allowed_hosts("0.0.0.0", "a.lan, B.lan") == {"127.0.0.1", "localhost", "::1", "a.lan", "b.lan"}
     assert "10.0.0.5" in allowed_hosts("10.0.0.5")
+
+
+def test_serve_on_the_ipv6_loopback(tmp_path):
+    """`qa serve --host ::1` serves on [::1] (it crashed building its own url before)."""
+    import time
+
+    from tests.serving import free_port
+
+    if not socket_has_ipv6():
+        pytest.skip("this machine has no IPv6 loopback")
+    env = {**os.environ, "QA_INDEX_DIR": str(tmp_path / "index")}
+    subprocess.run([QA, "ingest", "--quiet", str(DEMO / "2024-12-02-tal-rifaat.md")], env=env, check=True)
+    port = free_port()
+    with open(tmp_path / "serve.log", "w") as log:
+        server = subprocess.Popen([QA, "serve", "--host", "::1", "--port", str(port)], env=env, stdout=log, stderr=log)
+    try:
+        deadline, status = time.monotonic() + 90, None
+        while time.monotonic() < deadline and status is None:
+            try:
+                status = urllib.request.urlopen(f"http://[::1]:{port}/", timeout=2).status
+            except OSError:
+                assert server.poll() is None, (tmp_path / "serve.log").read_text()
+                time.sleep(0.5)
+        assert status == 200
+        assert f"on http://[::1]:{port}" in (tmp_path / "serve.log").read_text()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def socket_has_ipv6() -> bool:
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
