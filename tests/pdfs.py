@@ -28,9 +28,14 @@ def make_pdf(pages: list[list[str]], title: str | None = None, created: str | No
         info.append(f"/CreationDate (D:{created.replace('-', '')}090000Z)")
     if producer:
         info.append(f"/Producer ({_escape(producer)})")
-    everything = [b"<< /Type /Catalog /Pages 2 0 R >>",
-                  f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>".encode(), *objects,
-                  f"<< {' '.join(info)} >>".encode()]
+    return assemble([b"<< /Type /Catalog /Pages 2 0 R >>",
+                     f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>".encode(), *objects,
+                     f"<< {' '.join(info)} >>".encode()], info=True)
+
+
+def assemble(everything: list[bytes], info: bool = False) -> bytes:
+    """A PDF of these objects, numbered from 1 (1: the catalog; the last: the info
+    dictionary when ``info``), with its cross-reference table."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for i, obj in enumerate(everything, start=1):
@@ -39,8 +44,8 @@ def make_pdf(pages: list[list[str]], title: str | None = None, created: str | No
     xref = len(out)
     out += f"xref\n0 {len(everything) + 1}\n0000000000 65535 f \n".encode()
     out += "".join(f"{o:010} 00000 n \n" for o in offsets).encode()
-    out += (f"trailer\n<< /Size {len(everything) + 1} /Root 1 0 R /Info {len(everything)} 0 R >>\n"
-            f"startxref\n{xref}\n%%EOF\n").encode()
+    trailer = f"/Size {len(everything) + 1} /Root 1 0 R" + (f" /Info {len(everything)} 0 R" if info else "")
+    out += f"trailer\n<< {trailer} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
 
 

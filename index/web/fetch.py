@@ -159,11 +159,9 @@ class Fetcher:
             else:
                 try:
                     body += decoder.decompress(raw, limit + 1 - len(body))
-                    if decoder.unconsumed_tail:  # more inside than the limit lets out
-                        body += b"x"
                 except zlib.error as exc:
                     raise FetchError(url, f"the body is not valid {encodings[0]} ({exc})") from None
-            if len(body) > limit:
+            if len(body) > limit or (decoder is not None and decoder.unconsumed_tail):  # more inside than allowed
                 raise FetchError(url, f"too large: more than the limit of {limit:,} bytes (QA_MAX_FILE_MB)")
         return body
 

@@ -13,7 +13,7 @@ from index.formats import pdf as pdf_format
 from index.ingest import ingest, refresh
 from index.store.database import Store
 from index.web.fetch import FetchError, refuse_private
-from tests.pdfs import make_pdf
+from tests.pdfs import assemble, make_pdf
 from tests.serving import QA
 from tests.webserver import news_site
 
@@ -174,17 +174,8 @@ def test_a_pdf_page_bomb_is_refused_quickly():
 
     page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>"
     kids = b" ".join([b"3 0 R"] * 90_000)
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [" + kids + b"] /Count 90000 >>",
-               page, b"<< /Length 0 >>\nstream\nendstream"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, obj in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n".encode() + obj + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{o:010} 00000 n \n" for o in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out = assemble([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [" + kids + b"] /Count 90000 >>",
+                    page, b"<< /Length 0 >>\nstream\nendstream"])
     started = time.monotonic()
     with pytest.raises(Exception, match="90,000 pages, more than an article's 500"):
         pdf_format.parse(bytes(out), "bomb.pdf")
