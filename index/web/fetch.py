@@ -5,14 +5,13 @@ Every failure is a :class:`FetchError` (an :class:`ArticleError` naming the url)
 one-line reason: HTTP 404, HTTP 500, not a page or PDF, too large, timed out, refused,
 too many redirects, a private address, disallowed by robots.txt. With
 ``allow_private=False`` a url is refused when its host resolves to a loopback, private,
-link-local, multicast or reserved address, checked before the first request and again on
-every redirect. (The name is resolved again when connecting: a DNS answer that changes
-between the two is not caught; see docs/web.md.)
+link-local, multicast or reserved address, checked where each connection is made (every
+redirect makes its own) on the very address connected to (index/web/addresses.py), so a DNS
+answer that changes between a check and the connect cannot slip through.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 import time
@@ -23,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 from index.errors import ArticleError
 from index.settings import IndexSettings
+from index.web.addresses import PrivateAddress, checked_transport, connect_host, public_addresses
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,9 @@ class Fetcher:
         import httpx
 
         self.policy = policy or FetchPolicy()
+        transport = None if self.policy.allow_private else checked_transport()
         self._client = httpx.Client(timeout=self.policy.timeout_s, follow_redirects=False, trust_env=False,
+                                    transport=transport,
                                     headers={"User-Agent": self.policy.user_agent,
                                              "Accept-Encoding": ", ".join(DECODERS)})
         self._robots: dict[str, urllib.robotparser.RobotFileParser | str] = {}
@@ -120,8 +122,6 @@ class Fetcher:
     def _one(self, url: str, current: str, headers: dict[str, str], deadline: float) -> Response:
         import httpx
 
-        if not self.policy.allow_private:
-            refuse_private(current, url)
         try:
             with self._client.stream("GET", current, headers=headers) as reply:
                 declared = reply.headers.get("content-length", "")
@@ -134,6 +134,8 @@ class Fetcher:
                                 {k.lower(): v for k, v in reply.headers.items()})
         except FetchError:
             raise
+        except PrivateAddress as exc:
+            raise _refused(exc, current, url) from None
         except httpx.TimeoutException:
             raise FetchError(url, f"timed out after {self.policy.timeout_s:g} s") from None
         except httpx.ConnectError as exc:
@@ -209,30 +211,21 @@ def check_url(url: str, origin: str | None = None) -> None:
 
 def refuse_private(url: str, origin: str | None = None) -> None:
     """Raise unless every address ``url``'s host resolves to is a public one (the host as the
-    HTTP client will look it up: "faß.example" is "xn--fa-hia.example" by IDNA 2008)."""
+    HTTP client will look it up: "faß.example" is "xn--fa-hia.example" by IDNA 2008). The
+    fetch itself checks at connect time; this is the same check made up front."""
     host = connect_host(url)
     try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        public_addresses(host)
     except socket.gaierror:
         raise FetchError(origin or url, f"the host {host!r} cannot be resolved") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global or address.is_multicast:
-            kind = ("a loopback" if address.is_loopback else "a link-local" if address.is_link_local
-                    else "a private" if address.is_private else "a reserved")
-            where = "" if origin in (None, url) else f" (redirected to {url})"
-            raise FetchError(origin or url, f"refused: {host} is {kind} address ({address}){where}; the web app "
-                                            "fetches public addresses only unless QA_ALLOW_PRIVATE_URLS=1")
+    except PrivateAddress as exc:
+        raise _refused(exc, url, origin) from None
 
 
-def connect_host(url: str) -> str:
-    """The ASCII host name httpx connects to for ``url`` (IDNA 2008, as httpx encodes it)."""
-    import httpx
-
-    try:
-        return httpx.URL(url).raw_host.decode("ascii")
-    except (httpx.InvalidURL, UnicodeError, ValueError):
-        return urlsplit(url).hostname or ""
+def _refused(exc: PrivateAddress, url: str, origin: str | None) -> FetchError:
+    where = "" if origin in (None, url) else f" (redirected to {url})"
+    return FetchError(origin or url, f"refused: {exc}{where}; the web app fetches public addresses only "
+                                     "unless QA_ALLOW_PRIVATE_URLS=1")
 
 
 def _reason(status: int) -> str:

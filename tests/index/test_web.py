@@ -246,6 +246,40 @@ def test_the_private_address_check_looks_up_the_host_httpx_connects_to():
         refuse_private("http://[::1]:8080/x")
 
 
+def test_the_fetch_connects_to_the_address_it_checked(site, monkeypatch):
+    """DNS rebinding: the name answers a public address to the check and 127.0.0.1 to the connect.
+    The fetch resolves once, where it connects, and connects to what it checked; nothing leaves
+    this machine (a connection to anything but the loopback is refused here, before a packet)."""
+    import socket
+
+    from index.web.fetch import Fetcher
+
+    port = int(site.url.rsplit(":", 1)[1])
+    real_resolve, real_connect = socket.getaddrinfo, socket.create_connection
+    answers = iter(["93.184.215.14"] + ["127.0.0.1"] * 10)
+    tried: list[str] = []
+
+    def rebinding(host, *args, **kwargs):
+        if host != "rebind.example":
+            return real_resolve(host, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    def loopback_only(address, *args, **kwargs):
+        tried.append(address[0])
+        if address[0] != "127.0.0.1":
+            raise ConnectionRefusedError(111, "Connection refused")
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(socket, "create_connection", loopback_only)
+    with Fetcher(FetchPolicy(timeout_s=1.0, robots=False, allow_private=False)) as fetcher:
+        with pytest.raises(FetchError, match="cannot connect"):
+            fetcher.page(f"http://rebind.example:{port}/news/market.html")
+        with pytest.raises(FetchError, match="refused: rebind.example is a loopback address"):
+            fetcher.page(f"http://rebind.example:{port}/news/market.html")  # the next answer: refused
+    assert tried == ["93.184.215.14"] and site.requests["/news/market.html"] == 0
+
+
 def test_a_url_with_a_password_is_fetched_but_the_password_never_stored(site, settings, embedder):
     host = site.url.removeprefix("http://")
     report = ingest([f"http://ana:s3cret@{host}/news/market.html"], settings, embedder=embedder, fetch=FAST)
