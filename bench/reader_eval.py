@@ -104,7 +104,8 @@ def main() -> None:
                 index.ask(q["question"], k=5)
                 times[label].append((time.perf_counter() - started) * 1000)
     for label, values in times.items():
-        out[label]["latency_ms"] = {"p50": round(statistics.median(values), 1), "p95": round(percentile(values, .95), 1)}
+        out[label]["latency_ms"] = {"p50": round(statistics.median(values), 1),
+                                    "p95": round(percentile(values, .95), 1)}
     if args.json:
         print(json.dumps(out, indent=2))
         return

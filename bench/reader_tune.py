@@ -226,7 +226,8 @@ def tune(index, questions, foreign_index, model_dir: Path, depths, weights, keep
     unanswerable = [features(a, depth, i) for a in elsewhere
                     if (i := lead(a, depth, weight)) is not None and not any(a.holds)]
     refusal = fit_refusal(answerable, unanswerable, keep)
-    has = [a.has[i] for a in asked if (i := lead(a, depth, weight)) is not None and a.holds[blended(a, depth, weight)[0]]]
+    has = [a.has[i] for a in asked
+           if (i := lead(a, depth, weight)) is not None and a.holds[blended(a, depth, weight)[0]]]
     threshold = float(np.quantile(has, 1 - keep))
     figures = measure(asked, depth, weight, refusal)
     refused = sum(not refusal.answers(a.has[i], a.short[i].probability, max(a.confidence[:depth]))

@@ -13,7 +13,8 @@ SHARED = ROOT.parent / "shared"
 DEMO = ROOT / "demo" / "articles"
 SYRIA = SHARED / "articles" / "syria-strikes-2024-12-02.md"
 # the demo article's two sentences that say who holds Tal Rifaat: either answers the question
-TAL_RIFAAT_ANSWERS = ("Armed groups backed by Turkey captured the town of Tal Rifaat", "pro-Turkey factions seized Tal Rifaat")
+TAL_RIFAAT_ANSWERS = ("Armed groups backed by Turkey captured the town of Tal Rifaat",
+                      "pro-Turkey factions seized Tal Rifaat")
 
 
 def answers_tal_rifaat(sentence: str) -> bool:

@@ -22,4 +22,5 @@ def test_the_python_example_runs(tmp_path, capsys):
     code = code.replace('"demo/articles"', repr(str(DEMO))).replace('"index-data"', repr(str(tmp_path / "index")))
     exec(compile(code, "README.md", "exec"), {})  # noqa: S102 (our own README)
     printed = capsys.readouterr().out
-    assert printed.startswith("True Turkey-backed fighters take Tal Rifaat") and "Turkey" in printed.split("again", 1)[1]
+    assert printed.startswith("True Turkey-backed fighters take Tal Rifaat")
+    assert "Turkey" in printed.split("again", 1)[1]

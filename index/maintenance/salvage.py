@@ -1,8 +1,10 @@
 """Read every intact article out of a damaged database.
 
-Rows are read one at a time by rowid, so one damaged page costs the rows on it, not the
-table. An article is kept only when its title and text still match its content hash; the
-ids of the others (from whatever table still names them) are reported as lost.
+Rows are read one at a time by rowid, so one damaged leaf page costs the rows on it, not the
+table. When some cannot be read that way (a damaged interior page hides every leaf below it),
+the file's leaf pages are read directly (index/maintenance/pages.py). An article is kept only
+when its title and text still match its content hash; the ids of the others (from whatever
+table still names them) are reported as lost.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.errors import ArticleError
+from index.maintenance.pages import leaf_records
 from index.text import Article, content_hash
 
 log = logging.getLogger(__name__)
 
 _COLUMNS = "id, title, text, url, published, byline, source, origin, content_hash"
+_STORED = ("id", "title", "text", "url", "published", "byline", "source", "origin", "content_hash", "added_at")
 PROBE_PAST = 1000  # rowids tried past the last readable one when the table's end cannot be read
 
 
@@ -51,9 +55,19 @@ def salvage(path: Path, expected: int = 0) -> Salvage:
             else:
                 found.articles.append(article)
         kept = {a.id for a in found.articles}
+        if found.lost:  # rows the b-tree could not reach: read the leaf pages themselves
+            for article in _from_leaves(path, kept):
+                found.articles.append(article)
+                kept.add(article.id)
+            found.lost = [x for x in found.lost if x not in kept and not x.startswith("row ")]
+            for article_id in kept:
+                found.origins.pop(article_id, None)
         named = _ids_named_elsewhere(db) - kept - set(found.lost)
         if named:
             found.lost = [x for x in found.lost if not x.startswith("row ")] + sorted(named)
+        unnamed = expected - len(kept) - len(found.lost)
+        if unnamed > 0 and not any(x.startswith("row ") for x in found.lost):
+            found.lost.append(f"{unnamed} article(s) of unknown id")
     finally:
         db.close()
     return found
@@ -69,6 +83,21 @@ def _rowids(db: sqlite3.Connection, expected: int) -> list[int]:
     except sqlite3.DatabaseError:
         last = 0
     return list(range(1, max(last, expected) + PROBE_PAST))
+
+
+def _from_leaves(path: Path, kept: set[str]) -> list[Article]:
+    """Intact articles found on the database's leaf pages that are not in ``kept``."""
+    found: list[Article] = []
+    for _, values in leaf_records(path):
+        if len(values) != len(_STORED) or values[0] in kept:
+            continue
+        article = _article(tuple(values[:len(_COLUMNS.split(","))]))
+        if article is not None:
+            found.append(article)
+            kept = kept | {article.id}
+    if found:
+        log.info("read %d article(s) off the leaf pages of %s", len(found), path)
+    return found
 
 
 def _article(row: tuple) -> Article | None:

@@ -263,6 +263,32 @@ def test_repair_of_a_damaged_database_in_python(settings, embedder):
     assert len(article_ids(settings.index_dir)) == 6
 
 
+def test_a_damaged_interior_page_costs_no_article(settings, embedder, tmp_path):
+    """SQLite reaches rows through interior pages: one damaged, every lookup fails though the
+    leaves below are intact. repair reads the leaves themselves and keeps every article."""
+    rng = random.Random(3)
+    words = "harbour council ferry bridge river budget school mayor storm market".split()
+    for n in range(40):
+        body = " ".join(rng.choice(words) for _ in range(300))
+        (tmp_path / f"a{n}.md").write_text(f"# Report {n}\n\nThe report number {n} says {body}.\n")
+    ingest([tmp_path / f"a{n}.md" for n in range(40)], settings, embedder=embedder)
+    ids = article_ids(settings.index_dir)
+    database = settings.index_dir / "articles.sqlite"
+    with sqlite3.connect(database) as db:
+        (interior,) = db.execute("SELECT pageno FROM dbstat WHERE name = 'articles' AND pagetype = 'internal'"
+                                 ).fetchall()[0]
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    with open(database, "r+b") as handle:
+        handle.seek((interior - 1) * page_size)
+        handle.write(rng.randbytes(page_size))
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db, pytest.raises(sqlite3.DatabaseError):
+        db.execute("SELECT title FROM articles WHERE rowid = 1").fetchone()  # the b-tree no longer reaches it
+    report = repair(settings, embedder=embedder)
+    assert report.ok and report.lost == [], report
+    assert article_ids(settings.index_dir) == ids and len(ids) == 40
+    assert check(IndexDir(settings.index_dir)).ok
+
+
 # -- 6. a running reader follows a rebuilt or replaced index -------------------------------
 
 def test_an_open_index_follows_a_rebuild(settings, embedder, tmp_path):

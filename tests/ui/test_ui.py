@@ -23,8 +23,8 @@ def test_app_builds_and_answers_a_chat_turn(demo_index):
     html = chat[1]["content"]
     assert "Turkey-backed fighters take Tal Rifaat" in html
     assert '<mark class="qa-answer">' in html and "pro-Turkey factions seized Tal Rifaat" in html
-    assert re.search(r'<p class="qa-short"><strong>[^<]*Turkey[^<]*</strong> <a class="qa-cite" href="#qa-\w+-1">\[1\]</a>',
-                     html)  # the short answer leads, citing card [1]
+    lead = r'<p class="qa-short"><strong>[^<]*Turkey[^<]*</strong> <a class="qa-cite" href="#qa-\w+-1">\[1\]</a>'
+    assert re.search(lead, html)  # the short answer leads, citing card [1]
     assert 'href="https://demo.article-qa.example/2024/12/02/tal-rifaat"' in html
     # a second turn keeps the first, and the conversation is remembered
     chat, turns, _ = chat_turn(demo_index, "who won the cup?", chat, k=1, turns=turns)
