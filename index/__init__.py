@@ -2,7 +2,7 @@
 
 This is the package face: qa (and anything else) imports only the names below. Storage
 (SQL, FAISS files) stays behind :class:`IndexReader` for reading and :func:`ingest`,
-:func:`remove`, :func:`repair`, :func:`compact` for writing.
+:func:`remove`, :func:`repair`, :func:`compact` for writing, :func:`backup` for copying.
 """
 
 import logging
@@ -26,7 +26,17 @@ from index.errors import (
 )
 from index.formats import SUFFIXES, JsonlFields, parse_date
 from index.ingest import ingest, refresh, remove
-from index.maintenance import CheckReport, CompactReport, Problem, RepairReport, check, compact, repair
+from index.maintenance import (
+    BackupReport,
+    CheckReport,
+    CompactReport,
+    Problem,
+    RepairReport,
+    backup,
+    check,
+    compact,
+    repair,
+)
 from index.reports import IngestReport, Notice, RemoveReport
 from index.settings import IndexSettings
 from index.store import ArticleSummary, ChunkRow, Feed, Filter
@@ -48,12 +58,12 @@ def check_index(path: str | Path) -> CheckReport:
 
 
 __all__ = [
-    "Article", "ArticleError", "ArticleSummary", "CheckReport", "ChunkRow", "ClusterError",
+    "Article", "ArticleError", "ArticleSummary", "BackupReport", "CheckReport", "ChunkRow", "ClusterError",
     "CompactReport", "DEFAULT_MODEL", "Embedder", "Facts", "Feed", "FetchError", "FetchPolicy",
     "Filter", "IndexBusyError", "IndexCorruptError", "IndexMismatchError", "IndexNotFoundError",
     "IndexReader", "IndexSettings", "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError",
     "Notice", "ONNX_MODEL", "Problem", "QAError", "RemoveReport", "RepairReport", "STOPWORDS",
-    "SUFFIXES", "SettingsError", "TORCH_MODEL", "TextTooLongError", "TokenizerError", "check_index",
-    "compact", "content_terms", "ingest", "is_url", "load_embedder", "model_for", "open_reader",
+    "SUFFIXES", "SettingsError", "TORCH_MODEL", "TextTooLongError", "TokenizerError", "backup",
+    "check_index", "compact", "content_terms", "ingest", "is_url", "load_embedder", "model_for", "open_reader",
     "parse_date", "refresh", "remove", "repair", "resolve_model", "terms"
 ]

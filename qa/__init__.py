@@ -11,6 +11,7 @@ import logging
 from index import SUFFIXES as ARTICLE_SUFFIXES
 from index import (
            ArticleSummary,
+           BackupReport,
            CheckReport,
            CompactReport,
            Feed,
@@ -21,7 +22,7 @@ from index import (
            RepairReport,
            is_url,
 )
-from qa.api import ask, check, compact, ingest, list_articles, open_index, refresh, remove, repair, retrieve
+from qa.api import ask, backup, check, compact, ingest, list_articles, open_index, refresh, remove, repair, retrieve
 from qa.evaluate import EvalResult, evaluate
 from qa.passage import Answer, Citation, IndexInfo, Passage
 from qa.retriever import Index
@@ -30,8 +31,8 @@ from qa.settings import Settings
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    "ARTICLE_SUFFIXES", "Answer", "ArticleSummary", "CheckReport", "Citation", "CompactReport",
+    "ARTICLE_SUFFIXES", "Answer", "ArticleSummary", "BackupReport", "CheckReport", "Citation", "CompactReport",
     "EvalResult", "Feed", "FetchPolicy", "Index", "IndexInfo", "IngestReport", "Passage", "Problem",
-    "RemoveReport", "RepairReport", "Settings", "ask", "check", "compact", "evaluate", "ingest",
+    "RemoveReport", "RepairReport", "Settings", "ask", "backup", "check", "compact", "evaluate", "ingest",
     "is_url", "list_articles", "open_index", "refresh", "remove", "repair", "retrieve"
 ]

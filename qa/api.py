@@ -8,6 +8,7 @@ from pathlib import Path
 
 from index import (
     ArticleSummary,
+    BackupReport,
     CheckReport,
     CompactReport,
     Feed,
@@ -19,6 +20,7 @@ from index import (
     check_index,
     open_reader,
 )
+from index import backup as _backup
 from index import compact as _compact
 from index import ingest as _ingest
 from index import refresh as _refresh
@@ -125,6 +127,15 @@ def compact(index_dir: str | Path | None = None, *, settings: Settings | None = 
     vectors of removed articles; readers follow on their next question."""
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
     return _compact(settings)
+
+
+def backup(dest: str | Path, index_dir: str | Path | None = None, *, settings: Settings | None = None,
+           cache: bool = True) -> BackupReport:
+    """Copy the index to ``dest`` (new, or an empty directory) while it serves and ingests: one
+    committed generation, checked whole before it appears at ``dest``. ``cache=False`` leaves
+    the embedding cache out."""
+    settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
+    return _backup(settings, dest, cache=cache)
 
 
 def list_articles(index_dir: str | Path | None = None, *, settings: Settings | None = None) -> list[ArticleSummary]:

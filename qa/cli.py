@@ -19,6 +19,7 @@ import click
 
 from index import Feed, FetchPolicy, JsonlFields
 from qa import render
+from qa.api import backup as backup_index
 from qa.api import check as check_index
 from qa.api import compact as compact_index
 from qa.api import ingest as ingest_articles
@@ -280,6 +281,18 @@ def compact_(as_json: bool, settings: Settings) -> None:
     of removed articles. Ingests merge small segments on their own; this merges everything."""
     report = compact_index(settings=settings)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else render.compact_report(report))
+
+
+@main.command(name="backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--no-cache", is_flag=True, help="Leave the embedding cache out (smaller; re-ingests embed again).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@settings_options
+def backup_(dest: Path, no_cache: bool, as_json: bool, settings: Settings) -> None:
+    """Copy the index to DEST (a new path) while it serves and ingests: one committed generation,
+    checked whole before it appears. Restore by pointing --index-dir (or QA_INDEX_DIR) at DEST."""
+    report = backup_index(dest, settings=settings, cache=not no_cache)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else render.backup_report(report))
 
 
 def _quiet_third_party(verbose: int) -> None:

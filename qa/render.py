@@ -193,6 +193,12 @@ def compact_report(report) -> str:
             f"in {report.seconds:.1f}s")
 
 
+def backup_report(report) -> str:
+    return (f"{report.source} -> {report.dest}: generation {report.generation}, {report.articles} articles, "
+            f"{report.chunks} passages, {len(report.files)} files, {report.bytes / 1e6:.1f} MB, checked, "
+            f"in {report.seconds:.1f}s")
+
+
 def eval_table(results) -> str:
     head = "| set | method | questions | R@1 | R@5 | R@10 | MRR@10 | median ms | p95 ms |"
     rows = [head, "|" + "---|" * 9]

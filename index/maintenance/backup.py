@@ -1,0 +1,160 @@
+"""``qa backup DEST``: a consistent copy of an index while it serves and ingests.
+
+Copying the directory with ``cp`` during an ingest can catch the database of one generation
+beside the vector files of another (or a WAL mid-write): an unusable copy. Here:
+
+1. the database is copied with SQLite's online backup API (one step, under a read
+   transaction: one committed generation, whatever a writer does meanwhile);
+2. that copy names its generation's vector segments with their size and SHA-256; each is
+   copied and verified (segments are never rewritten, only deleted once a later generation
+   no longer lists them: a segment gone meanwhile means a writer moved on, and the copy is
+   taken again);
+3. the manifest is written from the copy's own build record and counts, the embedding
+   cache copied the same online way (``cache=False`` leaves it out);
+4. the copy is checked whole (``qa check``'s checks) in a hidden directory beside DEST and
+   only then renamed to DEST: DEST is a complete index or absent.
+
+No write lock is taken: readers and the writer go on while the copy is made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.directory import IndexDir, Manifest
+from index.errors import IndexCorruptError, IndexWriteError, QAError
+from index.maintenance.check import check
+from index.settings import IndexSettings
+from index.store import Store, dump
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 5  # copies tried when writers keep merging segments away under us
+
+
+@dataclass
+class BackupReport:
+    source: str
+    dest: str
+    generation: int = 0
+    articles: int = 0
+    chunks: int = 0
+    files: list[str] = field(default_factory=list)
+    bytes: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class _MovedOn(Exception):
+    """A segment of the copied generation was merged away before it was copied."""
+
+
+def backup(settings: IndexSettings, dest: str | os.PathLike, cache: bool = True) -> BackupReport:
+    """Copy the index at ``settings.index_dir`` to ``dest`` (a path that does not exist yet, or an
+    empty directory); see the module docstring."""
+    source = IndexDir(settings.index_dir)
+    source.require()
+    target = Path(dest).expanduser()
+    _check_target(source.path, target)
+    started = time.perf_counter()
+    staging = target.parent / f".{target.name}.backup.tmp"
+    report = BackupReport(str(source.path), str(target))
+    try:
+        for attempt in range(1, ATTEMPTS + 1):
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir(parents=True)
+            try:
+                _copy(source, IndexDir(staging), report, cache)
+                break
+            except _MovedOn as exc:
+                log.info("attempt %d: %s; copying again", attempt, exc)
+        else:
+            raise IndexWriteError(f"could not copy {source.path}: its writers merged segments away {ATTEMPTS} times "
+                                  "during the copy; run `qa backup` again when it is quieter (or after `qa compact`)")
+        found = check(IndexDir(staging))
+        if not found.ok:
+            raise IndexCorruptError(f"the copy of {source.path} fails its check ({found.problems[0].what}); "
+                                    f"the source may be damaged: run `qa check --index-dir {source.path}`")
+        if target.exists():
+            target.rmdir()  # empty, checked above
+        staging.rename(target)
+    except QAError:
+        raise
+    except OSError as exc:
+        raise IndexWriteError(f"cannot write the backup to {target}: {exc.strerror or exc} (free space, or choose "
+                              "another DEST)") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    report.seconds = round(time.perf_counter() - started, 2)
+    return report
+
+
+def _check_target(source: Path, target: Path) -> None:
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise IndexWriteError(f"{target} already exists and is not an empty directory: name a new path for the "
+                              "backup (a backup never overwrites)")
+    if target.resolve().is_relative_to(source.resolve()):
+        raise IndexWriteError(f"{target} is inside the index {source}: put the backup elsewhere")
+
+
+def _copy(source: IndexDir, copy: IndexDir, report: BackupReport, cache: bool) -> None:
+    _online_copy(source.database_path, copy.database_path)
+    store = Store(copy.database_path)
+    try:
+        state, counts, record = store.state(), store.counts(), store.meta("build")
+    finally:
+        store.close()
+    if not record:
+        raise IndexCorruptError(f"{source.database_path} does not record how the index was built: run "
+                                f"`qa repair --index-dir {source.path}` first")
+    files = [copy.database_path.name]
+    for segment in state.segments:
+        _copy_segment(source.path / segment.file, copy.path / segment.file, segment.sha256, segment.bytes)
+        files.append(segment.file)
+    manifest = Manifest.from_build_record(record).updated(state.generation, counts, dump(state.segments),
+                                                          len(state.removed))
+    manifest.write(copy.manifest_path)
+    files.append(copy.manifest_path.name)
+    if cache and source.cache_path.is_file():
+        _online_copy(source.cache_path, copy.cache_path)
+        files.append(copy.cache_path.name)
+    report.generation, report.articles, report.chunks = state.generation, counts["articles"], counts["chunks"]
+    report.files = files
+    report.bytes = sum((copy.path / name).stat().st_size for name in files)
+
+
+def _online_copy(path: Path, to: Path) -> None:
+    """SQLite's online backup of ``path`` into a new file ``to`` (one step: one snapshot)."""
+    try:
+        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        raise IndexCorruptError(f"cannot read {path} ({exc}): run `qa check`") from None
+    dst = sqlite3.connect(to)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.DatabaseError as exc:
+        raise IndexCorruptError(f"cannot copy {path} ({exc}): run `qa check --index-dir {path.parent}`") from None
+    finally:
+        dst.close()
+        src.close()
+
+
+def _copy_segment(path: Path, to: Path, sha256: str, size: int) -> None:
+    try:
+        shutil.copyfile(path, to)
+    except FileNotFoundError:
+        raise _MovedOn(f"{path.name} was merged away") from None
+    data = to.read_bytes()
+    if (size and len(data) != size) or (sha256 and hashlib.sha256(data).hexdigest() != sha256):
+        raise IndexCorruptError(f"{path} does not match its recorded size and SHA-256: run "
+                                f"`qa check --index-dir {path.parent}`")
