@@ -85,6 +85,12 @@ class Manifest:
 
     # -- checks ----------------------------------------------------------------------------
 
+    def disagreements(self, build: Manifest) -> list[str]:
+        """How this manifest differs from the database's record of the build ``build``, one
+        phrase each ("dimension 768, the database recorded 384")."""
+        return [f"{name} {getattr(self, name)!r}, the database recorded {getattr(build, name)!r}"
+                for name in self.BUILD_FIELDS if name != "created_at" and getattr(self, name) != getattr(build, name)]
+
     def check_model(self, model: str, where: Path) -> None:
         if model != self.model:
             raise IndexMismatchError(

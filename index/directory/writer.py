@@ -44,7 +44,8 @@ class IndexWriter:
 
     def __init__(self, index_dir: IndexDir, settings: IndexSettings, embedder: Embedder | None):
         self.dir = index_dir
-        if _is_new(index_dir):
+        new = _is_new(index_dir)
+        if new:
             if embedder is None:
                 index_dir.require()  # raises: there is nothing to remove from
             index_dir.path.mkdir(parents=True, exist_ok=True)
@@ -58,7 +59,14 @@ class IndexWriter:
             self.store = Store(index_dir.database_path)
         self.manifest = manifest
         try:
-            if self.store.meta("build") is None:  # new, or made by a version that did not record it
+            record = self.store.meta("build")
+            if record and not new:
+                differences = manifest.disagreements(Manifest.from_build_record(record))
+                if differences:
+                    raise IndexCorruptError(f"{index_dir.manifest_path} says {differences[0]}: run `qa repair "
+                                            f"--index-dir {index_dir.path}` (it writes the manifest again from "
+                                            "the database)")
+            if record is None:  # new, or made by a version that did not record it
                 with self.store.transaction():
                     self.store.set_meta("build", manifest.build_record())
             state = self.store.state()

@@ -75,6 +75,8 @@ def check(index_dir: IndexDir) -> CheckReport:
     report.checked |= {"vectors", "keywords"}
     try:
         build = _build_record(store, manifest)
+        if manifest is not None and build is not None:
+            _check_agreement(manifest, build, report, repair)
         _check_database(index_dir, store, report, repair, build)
         _check_vectors(index_dir, store, report, repair, build)
         _check_keywords(store, report, repair)
@@ -120,6 +122,14 @@ def _build_record(store: Store, manifest: Manifest | None) -> Manifest | None:
         except IndexCorruptError:
             pass
     return manifest
+
+
+def _check_agreement(manifest: Manifest, build: Manifest, report: CheckReport, repair: str) -> None:
+    """The manifest says how the index was built as the database recorded it (a hand-edited or
+    stale manifest claiming 768 dimensions over 384-dimensional vectors is caught here)."""
+    for difference in manifest.disagreements(build):
+        report.problems.append(Problem("manifest", f"the manifest says {difference} when the index was built",
+                                       f"{repair}: it writes the manifest again from the database"))
 
 
 def _check_database(index_dir: IndexDir, store: Store, report: CheckReport, repair: str,

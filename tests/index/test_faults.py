@@ -263,6 +263,27 @@ def test_repair_of_a_damaged_database_in_python(settings, embedder):
     assert len(article_ids(settings.index_dir)) == 6
 
 
+def test_a_manifest_that_lies_about_the_build_is_caught_and_written_again(settings, embedder, tmp_path):
+    ingest([DEMO], settings, embedder=embedder)
+    manifest = settings.index_dir / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["embedding"]["dimension"] = 768  # the vectors have the hashing embedder's dimension
+    manifest.write_text(json.dumps(data))
+    found = check(IndexDir(settings.index_dir))
+    assert [p.part for p in found.problems] == ["manifest"]
+    assert f"dimension 768, the database recorded {embedder.dimension}" in found.problems[0].what
+    note = tmp_path / "note.md"
+    note.write_text("# Ferry\n\nThe ferry timetable changes on Monday.\n")
+    with pytest.raises(IndexCorruptError, match="manifest.json says dimension 768.*qa repair"):
+        ingest([note], settings, embedder=embedder)
+    code, output = run("remove", "nothing", "--index-dir", settings.index_dir)
+    assert code == 1 and "manifest.json says dimension 768" in one_line(output) and "qa repair" in output
+    report = repair(settings, embedder=embedder)
+    assert report.ok and report.actions == ["wrote manifest.json again from the database"]
+    assert ingest([note], settings, embedder=embedder).ok
+    assert len(article_ids(settings.index_dir)) == 8
+
+
 def test_a_damaged_interior_page_costs_no_article(settings, embedder, tmp_path):
     """SQLite reaches rows through interior pages: one damaged, every lookup fails though the
     leaves below are intact. repair reads the leaves themselves and keeps every article."""
