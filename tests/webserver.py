@@ -50,6 +50,7 @@ class Site:
 
     def __init__(self):
         self.feed_items = ["/news/ferry.html", "/news/market.html"]
+        self.big_feed = 12  # items of /big-feed.xml, each a page /gen/N.html
         self.requests: Counter[str] = Counter()
         self.conditional: list[str] = []  # paths asked with If-None-Match / If-Modified-Since
         self.url = ""
@@ -130,6 +131,24 @@ def _handler(site: Site):
                 return self.send(200, "application/rss+xml",
                                  f'<?xml version="1.0"?><rss version="2.0"><channel><title>Odd</title>{items}'
                                  "</channel></rss>".encode())
+            if path == "/big-feed.xml":
+                items = "".join(f"<item><title>Item {n}</title><link>{site.url}/gen/{n}.html</link></item>"
+                                for n in range(site.big_feed))
+                body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'
+                return self.send(200, "application/rss+xml", body.encode(), {"ETag": f'"big-{site.big_feed}"'})
+            if path.startswith("/gen/") and path.endswith(".html"):
+                n = path[5:-5]
+                return self.send(200, "text/html; charset=utf-8", (
+                    f"<html><head><title>Buoy {n} moved</title></head><body><article><h1>Buoy {n} moved</h1>"
+                    f"<p>The harbour board moved buoy number {n} to the east side of the channel on Monday, "
+                    f"the harbour master said, after a survey found the old spot too shallow.</p></article>"
+                    "</body></html>").encode())
+            if path == "/latin1.html":  # the charset only in HTTP (byte guessing reads this as cp1257)
+                line = ("\xc0 Montr\xe9al, la soci\xe9t\xe9 \xe9lectrique a annonc\xe9 une hausse des tarifs de 5 % "
+                        "d\xe8s janvier prochain.")
+                page = (f"<html><head><title>T</title></head><body><article><p>{line}</p><p>{line}</p>"
+                        "</article></body></html>")
+                return self.send(200, "text/html; charset=ISO-8859-1", page.encode("latin-1"))
             if path == "/photo.png":
                 return self.send(200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
             if path == "/not-a-feed.xml":

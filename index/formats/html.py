@@ -20,7 +20,7 @@ MIN_SENTENCE_WORDS = 5
 TITLE_FROM_TEXT = 80  # characters of the first sentence used when the page has no title
 
 
-def parse(data: bytes, origin: str) -> Article:
+def parse(data: bytes | str, origin: str) -> Article:
     import trafilatura  # imported here: it is slow to import and only HTML needs it
 
     try:

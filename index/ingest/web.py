@@ -23,7 +23,7 @@ from index.embed import Embedder
 from index.errors import ArticleError
 from index.formats import JsonlFields, html, parse_date, pdf, unexpected
 from index.ingest.pipeline import read_all, store_articles
-from index.reports import IngestReport
+from index.reports import IngestReport, Notice
 from index.settings import IndexSettings
 from index.store import Feed, Store
 from index.text import Article
@@ -32,7 +32,7 @@ from index.web import Fetcher, FetchError, FetchPolicy
 log = logging.getLogger(__name__)
 
 MAX_SITEMAPS = 20  # child sitemaps read from one sitemap index
-MAX_LINKS = 2000  # links taken from one feed or sitemap per run
+MAX_FEED_LINKS = 100_000  # links read from one feed or sitemap (its body is already size-limited)
 
 
 def ingest_web(files, urls, feeds, settings: IndexSettings, report: IngestReport, fetch: FetchPolicy | None,
@@ -73,10 +73,16 @@ def web_articles(urls: Iterable[str], feeds: Iterable[Feed], database: Path, fet
         except ArticleError as exc:
             report.failed.append(exc)
             continue
-        states.append(state)
         known = known_urls(database, [link for link, _ in links])
         report.skipped += [(link, "already in the index: not fetched again") for link, _ in links if link in known]
-        yield from fetch_articles([(link, date) for link, date in links if link not in known], fetcher, report)
+        new = [(link, date) for link, date in links if link not in known]
+        cap = fetcher.policy.max_links
+        if len(new) > cap:  # the rest next time: ask for the whole feed again then, not "what changed"
+            report.warnings.append(Notice(feed.url, f"{len(new) - cap} more new links than the {cap} taken per "
+                                                    "run: `qa refresh` takes the next ones"))
+            state, new = dataclasses.replace(state, etag=None, last_modified=None), new[:cap]
+        states.append(state)
+        yield from fetch_articles(new, fetcher, report)
 
 
 def known_urls(database: Path, urls: list[str]) -> set[str]:
@@ -112,7 +118,7 @@ def page_article(url: str, fetcher: Fetcher, published: str | None = None) -> Ar
     if response.is_pdf:
         article = pdf.parse(response.body, origin, url=fetched)
     else:
-        article = html.parse(response.body, origin)
+        article = html.parse(response.text() or response.body, origin)
     changes = {}
     if not article.url or article.url != without_credentials(article.url):
         changes["url"] = without_credentials(article.url or fetched)
@@ -143,7 +149,7 @@ def read_feed(feed: Feed, fetcher: Fetcher) -> tuple[Feed, list[tuple[str, str |
     links = _sitemap_links(response.body, feed.url, fetcher) if feed.kind == "sitemap" else \
         _feed_links(response.body, feed.url)
     state = Feed(feed.url, feed.kind, response.headers.get("etag"), response.headers.get("last-modified"), now)
-    return state, links[:MAX_LINKS]
+    return state, list(dict.fromkeys(links))[:MAX_FEED_LINKS]
 
 
 def _feed_links(body: bytes, url: str) -> list[tuple[str, str | None]]:

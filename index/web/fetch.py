@@ -38,6 +38,8 @@ class FetchError(ArticleError):
         super().__init__(url, reason)
 
 
+WHATWG_LABELS = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "cp1252",
+                 "ascii": "cp1252", "iso8859-1": "cp1252", "l1": "cp1252"}  # how browsers read these labels
 DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}  # Content-Encodings read: zlib's wbits
 
 
@@ -47,6 +49,7 @@ class FetchPolicy:
     deadline_s: float = 60.0  # the whole of one url, redirects included: a server dripping bytes is cut off
     max_bytes: int = 20_000_000  # of the body, decompressed
     max_redirects: int = 5
+    max_links: int = 2000  # new links taken from one feed or sitemap per run; the rest wait for the next
     robots: bool = True  # obey robots.txt
     allow_private: bool = True  # the CLI fetches what its own user names; the web UI does not
     user_agent: str = USER_AGENT
@@ -68,6 +71,29 @@ class Response:
     @property
     def is_pdf(self) -> bool:
         return self.content_type == "application/pdf" or self.body.startswith(b"%PDF-")
+
+    @property
+    def charset(self) -> str | None:
+        """The character encoding the Content-Type header names, if any."""
+        for parameter in self.headers.get("content-type", "").split(";")[1:]:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "charset" and value.strip(' "\''):
+                return value.strip(' "\'').lower()
+        return None
+
+    def text(self) -> str | None:
+        """The body decoded by the charset HTTP names (which outranks a page's own <meta>, as
+        browsers do; labels as the WHATWG Encoding Standard reads them: "iso-8859-1" is
+        windows-1252), or None when HTTP names none, or one Python does not know."""
+        charset = self.charset
+        if charset is None:
+            return None
+        charset = WHATWG_LABELS.get(charset, charset)
+        try:
+            return self.body.decode(charset, errors="replace").removeprefix("\ufeff")
+        except LookupError:
+            log.info("%s: unknown charset %r, left to detection", self.url, charset)
+            return None
 
 
 class Fetcher:

@@ -280,6 +280,43 @@ def test_the_fetch_connects_to_the_address_it_checked(site, monkeypatch):
     assert tried == ["93.184.215.14"] and site.requests["/news/market.html"] == 0
 
 
+def test_the_charset_http_names_is_how_the_page_is_read(site, settings, embedder):
+    report = ingest([f"{site.url}/latin1.html"], settings, embedder=embedder, fetch=FAST)
+    assert len(report.added) == 1, report.failed
+    store = Store(IndexDir(settings.index_dir).database_path)
+    try:
+        (text,) = store.fetch("SELECT text FROM articles")[0]
+    finally:
+        store.close()
+    assert text.startswith("\u00c0 Montr\u00e9al, la soci\u00e9t\u00e9 \u00e9lectrique a annonc\u00e9"), text[:60]
+    from index.web.fetch import Response
+
+    def read(kind: str, body: bytes):
+        return Response("http://x/", 200, "text/html", body, {"content-type": kind}).text()
+
+    assert read("text/html; charset=iso-8859-1", b"5 \x80") == "5 \u20ac"  # as browsers read the label: windows-1252
+    assert read('text/html; Charset="UTF-8"', "\u00e9".encode()) == "\u00e9"
+    assert read("text/html", b"x") is None and read("text/html; charset=no-such-thing", b"x") is None
+
+
+def test_a_big_feed_is_taken_in_slices_and_refresh_reaches_its_last_item(site, settings, embedder):
+    """Past the per-run cap, the rest of a feed's new links wait for the next run, which asks
+    for the whole feed again (no conditional request while links are left)."""
+    policy = FetchPolicy(timeout_s=1.0, max_links=5)
+    first = ingest([], settings, embedder=embedder, feeds=[Feed(f"{site.url}/big-feed.xml", "feed")], fetch=policy)
+    assert len(first.added) == 5 and first.ok
+    assert [str(n) for n in first.warnings] == [f"{site.url}/big-feed.xml: 7 more new links than the 5 taken per "
+                                                "run: `qa refresh` takes the next ones"]
+    second = refresh(settings, fetch=policy, embedder=embedder)
+    assert len(second.added) == 5 and len(second.skipped) == 5  # the first five: held, not fetched again
+    third = refresh(settings, fetch=policy, embedder=embedder)
+    assert len(third.added) == 2 and not third.warnings
+    assert all(site.requests[f"/gen/{n}.html"] == 1 for n in range(12))
+    site.conditional.clear()
+    assert refresh(settings, fetch=policy, embedder=embedder).added == []
+    assert site.conditional == ["/big-feed.xml"]  # all taken: asked conditionally again
+
+
 def test_a_url_with_a_password_is_fetched_but_the_password_never_stored(site, settings, embedder):
     host = site.url.removeprefix("http://")
     report = ingest([f"http://ana:s3cret@{host}/news/market.html"], settings, embedder=embedder, fetch=FAST)
