@@ -101,7 +101,9 @@ class McpAuth:
             user, _, password = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return False
-        return any(hmac.compare_digest(user, u) & hmac.compare_digest(password, p) for u, p in self.credentials)
+        user_bytes, password_bytes = user.encode(), password.encode()  # compare_digest takes ASCII str only
+        return any(hmac.compare_digest(user_bytes, u.encode()) & hmac.compare_digest(password_bytes, p.encode())
+                   for u, p in self.credentials)
 
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")

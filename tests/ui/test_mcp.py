@@ -75,14 +75,15 @@ def test_an_mcp_client_searches_the_archive(demo_dir, tmp_path):
 
 @pytest.mark.model
 def test_mcp_needs_the_chats_credentials_when_it_has_them(demo_dir, tmp_path):
-    env = {**os.environ, "QA_INDEX_DIR": str(demo_dir), "QA_AUTH": "editor:s3cret"}
+    env = {**os.environ, "QA_INDEX_DIR": str(demo_dir), "QA_AUTH": "rédacteur:s3crèt"}  # RFC 7617: UTF-8
     with served(env, tmp_path / "serve.log", "--mcp") as url:
         deadline = time.monotonic() + 30  # the MCP client logs in just after the server starts answering
         while "MCP tool calls run as" not in (tmp_path / "serve.log").read_text() and time.monotonic() < deadline:
             time.sleep(0.2)
-        for auth in (None, "editor:wrong", "editor", "s3cret:editor"):
+        for auth in (None, "rédacteur:wrong", "rédacteur", "s3crèt:rédacteur", "redacteur:s3cret"):
             assert status(url + "gradio_api/mcp/", auth) == 401, auth
-        _, result = call(url, "who holds Tal Rifaat?", auth="editor:s3cret")
+        assert status(url + "gradio_api/mcp/", "rédacteur:s3crèt") == 200
+        _, result = call(url, "who holds Tal Rifaat?", auth="rédacteur:s3crèt")
     assert "Tal Rifaat" in result.content[0].text
 
 
