@@ -108,10 +108,40 @@ def _reachable(address: str) -> None:
         raise ClusterError(f"Ray address {address!r} is not host:port: give the head node's address "
                            "(e.g. 10.0.0.5:6379), `auto`, or no address to start a local cluster")
     try:
-        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
+        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S) as probe:
+            reply = _grpc_reply(probe)
     except OSError as exc:
         raise ClusterError(f"cannot reach the Ray cluster at {address}: {exc.strerror or exc} "
                            "(is `ray start --head` running there, and is the port open?)") from None
+    if reply is not None:  # Ray would wait minutes on a port that is not its own
+        raise ClusterError(f"{address} answers, but not as a Ray cluster ({reply}): give the address "
+                           "`ray start --head` printed (the head's GCS port, 6379 by default)")
+
+
+# HTTP/2's client preface and an empty SETTINGS frame: a gRPC server (Ray's GCS, the Ray
+# Client server) answers with a SETTINGS frame of its own
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+
+
+def _grpc_reply(probe: socket.socket) -> str | None:
+    """None when the peer answers HTTP/2 as gRPC servers do, else what it did instead."""
+    try:
+        probe.sendall(_HTTP2_PREFACE)
+        head = b""
+        while len(head) < 9:
+            data = probe.recv(9 - len(head))
+            if not data:
+                break
+            head += data
+    except TimeoutError:
+        return f"no reply within {CONNECT_TIMEOUT_S:g} s"
+    except OSError as exc:
+        return f"the connection failed: {exc.strerror or exc}"
+    if len(head) >= 4 and head[3] == 0x04:
+        return None
+    if not head:
+        return "it closed the connection"
+    return f"it answered {head.decode('latin-1')!r}..., not gRPC's HTTP/2"
 
 
 def _known(writer) -> np.ndarray:

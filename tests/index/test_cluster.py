@@ -166,3 +166,28 @@ def test_an_unreachable_cluster_is_one_line_naming_it(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert "Ray address 'nowhere' is not host:port" in bad.stderr
     assert not (tmp_path / "i").exists()
+def test_a_live_port_that_is_not_ray_is_refused_in_seconds(tmp_path):
+    """A web server and a silent listener on 127.0.0.1: `--ray` at either says so within the
+    probe's 5 s instead of Ray's own minutes-long wait."""
+    import socket
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    web = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    silent = socket.create_server(("127.0.0.1", 0))
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    try:
+        for port, why in ((web.server_address[1], "it answered '<!DOCTYPE'..., not gRPC's HTTP/2"),
+                          (silent.getsockname()[1], "no reply within 5 s")):
+            started = time.monotonic()
+            run = subprocess.run([QA, "ingest", "--index-dir", str(tmp_path / "i"), "--ray", f"127.0.0.1:{port}",
+                                  str(DEMO)], capture_output=True, text=True, timeout=60)
+            assert run.returncode == 1 and run.stderr.strip().count("\n") == 0, run.stderr
+            assert f"127.0.0.1:{port} answers, but not as a Ray cluster ({why})" in run.stderr, run.stderr
+            assert time.monotonic() - started < 20
+    finally:
+        web.shutdown()
+        web.server_close()
+        silent.close()
+    assert not (tmp_path / "i").exists()
+
+
