@@ -149,6 +149,11 @@ def _handler(site: Site):
                 page = (f"<html><head><title>T</title></head><body><article><p>{line}</p><p>{line}</p>"
                         "</article></body></html>")
                 return self.send(200, "text/html; charset=ISO-8859-1", page.encode("latin-1"))
+            if path in ("/self-index.xml", "/only-self.xml"):  # sitemap indexes that list themselves
+                listed = [path] + (["/sitemap.xml"] if path == "/self-index.xml" else [])
+                locs = "".join(f"<sitemap><loc>{site.url}{p}</loc></sitemap>" for p in listed)
+                return self.send(200, "application/xml", ("<?xml version='1.0'?><sitemapindex xmlns='http://www."
+                                 f"sitemaps.org/schemas/sitemap/0.9'>{locs}</sitemapindex>").encode())
             if path == "/photo.png":
                 return self.send(200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
             if path == "/not-a-feed.xml":

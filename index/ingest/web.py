@@ -175,10 +175,16 @@ def _sitemap_links(body: bytes, url: str, fetcher: Fetcher, depth: int = 0) -> l
     except etree.XMLSyntaxError as exc:
         raise FetchError(url, f"not a sitemap: the XML does not parse ({_short(exc)})") from None
     tag = etree.QName(root).localname
-    if tag == "sitemapindex" and depth == 0:
+    if tag == "sitemapindex":
+        if depth:
+            raise FetchError(url, "a sitemap index inside a sitemap index: one level is read; give this one "
+                                  "with its own --sitemap")
+        children = [loc for loc, _ in _locs(root, "sitemap") if loc != url]  # an index may list itself
+        if not children:
+            raise FetchError(url, "a sitemap index that lists no sitemap but itself: nothing to read")
         links = []
-        for loc in _locs(root, "sitemap")[:MAX_SITEMAPS]:
-            links += _sitemap_links(fetcher.get(loc[0]).body, loc[0], fetcher, depth + 1)
+        for loc in children[:MAX_SITEMAPS]:
+            links += _sitemap_links(fetcher.get(loc).body, loc, fetcher, depth + 1)
         return links
     if tag != "urlset":
         raise FetchError(url, f"not a sitemap (its root element is <{tag}>, not <urlset> or <sitemapindex>)")

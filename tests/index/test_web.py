@@ -115,6 +115,14 @@ def test_a_sitemap_and_a_bad_one(site, settings, embedder):
     assert lighthouse == [("2025-03-04",)]  # the page's own date wins over the sitemap's
 
 
+def test_a_sitemap_index_that_lists_itself(site, settings, embedder):
+    report = ingest([], settings, embedder=embedder, fetch=FAST,
+                    feeds=[Feed(f"{site.url}/self-index.xml", "sitemap"), Feed(f"{site.url}/only-self.xml", "sitemap")])
+    assert len(report.added) == 3  # the sitemap it lists beside itself is read once
+    assert reasons(report) == {"only-self.xml": "a sitemap index that lists no sitemap but itself: nothing to read"}
+    assert site.requests["/self-index.xml"] == 1
+
+
 def test_pdf_files_and_their_failures(tmp_path):
     good = make_pdf([["Harbour council agrees a plan", "The council agreed on Monday to dredge the silted channel",
                       "before the summer season begins, the chair said."]], title="Harbour plan", created="2025-01-20")
