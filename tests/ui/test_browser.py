@@ -253,6 +253,36 @@ def test_upload_an_article_and_find_it(page, server):
     assert "retreated forty metres" in first.locator("mark.qa-answer").inner_text()
 
 
+def test_writes_through_the_page_go_on_after_another_process_reads_the_index(page, server):
+    """Issue 25 (1): a write through the server, `qa info` and `qa list` from another process,
+    then searches and writes through the server again (the reader's close once deleted the
+    server's WAL: every later search failed with "disk I/O error")."""
+    from gradio_client import Client
+
+    url, root = server
+    env = {**os.environ, "QA_INDEX_DIR": str(root / "index")}
+    upload(page, root / "harbour-crane.md", "# Harbour buys an electric crane\n\nOctober 2, 2024\n\n"
+                     "The harbour board bought an electric crane for the north quay, the first of its kind in "
+                     "the region, the board's chair said on Wednesday.\n")
+    for command in (["info"], ["list"]):
+        done = subprocess.run([QA, *command], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    assert "Harbour buys an electric crane" in done.stdout
+    client = Client(url, verbose=False)
+    for _ in range(3):
+        found = client.predict(question="what did the harbour board buy for the north quay?", k=1, since="",
+                               until="", sources=[], order="relevance", api_name="/search")
+        assert found["passages"][0]["title"] == "Harbour buys an electric crane"
+    upload(page, root / "quay-lights.md", "# New lights on the north quay\n\nOctober 9, 2024\n\n"
+                     "Forty new lamps were fitted along the north quay this week, the harbour engineer said, "
+                     "after fishermen complained about the dark.\n")
+    assert "1 added" in page.locator("#qa-upload-summary").inner_text()
+    ask(page, "how many lamps were fitted along the north quay?")
+    assert "New lights on the north quay" in page.locator("#qa-chat .qa-card").first.inner_text()
+    checked = subprocess.run([QA, "check"], env=env, capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0 and "everything is intact" in checked.stdout, checked.stdout
+
+
 def test_http_api_returns_structured_passages(server):
     from gradio_client import Client
 
