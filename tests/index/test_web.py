@@ -243,6 +243,7 @@ def test_one_odd_feed_item_fails_alone(site, settings, embedder, tmp_path):
     assert len(report.added) == 3, report.failed
     why = " | ".join(f.reason for f in report.failed)
     assert len(report.failed) == 3 and "not an http(s) url" in why, why
+    assert reasons(report)["to-data"].startswith("the reply redirects to a url that cannot be fetched"), why
 
 
 def test_the_private_address_check_looks_up_the_host_httpx_connects_to():
