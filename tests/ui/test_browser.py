@@ -85,7 +85,8 @@ def ask(page, question: str, cards_before: int = 0):
 
 
 def upload(page, path: Path, text: str) -> None:
-    """Write an article file, add it from the page and wait for the ingest summary."""
+    """Write an article file, add it from the page and wait for the ingest summary (on a page
+    whose summary does not say "added" yet)."""
     path.write_text(text)
     if not page.locator("#qa-add").is_visible():
         page.click("text=Add articles")  # the panel starts collapsed
@@ -273,6 +274,8 @@ def test_writes_through_the_page_go_on_after_another_process_reads_the_index(pag
         found = client.predict(question="what did the harbour board buy for the north quay?", k=1, since="",
                                until="", sources=[], order="relevance", api_name="/search")
         assert found["passages"][0]["title"] == "Harbour buys an electric crane"
+    page.reload(wait_until="domcontentloaded")  # a fresh summary: upload() waits for its "added"
+    page.wait_for_selector("#qa-question textarea", timeout=60_000)
     upload(page, root / "quay-lights.md", "# New lights on the north quay\n\nOctober 9, 2024\n\n"
                      "Forty new lamps were fitted along the north quay this week, the harbour engineer said, "
                      "after fishermen complained about the dark.\n")
