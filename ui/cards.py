@@ -42,11 +42,12 @@ def _clip_title(title: str, size: int = 60) -> str:
     return title if len(title) <= size else title[: size - 1].rstrip() + "…"
 
 
-def article_card(hit: ArticleHit, anchor: str = "", quote: str | None = None) -> str:
-    """One card per article, numbered: its title and citation once, its passages inside, the
-    answering sentences marked. No score: the number is the order. ``anchor``: the card's
-    id, for the lead's citation to point at; ``quote``: what Copy citation quotes (else the
-    best passage's answering sentence)."""
+def article_card(hit: ArticleHit, anchor: str = "", quote: str | None = None, quoted_above: bool = False) -> str:
+    """One card per article, numbered, collapsed: its title and citation once, the sentence
+    that answers, and its passages (answering sentences marked) behind "Show passage". No
+    score: the number is the order. ``anchor``: the card's id, for the lead's citation to
+    point at; ``quote``: what Copy citation quotes (else the best passage's answering
+    sentence); ``quoted_above``: the lead already quotes this card's sentence (not repeated)."""
     best = hit.best
     meta = [x for x in (best.source, best.published, best.byline) if x]
     also = ""
@@ -54,6 +55,9 @@ def article_card(hit: ArticleHit, anchor: str = "", quote: str | None = None) ->
         also = ('<div class="qa-also">also reported by: '
                 + "; ".join(_citation(c) for c in hit.also_in) + "</div>")
     excerpts = "".join(f'<div class="qa-body">{_marked(e)}</div>' for e in hit.excerpts)
+    key = "" if quoted_above else f'<p class="qa-key">{_key_sentence(hit.excerpts[0])}</p>'
+    more = (f'<details class="qa-more"><summary>Show passage<span class="qa-sr"> [{hit.rank}]</span></summary>'
+            f"{excerpts}</details>")
     cited = citation_text(dataclasses.replace(best, url=safe_url(best.url)), hit.rank, quote)
     # the chat's sanitizer drops data- attributes: the text to copy rides in a hidden element
     copy = (f'<span class="qa-citation">{text(cited)}</span>'
@@ -65,8 +69,17 @@ def article_card(hit: ArticleHit, anchor: str = "", quote: str | None = None) ->
         f'<div class="qa-card-head"><span class="qa-rank">[{hit.rank}]</span> <strong>{_linked(best.title, best.url)}'
         f"</strong></div>"
         f'<div class="qa-meta">{" · ".join(text(m) for m in meta)}</div>'
-        f"{excerpts}{also}{copy}</div>"
+        f"{key}{more}{also}{copy}</div>"
     )
+
+
+def _key_sentence(excerpt: Excerpt, size: int = 240) -> str:
+    """The card's visible line: the excerpt's first marked sentence, marked; else its opening words."""
+    if excerpt.marks:
+        start, end = excerpt.marks[0]
+        return '<mark class="qa-answer">' + text(" ".join(excerpt.text[start:end].split())) + "</mark>"
+    opening = " ".join(excerpt.text.split())
+    return text(opening if len(opening) <= size else opening[: size - 1].rsplit(" ", 1)[0] + " …")
 
 
 def _marked(excerpt: Excerpt) -> str:
@@ -100,8 +113,8 @@ def answer_html(answer: Answer) -> str:
                 "these are the nearest passages, not answers:</p>" + f'<div class="qa-nearest">{cards}</div>')
     cited = answer.passage or answer.passages[0]
     number = card_of(hits, cited.rank)
-    cards = "".join(article_card(h, f"qa-{key}-{h.rank}", cited.answer if h.rank == number else None)
-                    for h in hits)
+    cards = "".join(article_card(h, f"qa-{key}-{h.rank}", cited.answer if h.rank == number else None,
+                                 quoted_above=h.rank == number) for h in hits)
     source = ", ".join(text(x) for x in (cited.source, cited.published) if x)
     lead = ""
     if answer.text:
@@ -165,6 +178,9 @@ CSS = """
 .qa-none { margin: 0 0 6px; }
 .qa-nearest .qa-card { opacity: 0.8; }
 .qa-filters { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 0 0 4px; }
+.qa-key { margin: 2px 0 4px; }
+.qa-more > summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: 0.9em; padding: 4px 0; }
+.qa-more[open] > summary { margin-bottom: 4px; }
 .qa-body + .qa-body { border-top: 1px dashed var(--border-color-primary); margin-top: 6px; padding-top: 6px; }
 .qa-status { color: #b91c1c; min-height: 0; }
 @media (max-width: 700px) {

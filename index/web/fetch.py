@@ -169,7 +169,7 @@ class Fetcher:
         except httpx.InvalidURL as exc:  # the url was checked: httpx met a redirect Location it cannot parse
             raise FetchError(url, f"the reply redirects to a url that cannot be fetched ({' '.join(str(exc).split())})"
                              ) from None
-        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # one url's trouble, never the batch's
+        except (httpx.HTTPError, ValueError) as exc:  # one url's trouble, never the batch's
             raise FetchError(url, f"the request failed: {type(exc).__name__} {' '.join(str(exc).split())}") from None
 
     def _body(self, url: str, reply, deadline: float) -> bytearray:

@@ -125,7 +125,7 @@ def test_tal_rifaat_card_with_the_sentence_highlighted(page):
     assert cite.inner_text() == "[1]"
     lead = page.locator("#qa-chat .qa-lead").first.inner_text()
     assert "Tal Rifaat" in lead and short.locator("strong").inner_text() in lead
-    assert lead in first.locator("mark.qa-answer").first.inner_text()  # the card marks the quoted sentence
+    assert lead in first.locator("mark.qa-answer").first.text_content()  # the card marks it (behind Show passage)
     page.wait_for_timeout(300)
     assert _in_view(page, "#qa-chat .qa-lead")  # the chat scrolls to the answer, not the last card
     shot(page, "answer-tal-rifaat")
@@ -138,6 +138,24 @@ def test_tal_rifaat_card_with_the_sentence_highlighted(page):
     cite.click()
     page.wait_for_timeout(500)
     assert _in_view(page, f"#qa-chat {target}")
+
+
+def test_cards_are_collapsed_and_card_one_does_not_repeat_the_lead(page):
+    ask(page, "who holds Tal Rifaat?")
+    cards = page.locator("#qa-chat .qa-card")
+    first, second = cards.nth(0), cards.nth(1)
+    lead = page.locator("#qa-chat .qa-lead").first.inner_text()
+    assert first.locator(".qa-key").count() == 0, "the lead quotes card [1]'s sentence: not again"
+    assert second.locator(".qa-key mark.qa-answer").is_visible()  # the others show the sentence that answers
+    for card in (first, second):
+        assert not card.locator(".qa-body").first.is_visible()  # the passage waits behind "Show passage"
+    button = first.get_by_text("Show passage")
+    assert button.bounding_box()["height"] >= 24
+    button.click()
+    assert first.locator(".qa-body").first.is_visible()
+    assert lead in first.locator(".qa-body mark.qa-answer").first.inner_text()
+    assert not second.locator(".qa-body").first.is_visible()
+    shot(page, "cards-collapsed")
 
 
 def test_copy_citation_puts_the_numbered_citation_on_the_clipboard(browser, server):
@@ -220,6 +238,7 @@ def test_errors_are_messages_and_the_chat_stays_usable(page):
 def test_hostile_article_renders_as_inert_text(page):
     ask(page, "lantern festival budget council vote")
     first = page.locator("#qa-chat .qa-card").first
+    first.get_by_text("Show passage").click()
     text = first.inner_text()
     assert "<script>window.__xss=3</script>" in text and '<img src=x onerror="window.__xss=4">' in text
     assert "<b>votes</b>" in first.locator(".qa-card-head").inner_text()
@@ -251,7 +270,7 @@ def test_upload_an_article_and_find_it(page, server):
     ask(page, "how far did the Morteratsch glacier retreat?")
     first = page.locator("#qa-chat .qa-card").first
     assert "Glacier retreats forty metres" in first.inner_text()
-    assert "retreated forty metres" in first.locator("mark.qa-answer").inner_text()
+    assert "retreated forty metres" in first.locator("mark.qa-answer").first.text_content()
 
 
 def test_writes_through_the_page_go_on_after_another_process_reads_the_index(page, server):
