@@ -71,6 +71,7 @@ def ask_chat(index: Index, turns: list[dict], alone: dict[str, int | None]) -> l
         rows.append({**turn, "searched": answer.searched,
                      "rank": first_hit([p.text for p in passages], turn["a"]),
                      "marked": bool(passages) and first_hit([passages[0].answer], turn["a"]) == 1,
+                     "answered": answer.answered,
                      "alone": alone.get(turn["q"])})
     return rows
 
@@ -86,6 +87,10 @@ def summarize(rows: list[dict]) -> dict[str, str]:
     return {
         "follow-ups answered (passage 1)": share(follow, lambda r: r["rank"] == 1),
         "follow-ups answered (marked sentence)": share(follow, lambda r: r["marked"]),
+        "follow-ups whose passage 1 holds the answer, not refused": share(
+            [r for r in follow if r["rank"] == 1], lambda r: r["answered"]),
+        "follow-ups whose passage 1 lacks the answer, refused": share(
+            [r for r in follow if r["rank"] != 1], lambda r: not r["answered"]),
         "unrelated untouched (searched as asked)": share(unrelated, lambda r: r["searched"] == r["q"]),
         "unrelated answered as when alone (passage 1)":
             share(unrelated, lambda r: (r["rank"] == 1) == (r["alone"] == 1)),
@@ -109,7 +114,8 @@ def main() -> None:
     if args.verbose:
         for r in rows + ten_rows:
             mark = {None: "-", 1: "1"}.get(r["rank"], str(r["rank"]))
-            print(f"{r['kind']:<9} rank {mark:<2} marked {'y' if r['marked'] else 'n'}  {r['searched']}")
+            print(f"{r['kind']:<9} rank {mark:<2} marked {'y' if r['marked'] else 'n'} "
+                  f"{'answered' if r['answered'] else 'refused '}  {r['searched']}")
     print(f"| {args.part} | count |\n|---|---|")
     for name, value in summarize(rows).items():
         print(f"| {name} | {value} |")

@@ -53,6 +53,7 @@ class Passage:
     short_answer_span: tuple[int, int] | None = None  # its range inside ``text``
     short_answer_probability: float | None = None  # ``reader`` x the span's probability
     short_answer_sentence: tuple[int, int] | None = None  # the sentence holding it, inside ``text``
+    ranked_sentence: tuple[int, int] | None = None  # the answering sentence the first stages chose, before the reader
 
     @property
     def confidence(self) -> float:

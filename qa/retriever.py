@@ -32,11 +32,13 @@ from qa.search import (
     blend,
     boost_recent,
     candidates,
+    carried_support,
     check_date,
     check_k,
     check_question,
     check_sources,
     collapse_duplicates,
+    continues,
     describe_filters,
     differing,
     focused,
@@ -123,7 +125,9 @@ class Index:
         about the present ("this week", "recently") prefers articles recent on ``as_of``,
         or on today without it. ``method`` overrides the settings' retrieval: hybrid, dense
         or keyword. ``focus``: the words the marked sentence should answer, when they differ
-        from what is searched (a follow-up's own words, searched with the earlier subject).
+        from what is searched (a follow-up's own words, searched with the earlier subject);
+        the reader reads them too when they stand alone (no word pointing back, such as
+        "that"), else it reads what is searched, the subject with it.
         """
         question = check_question(question)
         k = self.settings.top_k if k is None else check_k(k)
@@ -141,18 +145,15 @@ class Index:
         self.reader.refresh()
         if where.sources:
             self._check_sources(where.sources)
-        found = self.evidence(question, k, where=where, method=method)
-        top, rows, sentences, answers, query = found.candidates, found.rows, found.sentences, found.answers, found.query
+        found = self.evidence(question, k, where=where, method=method, focus=focus,
+                              reads=focus if focus and not refers_back(focus) else None)
+        top, rows, answers, query = found.candidates, found.rows, found.answers, found.query
         if prefer_recent or speaks_of_the_present(question):
             today = date.fromisoformat(as_of) if as_of else (None if prefer_recent else date.today())
             boost_recent(top, rows, today)
         top.sort(key=lambda c: -c.score)
         vectors = dict(zip([c.chunk_id for c in top], self.reader.chunk_vectors([c.chunk_id for c in top])))
         kept = order(collapse_duplicates(top, rows, vectors, k), rows, order_by)
-        if focus and focus != question:  # mark the sentence that answers the user's own words
-            shown = {c.chunk_id: rows[c.chunk_id] for c, _ in kept}
-            mine = focused(query, focus)
-            answers = answers_for(mine, self._vector(focus, mine), shown, sentences)
         passages = []
         for rank, (c, copies) in enumerate(kept, start=1):
             row, answer = rows[c.chunk_id], answers[c.chunk_id]
@@ -161,7 +162,7 @@ class Index:
             passages.append(Passage(
                 text=row.text, score=round(c.score, 4), rank=rank, article_id=row.article_id,
                 title=row.title, url=row.url, published=row.published, source=row.source, byline=row.byline,
-                span=(row.start, row.end), answer_span=self._marked(answer.span, short),
+                span=(row.start, row.end), answer_span=self._marked(answer.span, short), ranked_sentence=answer.span,
                 answer_score=answer.score, chunk_id=row.id, similarity=c.dense,
                 coverage=round(query.weights.overlap(row.text), 4),
                 reader=None if c.reader is None else round(c.reader, 4),
@@ -179,12 +180,14 @@ class Index:
         return sentence
 
     def evidence(self, question: str, k: int = 10, *, where: Filter | None = None, method: str | None = None,
-                 rerank: bool = True, read: bool = True) -> Evidence:
+                 rerank: bool = True, read: bool = True, focus: str | None = None,
+                 reads: str | None = None) -> Evidence:
         """The first stages of :meth:`retrieve`, callable on their own: the question analysed
         and embedded, candidates from both indexes fused (``method``: hybrid, dense or
         keyword), the top ones with their rows, sentences and answering sentences, reranked
         (unless ``rerank`` is False), read by the reader (unless ``read`` is False or the
-        reader is off) and sorted best first."""
+        reader is off; it reads ``reads`` when given, else the question) and sorted best first.
+        ``focus``: the words the answering sentences answer, when not the question's."""
         query = analyze(question, self.reader)
         if not query.terms:
             raise QuestionError(f"{question!r} has no word to search for, only words like 'the', 'who' or 'and': "
@@ -202,9 +205,12 @@ class Index:
         if rerank:
             self.reranker.rerank(found)
         top.sort(key=lambda c: -c.score)
+        if focus and focus != question:  # the sentences that answer the user's own words: marked and read
+            mine = focused(query, focus)
+            found.answers = answers_for(mine, self._vector(focus, mine), rows, sentences)
         if read and self.answerer is not None:
             config = self.answerer.config
-            found.short = read_candidates(self.answerer, found, config.depth)
+            found.short = read_candidates(self.answerer, found, config.depth, reads)
             blend(found, config.weight)
         return found
 
@@ -240,7 +246,10 @@ class Index:
             for rewritten in candidates(question, previous_topic, lead):
                 found = self.retrieve(rewritten, k, focus=answer_focus(question, rewritten), **options)
                 rewrite_fit = None if pointing or not found else self.fit(question, found[:1])[0]
-                if prefer_rewrite(best, found[0].similarity if found else None, asked_fit, rewrite_fit, pointing):
+                continuing = searched == question and bool(found) and not isinstance(last, str) and continues(
+                    question, found[0].text, found[0].article_id, {p.article_id for p in last.passages})
+                if prefer_rewrite(best, found[0].similarity if found else None, asked_fit, rewrite_fit, pointing,
+                                  continuing):
                     passages, searched, best = found, rewritten, found[0].similarity
         if failed is not None and searched == question:
             raise failed
@@ -248,6 +257,8 @@ class Index:
         if self.answerer is not None:
             refusal = self.answerer.config.refusal
             threshold, lead, backing = refusal.threshold, leading(passages), support(passages)
+            if searched != question and lead is not None:
+                backing = max(backing, carried_support(history[-1], lead))
 
             def answers(p: Passage) -> bool:
                 return refusal.answers(p.reader, p.short_answer_probability, backing)

@@ -89,9 +89,22 @@ def refers_back(question: str) -> bool:
     return bool(_POINTER.search(question) or _LEANING_START.match(question)) or not own_words(question)
 
 
+def continues(question: str, passage_text: str, passage_article: str, shown_articles: set[str]) -> bool:
+    """Whether a rewrite's best passage carries the conversation on: it comes from an article
+    the previous turn showed, and it speaks of every word of the question's own ("what did
+    Russia do?" after the Aleppo questions: that article's "...their Russian allies answered
+    the advance with air strikes"). A word counts when a passage word starts with it or it
+    with a passage word of four letters or more (Russia, Russian)."""
+    own = own_words(question)
+    if not own or passage_article not in shown_articles:
+        return False
+    words = set(content_terms(passage_text))
+    return all(any(w.startswith(t) or (len(w) >= 4 and t.startswith(w)) for w in words) for t in own)
+
+
 def prefer_rewrite(asked_similarity: float | None, rewrite_similarity: float | None,
                    asked_fit: float | None = None, rewrite_fit: float | None = None,
-                   pointing: bool = True) -> bool:
+                   pointing: bool = True, continuing: bool = False) -> bool:
     """Whether to search the rewrite instead of the question as asked.
 
     The rewrite's best passage must match it clearly better than the question's own best
@@ -99,10 +112,14 @@ def prefer_rewrite(asked_similarity: float | None, rewrite_similarity: float | N
     pointing into the conversation (``pointing``) must also be answered about as well by the
     rewrite's passage (``*_fit``: each best passage's answer score for the question as
     asked): this keeps "who won the cup?" after a talk about Aleppo from being pulled to the
-    Aleppo story, whose names the rewrite carries."""
+    Aleppo story, whose names the rewrite carries. A rewrite that ``continuing`` the
+    conversation (:func:`continues`) needs only to match at least as well as the question
+    as asked."""
     if rewrite_similarity is None:
         return False
     if asked_similarity is None:
+        return True
+    if continuing and rewrite_similarity >= asked_similarity:
         return True
     if not pointing and asked_fit is not None and rewrite_fit is not None and rewrite_fit < asked_fit - FIT_MARGIN:
         return False

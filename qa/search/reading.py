@@ -40,13 +40,14 @@ class ShortAnswer:
                    round(reading.has_answer, 4), round(reading.score, 4))
 
 
-def read(reader: Reader, evidence, depth: int) -> dict[int, ShortAnswer | None]:
-    """Read the best ``depth`` candidates of ``evidence`` (sorted best first): for each, its
-    short answer (None when its window held no sentence to read), and ``candidate.reader``."""
+def read(reader: Reader, evidence, depth: int, question: str | None = None) -> dict[int, ShortAnswer | None]:
+    """Read the best ``depth`` candidates of ``evidence`` (sorted best first) with ``question``
+    (else the one searched): for each, its short answer (None when its window held no sentence
+    to read), and ``candidate.reader``."""
     top = evidence.candidates[:depth]
     found = windows(evidence, [c.chunk_id for c in top])
     ordered = [found[c.chunk_id] for c in top if c.chunk_id in found]
-    readings = dict(zip([w.chunk_id for w in ordered], reader.read(evidence.question, ordered)))
+    readings = dict(zip([w.chunk_id for w in ordered], reader.read(question or evidence.question, ordered)))
     out: dict[int, ShortAnswer | None] = {}
     for candidate in top:
         reading = readings.get(candidate.chunk_id)
@@ -78,6 +79,22 @@ def leading(passages) -> Passage | None:
 def support(passages) -> float:
     """The best reader-less confidence (qa/search/confidence.py) among the passages the reader read."""
     return max((p.confidence for p in passages if p.reader is not None), default=0.0)
+
+
+def carried_support(previous, lead: Passage) -> float:
+    """What a rewritten follow-up inherits from the turn before it: that turn's support when it
+    was answered and showed the article the follow-up's lead passage comes from, and the
+    reader's answer lies in the sentence the first stages chose too. The support
+    (:func:`support`) says the archive covers the subject; a follow-up ("when did that
+    happen? (Aleppo)") matches its passages poorly in words, though the conversation already
+    found them on topic. The reader reads the follow-up without the conversation, so its
+    answer counts only where the sentence ranking, which searched with the subject, agrees."""
+    if not getattr(previous, "answered", False) or lead.article_id not in {p.article_id for p in previous.passages}:
+        return 0.0
+    mine, ranked = lead.short_answer_sentence, lead.ranked_sentence
+    if mine is None or ranked is None or not (ranked[0] <= mine[0] and mine[1] <= ranked[1]):
+        return 0.0
+    return support(previous.passages)
 
 
 def differing(passages, lead: Passage, answers) -> tuple[int, ...]:

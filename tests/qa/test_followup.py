@@ -3,7 +3,18 @@
 import pytest
 
 from qa.errors import QuestionError
-from qa.search.followup import answer_focus, candidates, names, prefer_rewrite, split_searched, subject, topic
+from qa.passage import Answer, Passage
+from qa.search.followup import (
+    answer_focus,
+    candidates,
+    continues,
+    names,
+    prefer_rewrite,
+    split_searched,
+    subject,
+    topic,
+)
+from qa.search.reading import carried_support, support
 
 
 def test_candidates_carry_the_topic_and_the_previous_answers_names():
@@ -41,6 +52,37 @@ def test_a_searched_text_splits_into_question_and_carried_subject():
 ])
 def test_a_rewrite_is_kept_only_when_it_clearly_matches_better(asked, rewritten, keep):
     assert prefer_rewrite(asked, rewritten) is keep
+
+
+def test_a_rewrite_continues_the_conversation_only_in_its_articles_and_on_the_questions_words():
+    russian = "Government forces and their Russian allies answered the advance with air strikes."
+    shown = {"syria", "tal-rifaat"}
+    assert continues("what did Russia do?", russian, "syria", shown)  # Russia ~ Russian
+    assert not continues("what did Russia do?", russian, "nato", shown)  # an article the chat never showed
+    assert not continues("who won the cup?", russian, "syria", shown)  # the Syria story says nothing of a cup
+    assert not continues("when did that happen?", russian, "syria", shown)  # no word of its own: the margin decides
+    assert prefer_rewrite(0.50, 0.52, 1.05, 0.45, pointing=False, continuing=True)
+    assert not prefer_rewrite(0.50, 0.52, 1.05, 0.45, pointing=False)  # as before: not clearly better
+    assert not prefer_rewrite(0.55, 0.52, pointing=False, continuing=True)  # never a worse match
+
+
+def _passage(article: str, answer_score: float, reader_sentence=(0, 40), ranked=(0, 40)) -> Passage:
+    return Passage(text="x" * 80, score=1.0, rank=1, article_id=article, title="t", url=None, published=None,
+                   source=None, byline=None, span=(0, 80), answer_span=reader_sentence, answer_score=answer_score,
+                   chunk_id=1, coverage=0.5, reader=0.5, short_answer="x", short_answer_sentence=reader_sentence,
+                   ranked_sentence=ranked)
+
+
+def test_a_follow_up_inherits_the_support_of_the_answered_turn_that_showed_its_article():
+    earlier = Answer(question="and who took Aleppo?", searched="and who took Aleppo?", answered=True, threshold=0.0,
+                     passages=(_passage("afp", 0.9), _passage("demo", 0.6)))
+    assert support(earlier.passages) > 0
+    assert carried_support(earlier, _passage("demo", 0.1)) == support(earlier.passages)  # shown, though not cited
+    assert carried_support(earlier, _passage("nato", 0.1)) == 0.0  # an article that turn did not show
+    # the reader's answer outside the sentence the ranking chose: the two disagree, nothing inherited
+    assert carried_support(earlier, _passage("demo", 0.1, reader_sentence=(41, 80))) == 0.0
+    refused = Answer(question="q", searched="q", answered=False, threshold=0.0, passages=earlier.passages)
+    assert carried_support(refused, _passage("demo", 0.1)) == 0.0
 
 
 def test_answer_focus_is_the_users_own_words():
