@@ -24,13 +24,13 @@ from qa.search import (
     Evidence,
     Query,
     Reader,
+    Recency,
     Reranker,
     ShortAnswer,
     analyze,
     answer_focus,
     answers_for,
     blend,
-    boost_recent,
     candidates,
     carried_support,
     check_date,
@@ -46,6 +46,7 @@ from qa.search import (
     leading,
     load_reader,
     make_reranker,
+    named_span,
     order,
     prefer_rewrite,
     refers_back,
@@ -145,13 +146,13 @@ class Index:
         self.reader.refresh()
         if where.sources:
             self._check_sources(where.sources)
-        found = self.evidence(question, k, where=where, method=method, focus=focus,
-                              reads=focus if focus and not refers_back(focus) else None)
-        top, rows, answers, query = found.candidates, found.rows, found.answers, found.query
+        recency = None
         if prefer_recent or speaks_of_the_present(question):
             today = date.fromisoformat(as_of) if as_of else (None if prefer_recent else date.today())
-            boost_recent(top, rows, today)
-        top.sort(key=lambda c: -c.score)
+            recency = Recency(today, named_span(question))
+        found = self.evidence(question, k, where=where, method=method, focus=focus,
+                              reads=focus if focus and not refers_back(focus) else None, recency=recency)
+        top, rows, answers, query = found.candidates, found.rows, found.answers, found.query
         vectors = dict(zip([c.chunk_id for c in top], self.reader.chunk_vectors([c.chunk_id for c in top])))
         kept = order(collapse_duplicates(top, rows, vectors, k), rows, order_by)
         passages = []
@@ -181,13 +182,14 @@ class Index:
 
     def evidence(self, question: str, k: int = 10, *, where: Filter | None = None, method: str | None = None,
                  rerank: bool = True, read: bool = True, focus: str | None = None,
-                 reads: str | None = None) -> Evidence:
+                 reads: str | None = None, recency: Recency | None = None) -> Evidence:
         """The first stages of :meth:`retrieve`, callable on their own: the question analysed
         and embedded, candidates from both indexes fused (``method``: hybrid, dense or
         keyword), the top ones with their rows, sentences and answering sentences, reranked
         (unless ``rerank`` is False), read by the reader (unless ``read`` is False or the
         reader is off; it reads ``reads`` when given, else the question) and sorted best first.
-        ``focus``: the words the answering sentences answer, when not the question's."""
+        ``focus``: the words the answering sentences answer, when not the question's;
+        ``recency``: how dates rank the candidates, applied before the reader reads the best."""
         query = analyze(question, self.reader)
         if not query.terms:
             raise QuestionError(f"{question!r} has no word to search for, only words like 'the', 'who' or 'and': "
@@ -205,6 +207,8 @@ class Index:
         if rerank:
             self.reranker.rerank(found)
         top.sort(key=lambda c: -c.score)
+        if recency is not None:
+            recency.apply(top, rows)
         if focus and focus != question:  # the sentences that answer the user's own words: marked and read
             mine = focused(query, focus)
             found.answers = answers_for(mine, self._vector(focus, mine), rows, sentences)

@@ -1,7 +1,7 @@
 """The stages of one question: checks, the query's terms, candidates from both indexes, the
 sentence rerank, the reader, the answering sentence, the order shown, follow-ups."""
 
-from qa.search.arrange import boost_recent, collapse_duplicates, order, speaks_of_the_present
+from qa.search.arrange import Recency, boost_recent, collapse_duplicates, named_span, order, speaks_of_the_present
 from qa.search.candidates import gather
 from qa.search.checks import check_date, check_k, check_question, check_sources, describe_filters
 from qa.search.confidence import confidence
@@ -12,9 +12,10 @@ from qa.search.reading import ShortAnswer, blend, carried_support, differing, le
 from qa.search.rerank import RERANK_DEPTH, Evidence, Reranker, answers_for, make_reranker
 
 __all__ = [
-    "Evidence", "Query", "RERANK_DEPTH", "Reader", "Reranker", "ShortAnswer", "analyze", "answer_focus",
-    "answers_for", "blend", "boost_recent", "candidates", "carried_support", "check_date", "check_k",
-    "check_question", "check_sources", "collapse_duplicates", "confidence", "continues", "describe_filters",
-    "differing", "focused", "gather", "leading", "load_reader", "make_reranker", "order", "prefer_rewrite",
-    "read", "refers_back", "shorten", "speaks_of_the_present", "subject", "support", "topic"
+    "Evidence", "Query", "RERANK_DEPTH", "Reader", "Recency", "Reranker", "ShortAnswer", "analyze",
+    "answer_focus", "answers_for", "blend", "boost_recent", "candidates", "carried_support", "check_date",
+    "check_k", "check_question", "check_sources", "collapse_duplicates", "confidence", "continues",
+    "describe_filters", "differing", "focused", "gather", "leading", "load_reader", "make_reranker",
+    "named_span", "order", "prefer_rewrite", "read", "refers_back", "shorten", "speaks_of_the_present",
+    "subject", "support", "topic"
 ]

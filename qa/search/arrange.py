@@ -2,7 +2,9 @@
 
 * Recency: blend an exponential decay of the article's age into the score, when asked
   (``prefer_recent``) or when the question speaks of the present ("this week",
-  "recently", "on Monday"): then age counts from the day the question is asked.
+  "recently", "on Monday"): then age counts from the day the question is asked. A question
+  that names a span of days ("this week", "yesterday", "this month") puts the articles
+  published within it, counted back from that day, ahead of the others.
 * Near-duplicates (syndicated copies of one wire story, repeated paragraphs) collapse
   into the best-ranked copy, which lists where else it was published, so the top k are
   k distinct passages.
@@ -14,7 +16,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -23,6 +26,7 @@ from qa.search.candidates import Candidate
 
 RECENCY_WEIGHT = 0.2
 RECENCY_HALF_LIFE_DAYS = 30
+SPAN_LIFT = 1.0  # over the score spread: more than any later blend adds (the reader's weight is below 1)
 DUPLICATE_COSINE = 0.95  # chunk vectors this close are the same passage
 DUPLICATE_SHINGLES = 0.5  # or, when at least SIMILAR_COSINE, this share of 5-word shingles in common
 SIMILAR_COSINE = 0.8
@@ -36,6 +40,45 @@ _PRESENT = re.compile(
 def speaks_of_the_present(question: str) -> bool:
     """Whether the question is about what is happening now ("who won this week?")."""
     return bool(_PRESENT.search(question))
+
+
+# the days a question's words span, counted back from the day it is asked (that day included)
+_SPANS = ((re.compile(r"\b(today)\b", re.I), 1), (re.compile(r"\byesterday\b", re.I), 2),
+          (re.compile(r"\b(this|past) (week|weekend)\b|\bon (monday|tuesday|wednesday|thursday|friday|saturday"
+                      r"|sunday)\b", re.I), 7),
+          (re.compile(r"\blast (week|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I), 14),
+          (re.compile(r"\b(this|past) month\b", re.I), 31), (re.compile(r"\blast month\b", re.I), 62))
+
+
+def named_span(question: str) -> int | None:
+    """How many days back the question's own words reach ("this week": 7), or None."""
+    for pattern, days in _SPANS:
+        if pattern.search(question):
+            return days
+    return None
+
+
+@dataclass(frozen=True)
+class Recency:
+    """How dates rank a question's candidates: ``today`` the day it is asked (None: age is
+    relative to the newest candidate), ``span`` the days its words name (None: none)."""
+
+    today: date | None
+    span: int | None = None
+
+    def apply(self, candidates: list[Candidate], rows: dict[int, ChunkRow]) -> None:
+        """Blend recency into the scores; with a span and a day, lift the candidates
+        published within the span above all others (by more than the scores' whole spread
+        and any later blend of at most SPAN_LIFT), each group still by score. Sorted."""
+        boost_recent(candidates, rows, self.today)
+        if self.span is not None and self.today is not None and candidates:
+            first = self.today - timedelta(days=self.span - 1)
+            lift = max(c.score for c in candidates) - min(c.score for c in candidates) + SPAN_LIFT
+            for c in candidates:
+                day = _day(rows[c.chunk_id].published)
+                if day is not None and first <= day <= self.today:
+                    c.score += lift
+        candidates.sort(key=lambda c: -c.score)
 
 
 def boost_recent(candidates: Sequence[Candidate], rows: dict[int, ChunkRow], today: date | None = None) -> None:

@@ -9,7 +9,7 @@ import pytest
 from index.ingest import ingest
 from qa.errors import QuestionError, SettingsError
 from qa.retriever import Index
-from qa.search.arrange import RECENCY_WEIGHT, boost_recent, speaks_of_the_present
+from qa.search.arrange import RECENCY_WEIGHT, Recency, boost_recent, named_span, speaks_of_the_present
 from qa.search.candidates import Candidate, minmax
 from qa.settings import Settings
 
@@ -111,6 +111,32 @@ def test_as_of_leaves_out_articles_published_later(news):
 ])
 def test_questions_about_the_present_are_recognised(question, present):
     assert speaks_of_the_present(question) is present
+
+
+@pytest.mark.parametrize("question, days", [
+    ("Which country was shaken by an earthquake this week?", 7), ("who won yesterday?", 2),
+    ("What did the council decide on Monday?", 7), ("what happened last week in Aleppo?", 14),
+    ("how much did prices rise this month?", 31), ("What is the latest on the ferry strike?", None),
+    ("Who holds Tal Rifaat?", None),
+])
+def test_the_days_a_question_names(question, days):
+    assert named_span(question) == days
+
+
+def test_articles_within_the_named_span_come_first_whatever_their_score():
+    rows = {1: SimpleNamespace(published="2016-04-17"), 2: SimpleNamespace(published="2022-07-26"),
+            3: SimpleNamespace(published="2022-07-20"), 4: SimpleNamespace(published=None),
+            5: SimpleNamespace(published="2022-07-30")}
+    candidates = [Candidate(1, 0.5, 1.0, score=1.3), Candidate(2, 0.5, 1.0, score=0.76),
+                  Candidate(3, 0.5, 1.0, score=0.9), Candidate(4, 0.5, 1.0, score=1.2),
+                  Candidate(5, 0.5, 1.0, score=1.0)]
+    Recency(date(2022, 7, 29), 7).apply(candidates, rows)
+    # 07-26 is within the week up to 07-29; 07-20 is not; 07-30 is after the day asked
+    assert [c.chunk_id for c in candidates][0] == 2
+    assert candidates[0].score - max(c.score for c in candidates[1:]) > 0.9  # a later blend cannot undo it
+    unnamed = [Candidate(1, 0.5, 1.0, score=1.3), Candidate(2, 0.5, 1.0, score=0.76)]
+    Recency(date(2022, 7, 29)).apply(unnamed, rows)  # "recently": the boost alone
+    assert [c.chunk_id for c in unnamed] == [1, 2]
 
 
 def test_recency_counts_age_from_the_day_asked():

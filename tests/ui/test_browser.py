@@ -405,6 +405,8 @@ def news_server(tmp_path_factory):
     chosen = [a for a in articles if a["id"] in gold] + [a for a in articles if a["id"] not in gold][:DISTRACTORS]
     # stories that speak of Russia (NATO, Ukraine): what a follow-up about Russia must not drift to
     chosen += [a for a in articles if "Russia" in a["text"] and a not in chosen][:RUSSIA]
+    # earthquakes of many years, for a question asked "as of" a day: "...this week?"
+    chosen += [a for a in articles if "earthquake" in a["title"].lower() and a not in chosen]
     root = tmp_path_factory.mktemp("news")
     (root / "news.jsonl").write_text("".join(json.dumps(a) + "\n" for a in chosen))
     env = {**os.environ, "QA_INDEX_DIR": str(root / "index")}
@@ -439,6 +441,24 @@ def test_the_syria_thread_holds_on_a_news_archive(browser, news_server):
         else reply.locator(".qa-lead").inner_text()
     assert "Russian allies answered the advance with air strikes" in marked, marked
     shot(page, "syria-thread-news-archive")
+    page.close()
+
+
+def test_as_of_a_day_this_week_means_that_week(browser, news_server):
+    """Issue 24 (7): asked as of 2022-07-29, "...7.0-magnitude earthquake this week?" leads
+    with the 2022-07-26 Philippines story, not a 2016 quake that matches the words better."""
+    url, _ = news_server
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector("#qa-question textarea", timeout=60_000)
+    page.get_by_text("Filters", exact=True).first.click()
+    page.locator("#qa-as-of textarea, #qa-as-of input").first.fill("2022-07-29")
+    ask(page, "Which country was shaken by a 7.0-magnitude earthquake this week?")
+    first = page.locator("#qa-chat .qa-card").first
+    assert "Philippines" in first.locator(".qa-card-head").inner_text()
+    assert "2022-07-26" in first.locator(".qa-meta").inner_text()
+    assert "Filters: as of 2022-07-29" in page.locator("#qa-chat .qa-filters").last.inner_text()
+    shot(page, "as-of-this-week")
     page.close()
 
 
