@@ -71,7 +71,7 @@ def build_app(index: Index) -> gr.Blocks:
                     urls = gr.Textbox(label="Web pages", placeholder="https://... (one per line)", lines=2,
                                       elem_id="qa-urls")
                     fetch = gr.Button("Fetch and add", elem_id="qa-fetch")
-                    summary = gr.Markdown(elem_id="qa-upload-summary")
+                    summary = gr.HTML(elem_id="qa-upload-summary")  # HTML we escape: no Markdown autolinks
                 with gr.Accordion("What the index holds", open=False):
                     info = gr.Markdown(elem_id="qa-info")
                     table = gr.Dataframe(headers=["title", "date", "source", "passages"],

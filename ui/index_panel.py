@@ -131,11 +131,13 @@ def _clip(title: str) -> str:
 
 
 def _summary(report, name) -> str:
-    """An ingest report as Markdown; ``name`` shortens a source (an upload's folder left out)."""
-    lines = [f"**{text(report.summary())}**"]
-    lines += [f"- skipped {text(i)}: {text(reason)}" for i, reason in report.skipped]
+    """An ingest report as HTML, every string escaped (a url is text, never a link Markdown
+    would make of it, entities and all); ``name`` shortens a source (an upload's folder left out)."""
+    items = [f"skipped {text(i)}: {text(reason)}" for i, reason in report.skipped]
     for error in report.failed:
         where = name(str(getattr(error, "source", ""))) + (f":{error.line}" if getattr(error, "line", None) else "")
-        lines.append(f"- failed: {text(where)}: {text(getattr(error, 'reason', error))}")
-    lines += [f"- note: {text(name(w.source))}: {text(w.reason)}" for w in report.warnings]
-    return "\n".join(lines)
+        items.append(f"failed: {text(where)}: {text(getattr(error, 'reason', error))}")
+    items += [f"note: {text(name(w.source))}: {text(w.reason)}" for w in report.warnings]
+    listed = "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>" if items else ""
+    return f'<div class="qa-summary"><p><strong>{text(report.summary())}</strong></p>{listed}</div>'
+

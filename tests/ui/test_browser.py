@@ -593,6 +593,18 @@ def test_side_panel_mistakes_are_toasts_that_block_nothing(page):
     page.click("#qa-remove-no")
 
 
+def test_a_failed_fetch_reads_as_plain_text(page):
+    """Issue 24 (7): a url's failure in the summary shows its quote marks, not `&#39;`."""
+    page.click("text=Add articles")
+    page.fill("#qa-urls textarea", "http://127.0.0.1:9/o'neil-says-<b>no</b>")
+    page.click("#qa-fetch")
+    page.wait_for_function("() => document.querySelector('#qa-upload-summary').innerText.includes('failed')",
+                           timeout=60_000)
+    summary = page.locator("#qa-upload-summary").inner_text()
+    assert "o'neil-says-" in summary and "&#" not in summary and "&amp;" not in summary, summary
+    assert "refused: 127.0.0.1 is a loopback address" in summary  # the web app fetches public addresses only
+
+
 def test_an_example_chip_asks_its_question(page):
     chip = page.locator("#qa-examples button", has_text="Central bank holds rates").first
     chip.click()
