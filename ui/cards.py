@@ -203,6 +203,10 @@ CSS = """
 # Outside the app's own container (where CSS given to Gradio does not reach): a phone's page margins.
 HEAD = """<style>@media (max-width: 700px) {
   .gradio-container .main { padding-left: 6px !important; padding-right: 6px !important; }
+  /* WCAG 2.2 2.4.11: what scrolls into view (focus, a link to a card) stops above the fixed composer */
+  html { scroll-padding-bottom: 120px; }
+  /* room below the last control, so the page scrolls it clear of the fixed composer */
+  body { padding-bottom: 110px !important; }
 }</style>
 <script>
 // "Copy citation" on a card: the chat's HTML is sanitized (no inline handlers, no data-
