@@ -125,7 +125,7 @@ def answer_html(answer: Answer) -> str:
     for other in answer.others:
         n = card_of(hits, other.rank)
         when = newer_or_older(other.published, cited.published)
-        lead += (f'<p class="qa-other">{"Also" if not when else when.capitalize() + ","}: '
+        lead += (f'<p class="qa-other">{when.capitalize() or "Also"}: '
                  f'<strong>{text(other.short_answer)}</strong> <a class="qa-cite" href="#qa-{key}-{n}">[{n}]</a>'
                  f'{" — " + text(other.source) if other.source else ""}'
                  f'{", " + text(other.published) if other.published else ""}</p>')
