@@ -261,16 +261,16 @@ class Index:
         if self.answerer is not None:
             refusal = self.answerer.config.refusal
             threshold, lead, backing = refusal.threshold, leading(passages), support(passages)
-            if searched != question and lead is not None:
-                backing = max(backing, carried_support(history[-1], lead))
+            rewritten = searched != question
 
-            def answers(p: Passage) -> bool:
-                return refusal.answers(p.reader, p.short_answer_probability, backing)
+            def answers(p: Passage, backing: float) -> bool:  # a rewritten follow-up may inherit the last turn's
+                inherited = carried_support(history[-1], p) if rewritten else 0.0
+                return refusal.answers(p.reader, p.short_answer_probability, max(backing, inherited))
 
-            answered = lead is not None and answers(lead)
-            if answered:
+            answered = lead is not None and answers(lead, backing)
+            if answered:  # another article's answer counts when its passage would answer on its own support
                 short = {"text": lead.short_answer, "probability": lead.reader, "cited": lead.rank,
-                         "differing": differing(passages, lead, answers)}
+                         "differing": differing(passages, lead, lambda p: answers(p, p.confidence))}
                 for rank in (lead.rank, *short["differing"]):  # each answer is quoted by the sentence that holds it
                     held = passages[rank - 1]
                     passages[rank - 1] = replace(held, answer_span=held.short_answer_sentence)

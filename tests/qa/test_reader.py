@@ -123,3 +123,27 @@ def test_without_the_reader_the_confidence_decides(index):
     answer = plain.ask("when does the new pier open?", k=3)
     assert answer.text == "" and plain.answerer is None
     assert all(p.short_answer is None and p.reader is None for p in answer.passages)
+
+
+def test_another_article_that_answers_differently_is_shown_with_its_date(settings, embedder, tmp_path):
+    """Two dated articles answer one question differently: the lead, and the other as newer or
+    older; an article whose passage would not answer on its own is no "other answer"."""
+    from qa.render import answer as answer_text
+
+    path = tmp_path / "firms.jsonl"
+    path.write_text("".join(json.dumps(s) + "\n" for s in [
+        {"id": "old", "title": "Ferry firm names chief", "date": "2023-03-01", "text": "Northsound Lines named "
+         "Ana Berg as its chief executive on Monday. The ferry company runs six boats. Ana Berg said fares "
+         "would stay the same."},
+        {"id": "new", "title": "Ferry firm changes chief", "date": "2024-09-10", "text": "Northsound Lines named "
+         "Tomas Reid as its chief executive on Tuesday. The ferry company runs seven boats now. Tomas Reid said "
+         "he would add a night route."},
+        {"id": "other", "title": "Bakery opens", "date": "2024-05-05", "text": "A bakery opened on Harbour "
+         "Street. The owner, Lena Ford, bakes bread at dawn. Queues formed early."}]))
+    ingest([path], settings, embedder=embedder)
+    with Index.open(settings=settings, embedder=embedder) as index:
+        answer = index.ask("who is the chief executive of Northsound Lines?", k=3)
+    assert answer.answered and {answer.text, *(o.short_answer for o in answer.others)} == {"Ana Berg", "Tomas Reid"}
+    assert "other" not in {o.article_id for o in answer.others}  # Lena Ford's passage does not answer on its own
+    printed = answer_text(answer)
+    assert ("Newer: Tomas Reid" in printed) if answer.text == "Ana Berg" else ("Older: Ana Berg" in printed)
