@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -32,18 +31,16 @@ from qa.search import (
     answers_for,
     blend,
     candidates,
-    carried_support,
     check_date,
     check_k,
     check_question,
     check_sources,
     collapse_duplicates,
+    conclude,
     continues,
     describe_filters,
-    differing,
     focused,
     gather,
-    leading,
     load_reader,
     make_reranker,
     named_span,
@@ -53,7 +50,6 @@ from qa.search import (
     shorten,
     speaks_of_the_present,
     subject,
-    support,
     topic,
 )
 from qa.search import read as read_candidates
@@ -259,21 +255,9 @@ class Index:
             raise failed
         short = {}
         if self.answerer is not None:
-            refusal = self.answerer.config.refusal
-            threshold, lead, backing = refusal.threshold, leading(passages), support(passages)
-            rewritten = searched != question
-
-            def answers(p: Passage, backing: float) -> bool:  # a rewritten follow-up may inherit the last turn's
-                inherited = carried_support(history[-1], p) if rewritten else 0.0
-                return refusal.answers(p.reader, p.short_answer_probability, max(backing, inherited))
-
-            answered = lead is not None and answers(lead, backing)
-            if answered:  # another article's answer counts when its passage would answer on its own support
-                short = {"text": lead.short_answer, "probability": lead.reader, "cited": lead.rank,
-                         "differing": differing(passages, lead, lambda p: answers(p, p.confidence))}
-                for rank in (lead.rank, *short["differing"]):  # each answer is quoted by the sentence that holds it
-                    held = passages[rank - 1]
-                    passages[rank - 1] = replace(held, answer_span=held.short_answer_sentence)
+            threshold = self.answerer.config.refusal.threshold
+            answered, short = conclude(self.answerer.config.refusal, passages,
+                                       history[-1] if searched != question else None)
         else:
             threshold = self.settings.min_score
             answered = any(p.confidence >= threshold for p in passages)

@@ -8,14 +8,14 @@ from qa.search.confidence import confidence
 from qa.search.followup import answer_focus, candidates, continues, prefer_rewrite, refers_back, subject, topic
 from qa.search.query import Query, analyze, focused, shorten
 from qa.search.reader import Reader, load_reader
-from qa.search.reading import ShortAnswer, blend, carried_support, differing, leading, read, support
+from qa.search.reading import ShortAnswer, blend, carried_support, conclude, differing, leading, read, support
 from qa.search.rerank import RERANK_DEPTH, Evidence, Reranker, answers_for, make_reranker
 
 __all__ = [
     "Evidence", "Query", "RERANK_DEPTH", "Reader", "Recency", "Reranker", "ShortAnswer", "analyze",
     "answer_focus", "answers_for", "blend", "boost_recent", "candidates", "carried_support", "check_date",
-    "check_k", "check_question", "check_sources", "collapse_duplicates", "confidence", "continues",
-    "describe_filters", "differing", "focused", "gather", "leading", "load_reader", "make_reranker",
-    "named_span", "order", "prefer_rewrite", "read", "refers_back", "shorten", "speaks_of_the_present",
-    "subject", "support", "topic"
+    "check_k", "check_question", "check_sources", "collapse_duplicates", "conclude", "confidence",
+    "continues", "describe_filters", "differing", "focused", "gather", "leading", "load_reader",
+    "make_reranker", "named_span", "order", "prefer_rewrite", "read", "refers_back", "shorten",
+    "speaks_of_the_present", "subject", "support", "topic"
 ]

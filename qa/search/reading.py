@@ -10,7 +10,7 @@ the refusal were chosen when the model was trained (``reader.json`` beside it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from qa.search.reader import Reader, Reading, Window, windows
@@ -117,3 +117,25 @@ def _words(text: str) -> set[str]:
 
 
 _ARTICLES = frozenset({"a", "an", "the"})
+
+
+def conclude(refusal, passages: list[Passage], previous=None) -> tuple[bool, dict]:
+    """Whether ``passages`` answer (``refusal`` of the lead passage's evidence), and the short
+    answer's fields: ``text``, ``probability``, ``cited``, ``differing``. Each answer is then
+    quoted by the sentence that holds it (``passages`` changed in place). ``previous``: the
+    turn before a rewritten follow-up, whose support its passages may inherit."""
+    lead, backing = leading(passages), support(passages)
+
+    def answers(p: Passage, backing: float) -> bool:
+        inherited = carried_support(previous, p) if previous is not None else 0.0
+        return refusal.answers(p.reader, p.short_answer_probability, max(backing, inherited))
+
+    if lead is None or not answers(lead, backing):
+        return False, {}
+    # another article's answer counts when its passage would answer on its own support
+    short = {"text": lead.short_answer, "probability": lead.reader, "cited": lead.rank,
+             "differing": differing(passages, lead, lambda p: answers(p, p.confidence))}
+    for rank in (lead.rank, *short["differing"]):
+        held = passages[rank - 1]
+        passages[rank - 1] = replace(held, answer_span=held.short_answer_sentence)
+    return True, short
