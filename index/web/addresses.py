@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from urllib.parse import urlsplit
 
 import httpcore
 
@@ -75,13 +74,3 @@ def checked_transport():
     transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),
                                               network_backend=CheckedBackend())
     return transport
-
-
-def connect_host(url: str) -> str:
-    """The ASCII host name httpx connects to for ``url`` (IDNA 2008, as httpx encodes it)."""
-    import httpx
-
-    try:
-        return httpx.URL(url).raw_host.decode("ascii")
-    except (httpx.InvalidURL, UnicodeError, ValueError):
-        return urlsplit(url).hostname or ""

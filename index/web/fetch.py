@@ -13,7 +13,6 @@ answer that changes between a check and the connect cannot slip through.
 from __future__ import annotations
 
 import logging
-import socket
 import time
 import urllib.robotparser
 import zlib
@@ -22,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from index.errors import ArticleError
 from index.settings import IndexSettings
-from index.web.addresses import PrivateAddress, checked_transport, connect_host, public_addresses
+from index.web.addresses import PrivateAddress, checked_transport
 
 log = logging.getLogger(__name__)
 
@@ -236,19 +235,6 @@ def check_url(url: str, origin: str | None = None) -> None:
         ok = False
     if not ok:
         raise FetchError(origin or url, f"not an http(s) url: {url[:200]!r}")
-
-
-def refuse_private(url: str, origin: str | None = None) -> None:
-    """Raise unless every address ``url``'s host resolves to is a public one (the host as the
-    HTTP client will look it up: "faß.example" is "xn--fa-hia.example" by IDNA 2008). The
-    fetch itself checks at connect time; this is the same check made up front."""
-    host = connect_host(url)
-    try:
-        public_addresses(host)
-    except socket.gaierror:
-        raise FetchError(origin or url, f"the host {host!r} cannot be resolved") from None
-    except PrivateAddress as exc:
-        raise _refused(exc, url, origin) from None
 
 
 def _refused(exc: PrivateAddress, url: str, origin: str | None) -> FetchError:

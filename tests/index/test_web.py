@@ -12,7 +12,7 @@ from index.directory.layout import IndexDir
 from index.formats import pdf as pdf_format
 from index.ingest import ingest, refresh
 from index.store.database import Store
-from index.web.fetch import FetchError, refuse_private
+from index.web.fetch import Fetcher, FetchError
 from tests.pdfs import assemble, make_pdf
 from tests.serving import QA
 from tests.webserver import news_site
@@ -74,11 +74,12 @@ def test_robots_can_be_ignored_and_private_addresses_refused(site, settings, emb
     (failure,) = guarded.failed
     assert "refused: 127.0.0.1 is a loopback address" in failure.reason and "QA_ALLOW_PRIVATE_URLS" in failure.reason
     assert site.requests["/news/market.html"] == 0  # nothing was sent
-    for url, kind in [("http://localhost/x", "loopback"), ("http://10.1.2.3/", "private"),
-                      ("http://169.254.169.254/latest/meta-data", "link-local"), ("http://[::1]:8080/", "loopback"),
-                      ("http://192.168.0.10/", "private")]:
-        with pytest.raises(FetchError, match=f"is a {kind} address"):
-            refuse_private(url)
+    with Fetcher(FetchPolicy(timeout_s=1.0, robots=False, allow_private=False)) as fetcher:
+        for url, kind in [("http://localhost/x", "loopback"), ("http://10.1.2.3/", "private"),
+                          ("http://169.254.169.254/latest/meta-data", "link-local"),
+                          ("http://[::1]:8080/", "loopback"), ("http://192.168.0.10/", "private")]:
+            with pytest.raises(FetchError, match=f"is a {kind} address"):  # refused where it would connect
+                fetcher.page(url)
 
 
 def test_a_feed_is_followed_and_refresh_fetches_only_the_new(site, settings, embedder):
@@ -246,13 +247,22 @@ def test_one_odd_feed_item_fails_alone(site, settings, embedder, tmp_path):
     assert reasons(report)["to-data"].startswith("the reply redirects to a url that cannot be fetched"), why
 
 
-def test_the_private_address_check_looks_up_the_host_httpx_connects_to():
-    from index.web.fetch import connect_host
+def test_the_private_address_check_looks_up_the_host_httpx_connects_to(monkeypatch):
+    """The check sits in httpx's own connection, so it resolves the name httpx connects to:
+    "faß.example" as IDNA 2008's xn--fa-hia.example, not IDNA 2003's fass.example."""
+    import socket
 
-    assert connect_host("http://faß.example/page") == "xn--fa-hia.example"  # IDNA 2008, not 2003's fass.example
-    assert connect_host("http://[::1]:8080/") == "::1" and connect_host("https://News.Example/") == "news.example"
-    with pytest.raises(FetchError, match="loopback"):
-        refuse_private("http://[::1]:8080/x")
+    asked: list[str] = []
+
+    def resolve(host, *args, **kwargs):
+        asked.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 80))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    with Fetcher(FetchPolicy(timeout_s=1.0, robots=False, allow_private=False)) as fetcher:
+        with pytest.raises(FetchError, match="refused: xn--fa-hia.example is a loopback address"):
+            fetcher.page("http://faß.example/page")
+    assert asked == ["xn--fa-hia.example"]
 
 
 def test_the_fetch_connects_to_the_address_it_checked(site, monkeypatch):
