@@ -14,11 +14,14 @@ the reader.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 
 from index.store.database import Store
 from index.store.filters import Filter
 from index.text import MIN_TERM_LENGTH, skeleton
+from index.text import terms as text_terms
 
 
 def match_expression(terms: Sequence[str]) -> str:
@@ -32,6 +35,9 @@ SKELETON_MATCHES = 50
 TRIGRAM_MATCHES = 200
 # With a keyword budget, how much more each further try may score (see KeywordIndex.search)
 BUDGET_GROWTH = 8
+# ... and how many more rows than asked the rare terms find, to be ranked again by every term
+RESCORE_POOL = 4
+BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25() defaults
 
 
 class KeywordIndex:
@@ -47,9 +53,10 @@ class KeywordIndex:
         query holds only the rarest terms whose document frequencies add up to at most that
         many rows (the rarest one at least), ranked by BM25 over those terms; when that
         leaves fewer than ``limit`` rows (a filter, or few rare terms), the budget grows
-        ``BUDGET_GROWTH``-fold, up to every term: a filter never empties what matches.
-        Faster on a large archive, but it ranks without the common words' evidence
-        (docs/performance.md: at 1M passages, 18x faster and R@1 .662 instead of .738).
+        ``BUDGET_GROWTH``-fold, up to every term: a filter never empties what matches. The
+        rare terms find ``RESCORE_POOL`` times the rows asked for, which are then ranked by
+        BM25 over *every* term, computed here from their text (the common words' evidence
+        back, without FTS5 reading the common words' posting lists).
         """
         if not budget:
             return self._ranked(list(dict.fromkeys(terms)), limit, where) if terms else []
@@ -58,10 +65,31 @@ class KeywordIndex:
             return []
         while True:
             chosen = _within(known, budget)
-            found = self._ranked([t for t, _ in chosen], limit, where)
-            if len(found) >= limit or len(chosen) == len(known):
-                return found
+            if len(chosen) == len(known):  # every term within the budget: FTS5 ranks them all
+                return self._ranked([t for t, _ in chosen], limit, where)
+            found = self._ranked([t for t, _ in chosen], limit * RESCORE_POOL, where)
+            if len(found) >= limit:
+                return self._rescored([i for i, _ in found], known, limit)
             budget *= BUDGET_GROWTH
+
+    def _rescored(self, ids: list[int], known: list[tuple[str, int]], limit: int) -> list[tuple[int, float]]:
+        """The best ``limit`` of ``ids`` by BM25 over every term of ``known`` (term, document
+        frequency), as FTS5's bm25() computes it, from the passages' text."""
+        rows, averages = self.totals()
+        marks = ",".join("?" * len(ids))
+        texts = self.store.fetch(f"SELECT id, text FROM chunks WHERE id IN ({marks})", ids)
+        scored = [(i, bm25(text_terms(text), known, rows, averages)) for i, text in texts]
+        return sorted(scored, key=lambda item: -item[1])[:limit]
+
+    def totals(self) -> tuple[int, float]:
+        """(rows, average tokens per row) of the keyword index, from FTS5's own record of
+        them (one small read: counting would read the whole table)."""
+        found = self.store.fetch("SELECT block FROM chunks_fts_data WHERE id = 1")
+        if not found or not found[0][0]:
+            return 0, 0.0
+        rows, at = _varint(found[0][0], 0)
+        tokens, _ = _varint(found[0][0], at)
+        return rows, tokens / rows if rows else 0.0
 
     def _by_rarity(self, terms: Sequence[str]) -> list[tuple[str, int]]:
         """(term, document frequency) of the terms some passage holds, rarest first."""
@@ -135,6 +163,35 @@ class KeywordIndex:
         self.store.run("DELETE FROM known_terms")
         self.sync_terms()
         self.store.run("INSERT INTO term_trigrams (term_trigrams) VALUES ('rebuild')")
+
+
+def bm25(words: list[str], known: list[tuple[str, int]], rows: int, average: float) -> float:
+    """FTS5's bm25() of one row whose tokens are ``words``, for a query of every term in
+    ``known`` (term, number of rows holding it) over an index of ``rows`` rows of ``average``
+    tokens (positive: higher is better, where FTS5's rank is its negative)."""
+    counts, length = Counter(words), len(words)
+    score = 0.0
+    for term, frequency in known:
+        tf = counts.get(term, 0)
+        if not tf:
+            continue
+        idf = max(math.log((rows - frequency + 0.5) / (frequency + 0.5)), 1e-6)
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average) if average else BM25_K1
+        score += idf * tf * (BM25_K1 + 1) / (tf + norm)
+    return score
+
+
+def _varint(data: bytes, at: int) -> tuple[int, int]:
+    """An SQLite varint (as FTS5 writes its records) at ``at``: (value, next offset)."""
+    value = 0
+    for i in range(9):
+        byte = data[at + i]
+        if i == 8:
+            return (value << 8) | byte, at + 9
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value, at + i + 1
+    return value, at + 9  # pragma: no cover
 
 
 def _within(by_rarity: list[tuple[str, int]], budget: int) -> list[tuple[str, int]]:

@@ -245,6 +245,29 @@ def test_keyword_search_ranks_only_the_rarest_terms_when_common_ones_would_cost_
     assert len(wide) == 20 and set(rare) <= set(wide)
 
 
+def test_the_rare_terms_matches_are_ranked_by_every_term_as_fts5_would(news):
+    """With a budget, FTS5 reads only the rare terms' posting lists; the rows they find are
+    ranked again by BM25 over every term, computed from their text: the same scores FTS5's
+    bm25() gives when it reads everything."""
+    from index.store import keywords
+
+    store = news.reader.store
+    index = keywords.KeywordIndex(store)
+    terms = ["harbour", "council", "lighthouse", "ferry", "vote"]  # two rare words, three in every story
+    everything = index.search(terms, 5)
+    frequencies, rows = index.document_frequencies(terms)
+    assert index.totals()[0] == rows
+    known = [(t, f) for t, f in frequencies.items() if f]
+    for chunk_id, score in everything:
+        (text,) = store.fetch("SELECT text FROM chunks WHERE id = ?", [chunk_id])[0]
+        assert keywords.bm25(keywords.text_terms(text), known, *index.totals()) == pytest.approx(score, rel=1e-6)
+    budget = frequencies["lighthouse"] + frequencies["ferry"]
+    assert {t for t, _ in keywords._within(index._by_rarity(terms), budget)} == {"lighthouse", "ferry"}
+    budgeted = index.search(terms, 5, budget=budget)
+    assert [i for i, _ in budgeted] == [i for i, _ in everything]
+    assert [s for _, s in budgeted] == pytest.approx([s for _, s in everything], rel=1e-6)
+
+
 def test_a_budgeted_keyword_search_with_a_filter_still_finds_what_matches(news, monkeypatch):
     from index.store.filters import Filter
 
