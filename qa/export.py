@@ -12,6 +12,7 @@ quoted. Used by the web chat (copy, export) and ``qa ask --format md``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from qa.grouping import by_article, card_of
 from qa.passage import Answer, Passage
@@ -60,7 +61,8 @@ def turn_markdown(turn: Answer) -> list[str]:
 
 
 def citation_markdown(p: Passage) -> str:
-    title = f"[{_md(p.title)}]({_url(p.url)})" if _linkable(p.url) else f"*{_md(p.title)}*"
+    link = safe_url(p.url)
+    title = f"[{_md(p.title)}]({_url(link)})" if link else f"*{_md(p.title)}*"
     where = ", ".join(_md(x) for x in (p.source, p.published, p.byline) if x)
     return title + (f" \u2014 {where}" if where else "")
 
@@ -77,9 +79,13 @@ def _md(text: str | None) -> str:
     return out
 
 
-def _linkable(url: str | None) -> bool:
-    """Only http(s) urls become links: a javascript: or data: url stays out of the export."""
-    return bool(url) and url.split(":", 1)[0].lower() in ("http", "https") and "//" in url[:8]
+def safe_url(url: str | None) -> str | None:
+    """The url when it is a plain http(s) link, else None: a javascript: or data: url never
+    becomes a link (in the export, or the chat's cards)."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _url(url: str) -> str:

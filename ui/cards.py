@@ -10,9 +10,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import html
-from urllib.parse import urlsplit
 
-from qa.export import citation_text
+from qa.export import citation_text, safe_url
 from qa.grouping import ArticleHit, Excerpt, by_article, card_of
 from qa.passage import Answer, Citation, newer_or_older
 
@@ -28,14 +27,6 @@ def text(value: object) -> str:
 def prose(value: str) -> str:
     """Inert HTML for untrusted text, paragraph breaks kept."""
     return text(value).replace("\n\n", "<br><br>")
-
-
-def safe_url(url: str | None) -> str | None:
-    """The url when it is a plain http(s) link, else None (no javascript: links)."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _clip_title(title: str, size: int = 60) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from index.errors import IndexCorruptError, IndexMismatchError
 from index.settings import IndexSettings
-from index.store import segment_file
+from index.store import dump, segment_file
 
 FORMAT_VERSION = 1
 
@@ -61,6 +61,11 @@ class Manifest:
         """This manifest at another generation, with new counts and vector segments."""
         return replace(self, generation=generation, updated_at=_now(), package_version=package_version(),
                        segments=segments, removed_vectors=removed_vectors, **counts)
+
+    def at_state(self, state, counts: dict[str, int]) -> Manifest:
+        """This manifest at a database's committed ``state`` (its generation, segments and
+        removed ids: :meth:`index.store.Store.state`) with its row ``counts``."""
+        return self.updated(state.generation, counts, dump(state.segments), len(state.removed))
 
     # -- the copy kept in the database (so a lost manifest can be rebuilt) -----------------
 

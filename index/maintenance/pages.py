@@ -16,6 +16,8 @@ import struct
 from collections.abc import Iterator
 from pathlib import Path
 
+from index.store import varint
+
 log = logging.getLogger(__name__)
 
 TABLE_LEAF = 0x0D
@@ -80,8 +82,8 @@ def _freelist(pages: dict[int, bytes], trunk: int) -> set[int]:
 
 
 def _cell(pages: dict[int, bytes], page: bytes, offset: int, usable: int) -> tuple[int, bytes]:
-    size, offset = _varint(page, offset)
-    rowid, offset = _varint(page, offset)
+    size, offset = varint(page, offset)
+    rowid, offset = varint(page, offset)
     most = usable - 35
     if size <= most:
         return _signed(rowid), page[offset:offset + size]
@@ -102,10 +104,10 @@ def _cell(pages: dict[int, bytes], page: bytes, offset: int, usable: int) -> tup
 
 
 def _record(payload: bytes) -> list:
-    header, offset = _varint(payload, 0)
+    header, offset = varint(payload, 0)
     types, position = [], offset
     while position < header:
-        kind, position = _varint(payload, position)
+        kind, position = varint(payload, position)
         types.append(kind)
     values, offset = [], header
     for kind in types:
@@ -130,18 +132,6 @@ def _record(payload: bytes) -> list:
         else:
             raise ValueError(f"serial type {kind}")
     return values
-
-
-def _varint(data: bytes, offset: int) -> tuple[int, int]:
-    value = 0
-    for i in range(9):
-        byte = data[offset + i]
-        if i == 8:
-            return (value << 8) | byte, offset + 9
-        value = (value << 7) | (byte & 0x7F)
-        if byte < 0x80:
-            return value, offset + i + 1
-    raise ValueError("varint")  # pragma: no cover (the loop always returns)
 
 
 def _signed(value: int) -> int:

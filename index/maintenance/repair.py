@@ -27,7 +27,7 @@ from index.ingest import store_articles_locked
 from index.maintenance.check import CheckReport, check
 from index.maintenance.salvage import salvage
 from index.settings import IndexSettings
-from index.store import KeywordIndex, Store, VectorIndex, dump
+from index.store import KeywordIndex, Store, VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def _write_manifest(index_dir: IndexDir, build: Manifest) -> None:
     store = Store(index_dir.database_path)
     try:
         state = store.state()
-        manifest = build.updated(state.generation, store.counts(), dump(state.segments), len(state.removed))
+        manifest = build.at_state(state, store.counts())
     finally:
         store.close()
     manifest.write(index_dir.manifest_path)

@@ -54,22 +54,23 @@ def salvage(path: Path, expected: int = 0) -> Salvage:
                     found.origins[str(row[0])] = row[7]
             else:
                 found.articles.append(article)
-        kept = {a.id for a in found.articles}
-        if found.lost:  # rows the b-tree could not reach: read the leaf pages themselves
-            for article in _from_leaves(path, kept):
-                found.articles.append(article)
-                kept.add(article.id)
-            found.lost = [x for x in found.lost if x not in kept and not x.startswith("row ")]
-            for article_id in kept:
-                found.origins.pop(article_id, None)
-        named = _ids_named_elsewhere(db) - kept - set(found.lost)
-        if named:
-            found.lost = [x for x in found.lost if not x.startswith("row ")] + sorted(named)
-        unnamed = expected - len(kept) - len(found.lost)
-        if unnamed > 0 and not any(x.startswith("row ") for x in found.lost):
-            found.lost.append(f"{unnamed} article(s) of unknown id")
+        elsewhere = _ids_named_elsewhere(db)
     finally:
-        db.close()
+        db.close()  # before the file is read by Python (its close would drop SQLite's locks: index/store/sqlite.py)
+    kept = {a.id for a in found.articles}
+    if found.lost:  # rows the b-tree could not reach: read the leaf pages themselves
+        for article in _from_leaves(path, kept):
+            found.articles.append(article)
+            kept.add(article.id)
+        found.lost = [x for x in found.lost if x not in kept and not x.startswith("row ")]
+        for article_id in kept:
+            found.origins.pop(article_id, None)
+    named = elsewhere - kept - set(found.lost)
+    if named:
+        found.lost = [x for x in found.lost if not x.startswith("row ")] + sorted(named)
+    unnamed = expected - len(kept) - len(found.lost)
+    if unnamed > 0 and not any(x.startswith("row ") for x in found.lost):
+        found.lost.append(f"{unnamed} article(s) of unknown id")
     return found
 
 

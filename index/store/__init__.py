@@ -5,11 +5,11 @@ from index.store.database import ArticleSummary, ChunkRow, Feed, Store
 from index.store.filters import Filter
 from index.store.keywords import KeywordIndex
 from index.store.segments import ANN_MIN_VECTORS, Segment, SegmentSet, dump, plan_merge, segment_file
-from index.store.sqlite import check_file, file_problem, lost_texts_hint, repair_hint
+from index.store.sqlite import check_file, file_problem, lost_texts_hint, repair_hint, varint
 from index.store.vectors import VectorIndex, fsync_dir
 
 __all__ = [
     "ANN_MIN_VECTORS", "ArticleSummary", "ChunkRow", "Feed", "Filter", "KeywordIndex", "Segment",
     "SegmentSet", "Store", "VectorIndex", "check_file", "dump", "file_problem", "fsync_dir",
-    "lost_texts_hint", "plan_merge", "repair_hint", "segment_file"
+    "lost_texts_hint", "plan_merge", "repair_hint", "segment_file", "varint"
 ]

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from index.store.database import Store
 from index.store.filters import Filter
+from index.store.sqlite import varint
 from index.text import MIN_TERM_LENGTH, skeleton
 from index.text import terms as text_terms
 
@@ -87,8 +88,8 @@ class KeywordIndex:
         found = self.store.fetch("SELECT block FROM chunks_fts_data WHERE id = 1")
         if not found or not found[0][0]:
             return 0, 0.0
-        rows, at = _varint(found[0][0], 0)
-        tokens, _ = _varint(found[0][0], at)
+        rows, at = varint(found[0][0], 0)
+        tokens, _ = varint(found[0][0], at)
         return rows, tokens / rows if rows else 0.0
 
     def _by_rarity(self, terms: Sequence[str]) -> list[tuple[str, int]]:
@@ -179,19 +180,6 @@ def bm25(words: list[str], known: list[tuple[str, int]], rows: int, average: flo
         norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average) if average else BM25_K1
         score += idf * tf * (BM25_K1 + 1) / (tf + norm)
     return score
-
-
-def _varint(data: bytes, at: int) -> tuple[int, int]:
-    """An SQLite varint (as FTS5 writes its records) at ``at``: (value, next offset)."""
-    value = 0
-    for i in range(9):
-        byte = data[at + i]
-        if i == 8:
-            return (value << 8) | byte, at + 9
-        value = (value << 7) | (byte & 0x7F)
-        if byte < 0x80:
-            return value, at + i + 1
-    return value, at + 9  # pragma: no cover
 
 
 def _within(by_rarity: list[tuple[str, int]], budget: int) -> list[tuple[str, int]]:

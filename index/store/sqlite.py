@@ -15,6 +15,17 @@ from pathlib import Path
 from index.errors import IndexBusyError, IndexCorruptError, IndexWriteError, QAError
 
 
+def varint(data: bytes, at: int) -> tuple[int, int]:
+    """The SQLite varint (the file format's, and FTS5's records') at ``at``: (value, next offset)."""
+    value = 0
+    for i in range(8):
+        byte = data[at + i]
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value, at + i + 1
+    return (value << 8) | data[at + 8], at + 9
+
+
 def repair_hint(index_path: Path) -> str:
     """The fix for a damaged index file."""
     return (f"run `qa check --index-dir {index_path}` to see what is damaged, then "

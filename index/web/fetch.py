@@ -17,6 +17,7 @@ import time
 import urllib.robotparser
 import zlib
 from dataclasses import dataclass, field
+from email.message import Message
 from urllib.parse import urljoin, urlsplit
 
 from index.errors import ArticleError
@@ -73,12 +74,10 @@ class Response:
 
     @property
     def charset(self) -> str | None:
-        """The character encoding the Content-Type header names, if any."""
-        for parameter in self.headers.get("content-type", "").split(";")[1:]:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "charset" and value.strip(' "\''):
-                return value.strip(' "\'').lower()
-        return None
+        """The character encoding the Content-Type header names, if any (lower case)."""
+        header = Message()
+        header["content-type"] = self.headers.get("content-type", "")
+        return header.get_content_charset()
 
     def text(self) -> str | None:
         """The body decoded by the charset HTTP names (which outranks a page's own <meta>, as

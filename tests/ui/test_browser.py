@@ -274,7 +274,7 @@ def test_upload_an_article_and_find_it(page, server):
 
 
 def test_writes_through_the_page_go_on_after_another_process_reads_the_index(page, server):
-    """Issue 25 (1): a write through the server, `qa info` and `qa list` from another process,
+    """A write through the server, `qa info` and `qa list` from another process,
     then searches and writes through the server again (the reader's close once deleted the
     server's WAL: every later search failed with "disk I/O error")."""
     from gradio_client import Client
@@ -419,7 +419,7 @@ def news_server(tmp_path_factory):
 
 
 def test_the_syria_thread_holds_on_a_news_archive(browser, news_server):
-    """Issue 24 (3), on realtimeqa-dev articles plus the demo: each follow-up leads from the
+    """On realtimeqa-dev articles plus the demo, each follow-up leads from the
     Syria story; "when did that happen?" is answered (not "Not in your articles") and "what
     did Russia do?" stays with Syria instead of a NATO story that names Russia more often."""
     url, _ = news_server
@@ -448,7 +448,7 @@ def test_the_syria_thread_holds_on_a_news_archive(browser, news_server):
 
 
 def test_as_of_a_day_this_week_means_that_week(browser, news_server):
-    """Issue 24 (7): asked as of 2022-07-29, "...7.0-magnitude earthquake this week?" leads
+    """Asked as of 2022-07-29, "...7.0-magnitude earthquake this week?" leads
     with the 2022-07-26 Philippines story, not a 2016 quake that matches the words better."""
     url, _ = news_server
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
@@ -599,7 +599,7 @@ def test_side_panel_mistakes_are_toasts_that_block_nothing(page):
 
 
 def test_a_failed_fetch_reads_as_plain_text(page):
-    """Issue 24 (7): a url's failure in the summary shows its quote marks, not `&#39;`."""
+    """A url's failure in the summary shows its quote marks, not `&#39;`."""
     page.click("text=Add articles")
     page.fill("#qa-urls textarea", "http://127.0.0.1:9/o'neil-says-<b>no</b>")
     page.click("#qa-fetch")
