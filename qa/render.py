@@ -185,12 +185,14 @@ def repair_report(report) -> str:
 
 
 def compact_report(report) -> str:
+    freed = (f"; gave back {report.reclaimed_bytes / 1e6:.1f} MB of free database pages"
+             if report.reclaimed_bytes else "")
     if not report.changed:
-        return f"{report.path}: already one segment of {report.vectors} vectors, nothing to merge"
+        return f"{report.path}: already one segment of {report.vectors} vectors, nothing to merge{freed}"
     kind = "approximate (IVF, 8-bit)" if report.approximate else "exact"
     return (f"{report.path}: merged {report.segments_before} vector segment(s) into {report.segments_after} "
             f"of {report.vectors} vectors ({kind}), dropping {report.removed_dropped} removed, "
-            f"in {report.seconds:.1f}s")
+            f"in {report.seconds:.1f}s{freed}")
 
 
 def backup_report(report) -> str:

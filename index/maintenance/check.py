@@ -151,10 +151,10 @@ def _check_database(index_dir: IndexDir, store: Store, report: CheckReport, repa
             "database", f"{len(damaged)} article(s) no longer match their checksum ({_some(damaged)})",
             f"{repair}: it keeps every intact article; re-ingest these from their original files"))
     bad_chunks = [r[0] for r in store.fetch(
-        "SELECT c.id FROM chunks c LEFT JOIN articles a ON a.id = c.article_id"
-        " WHERE a.id IS NULL OR substr(a.text, c.start + 1, c.end - c.start) != c.text")]
+        "SELECT c.id FROM chunk_spans c LEFT JOIN articles a ON a.id = c.article_id"
+        " WHERE a.id IS NULL OR c.start < 0 OR c.end <= c.start OR c.end > length(a.text)")]
     if bad_chunks:
-        report.problems.append(Problem("database", f"{len(bad_chunks)} passage(s) differ from their article's "
+        report.problems.append(Problem("database", f"{len(bad_chunks)} passage(s) lie outside their article's "
                                        f"text (chunk ids {_some(bad_chunks)})", salvage))
     if build is not None:
         bad_sentences = 0
@@ -225,7 +225,7 @@ def _check_keywords(store: Store, report: CheckReport, repair: str) -> None:
         cause = exc.__cause__ or exc
         report.problems.append(Problem("keywords", f"the keyword index is damaged ({cause})", rebuild))
         return
-    chunks = store.fetch("SELECT COUNT(*) FROM chunks")[0][0]
+    chunks = store.fetch("SELECT COUNT(*) FROM chunk_spans")[0][0]
     if indexed != chunks:
         report.problems.append(Problem("keywords", f"the keyword index holds {indexed} passages, the database "
                                        f"{chunks}", rebuild))

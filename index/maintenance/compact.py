@@ -3,7 +3,9 @@
 After many small ingests an index holds several segments (see :mod:`index.store.segments`),
 and removed articles leave their vectors in them until a merge. Compacting writes one
 segment of the live vectors (approximate when it is large enough), commits it as a new
-generation, and deletes the old files; readers pick it up on their next question.
+generation, and deletes the old files; readers pick it up on their next question. A
+database more than a tenth free pages (an index written before passages became spans of
+their article: migration 5 leaves the room their copied texts took) is vacuumed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class CompactReport:
     approximate: bool  # the merged segment is IVF (large enough), not exact
     changed: bool
     seconds: float
+    reclaimed_bytes: int = 0  # free database pages given back (VACUUM when they were over a tenth of the file)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -44,8 +47,9 @@ def compact(settings: IndexSettings | None = None, ann_min: int = ANN_MIN_VECTOR
             changed = writer.merge(everything=True, ann_min=ann_min)
             after = writer.segments
             vectors = sum(s.count for s in after)
+            reclaimed = writer.store.reclaim()
         finally:
             writer.close()
     approximate = bool(after) and vectors >= ann_min
     return CompactReport(str(index_dir.path), before, len(after), vectors, removed if changed else 0,
-                         approximate, changed, time.perf_counter() - started)
+                         approximate, changed, time.perf_counter() - started, reclaimed)

@@ -154,13 +154,13 @@ class Store:
              for i, (s, v) in enumerate(zip(chunked.sentences, sentence_vectors, strict=True))],
         )
         # a removed chunk's id stays taken while its vector sits in a segment file
-        first = 1 + self._db.execute("SELECT max(coalesce((SELECT max(id) FROM chunks), 0), "
+        first = 1 + self._db.execute("SELECT max(coalesce((SELECT max(id) FROM chunk_spans), 0), "
                                      "coalesce((SELECT max(chunk_id) FROM removed_vectors), 0))").fetchone()[0]
         ids = list(range(first, first + len(chunked.chunks)))
         self._db.executemany(
-            "INSERT INTO chunks (id, article_id, ord, start, end, text, n_tokens, first_sentence, "
-            "last_sentence) VALUES (?,?,?,?,?,?,?,?,?)",
-            [(i, article.id, ord_, c.start, c.end, c.text, c.n_tokens, c.first_sentence, c.last_sentence)
+            "INSERT INTO chunk_spans (id, article_id, ord, start, end, n_tokens, first_sentence, "
+            "last_sentence) VALUES (?,?,?,?,?,?,?,?)",
+            [(i, article.id, ord_, c.start, c.end, c.n_tokens, c.first_sentence, c.last_sentence)
              for i, (ord_, c) in zip(ids, enumerate(chunked.chunks), strict=True)],
         )
         return ids
@@ -168,7 +168,7 @@ class Store:
     def delete_article(self, article_id: str) -> list[int]:
         """Delete an article with its chunks and sentences; the ids of the deleted chunks
         (recorded as removed vectors until their segment is merged)."""
-        ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
+        ids = [r[0] for r in self._db.execute("SELECT id FROM chunk_spans WHERE article_id = ?", (article_id,))]
         self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         self._db.executemany("INSERT OR IGNORE INTO removed_vectors VALUES (?)", [(i,) for i in ids])
         return ids
@@ -206,7 +206,7 @@ class Store:
             try:
                 meta = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN "
                                              "('generation', 'segments', 'vectors_sha256', 'vectors_bytes')"))
-                chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+                chunks = self._db.execute("SELECT COUNT(*) FROM chunk_spans").fetchone()[0]
                 removed = self._removed()
             finally:
                 self._db.execute("COMMIT")
@@ -268,9 +268,9 @@ class Store:
         marks = ",".join("?" * len(ids))
         with self._lock, self._guard():
             rows = self._db.execute(
-                "SELECT c.id, c.article_id, c.start, c.end, c.text, c.first_sentence, c.last_sentence,"
-                " a.title, a.url, a.published, a.source, a.byline"
-                f" FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})",
+                "SELECT c.id, c.article_id, c.start, c.end, substr(a.text, c.start + 1, c.end - c.start),"
+                " c.first_sentence, c.last_sentence, a.title, a.url, a.published, a.source, a.byline"
+                f" FROM chunk_spans c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})",
                 list(ids),
             ).fetchall()
         return {row[0]: ChunkRow(*row) for row in rows}
@@ -293,6 +293,20 @@ class Store:
             vectors = codec.decode([r[4] for r in mine], self.dimension())
             out[c.id] = ([(r[2], r[3]) for r in mine], vectors)
         return out
+
+    def reclaim(self, share: float = 0.1) -> int:
+        """VACUUM when free pages are more than ``share`` of the file (an index written before
+        passages became spans keeps the room their copied texts took); the bytes given back.
+        Call outside a transaction, holding the write lock."""
+        with self._lock, self._guard():
+            free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
+            total = self._db.execute("PRAGMA page_count").fetchone()[0]
+            if not total or free / total <= share:
+                return 0
+            page = self._db.execute("PRAGMA page_size").fetchone()[0]
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return free * page
 
     def quick_check(self) -> str:
         """SQLite's ``quick_check`` of the database when it is small enough to be quick (about
@@ -328,14 +342,14 @@ class Store:
 
     def chunk_ids(self) -> list[int]:
         with self._lock, self._guard():
-            return [r[0] for r in self._db.execute("SELECT id FROM chunks ORDER BY id")]
+            return [r[0] for r in self._db.execute("SELECT id FROM chunk_spans ORDER BY id")]
 
     def articles(self) -> list[ArticleSummary]:
         """All articles, newest first (undated last)."""
         with self._lock, self._guard():
             rows = self._db.execute(
                 "SELECT a.id, a.title, a.published, a.source, a.url, a.origin, COUNT(c.id) FROM articles a"
-                " LEFT JOIN chunks c ON c.article_id = a.id GROUP BY a.id"
+                " LEFT JOIN chunk_spans c ON c.article_id = a.id GROUP BY a.id"
                 " ORDER BY a.published IS NULL, a.published DESC, a.title"
             ).fetchall()
         return [ArticleSummary(*r) for r in rows]

@@ -107,7 +107,7 @@ class KeywordIndex:
         condition, params = where.sql()
         return self.store.fetch(
             "WITH m AS MATERIALIZED (SELECT rowid AS id, rank FROM chunks_fts WHERE chunks_fts MATCH ?)"
-            " SELECT m.id, -m.rank FROM m JOIN chunks c ON c.id = m.id JOIN articles a ON a.id = c.article_id"
+            " SELECT m.id, -m.rank FROM m JOIN chunk_spans c ON c.id = m.id JOIN articles a ON a.id = c.article_id"
             f" WHERE {condition} ORDER BY m.rank LIMIT ?",
             [match_expression(terms), *params, limit],
         )
@@ -116,7 +116,7 @@ class KeywordIndex:
         """({term: number of chunks holding it}, number of chunks); give ``total`` when it is
         known (counting the chunks reads the whole table: 40 ms at a million)."""
         if total is None:
-            total = self.store.fetch("SELECT COUNT(*) FROM chunks")[0][0]
+            total = self.store.fetch("SELECT COUNT(*) FROM chunk_spans")[0][0]
         terms = sorted(set(terms))
         if not terms:
             return {}, total
@@ -148,7 +148,7 @@ class KeywordIndex:
     def chunk_ids(self, where: Filter) -> list[int]:
         condition, params = where.sql()
         return [r[0] for r in self.store.fetch(
-            f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {condition}", params)]
+            f"SELECT c.id FROM chunk_spans c JOIN articles a ON a.id = c.article_id WHERE {condition}", params)]
 
     def sync_terms(self) -> None:
         """Add new vocabulary terms to the trigram index; call inside the write transaction."""

@@ -69,4 +69,36 @@ MIGRATIONS = [
     CREATE INDEX articles_url ON articles (url);
     CREATE INDEX articles_origin ON articles (origin);
     """,
+    # 5: a passage's text is its article's text between its start and end, no longer a
+    # copy (a third of the database): the table is chunk_spans, and chunks is a view that
+    # cuts the text out (FTS5 reads its content there, by the same name as before); the old
+    # table's pages go to the free list (`qa compact` gives them back)
+    """
+    DROP TRIGGER chunks_fts_insert;
+    DROP TRIGGER chunks_fts_delete;
+    CREATE TABLE chunk_spans (
+        id INTEGER PRIMARY KEY,
+        article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        ord INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+        n_tokens INTEGER NOT NULL, first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL
+    );
+    INSERT INTO chunk_spans
+        SELECT id, article_id, ord, start, end, n_tokens, first_sentence, last_sentence FROM chunks;
+    DROP TABLE chunks;
+    CREATE INDEX chunks_article ON chunk_spans (article_id, ord);
+    CREATE VIEW chunks AS
+        SELECT c.id, c.article_id, c.ord, c.start, c.end, substr(a.text, c.start + 1, c.end - c.start) AS text,
+               c.n_tokens, c.first_sentence, c.last_sentence
+        FROM chunk_spans c JOIN articles a ON a.id = c.article_id;
+    CREATE TRIGGER chunk_spans_fts_insert AFTER INSERT ON chunk_spans BEGIN
+        INSERT INTO chunks_fts (rowid, text)
+            SELECT new.id, substr(a.text, new.start + 1, new.end - new.start) FROM articles a
+            WHERE a.id = new.article_id;
+    END;
+    CREATE TRIGGER articles_fts_delete BEFORE DELETE ON articles BEGIN
+        INSERT INTO chunks_fts (chunks_fts, rowid, text)
+            SELECT 'delete', c.id, substr(old.text, c.start + 1, c.end - c.start) FROM chunk_spans c
+            WHERE c.article_id = old.id;
+    END;
+    """,
 ]

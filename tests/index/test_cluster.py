@@ -84,7 +84,10 @@ def assert_same_index(ours: dict, theirs: dict, tolerance: float) -> None:
         other = theirs["chunks"][key]
         assert (start, end, text, spans) == other[:4], key
         assert np.abs(vector - other[4]).max() <= tolerance, key
-        assert np.abs(sentence_vectors - other[5]).max() <= tolerance + 1 / 127, key  # stored in 8 bits
+        # stored in 4 bits: a last-digit difference may round a component one step the other way
+        cosines = np.sum(sentence_vectors * other[5], axis=1) / (
+            np.linalg.norm(sentence_vectors, axis=1) * np.linalg.norm(other[5], axis=1))
+        assert cosines.min() >= 0.99, key
 
 
 @pytest.mark.model

@@ -179,9 +179,9 @@ def test_sqlite_damage_met_while_reading_names_the_file_and_the_fix(settings, em
     ingest([DEMO], settings, embedder=embedder)
     db = settings.index_dir / "articles.sqlite"
     connection = sqlite3.connect(db)
-    root = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = 'chunks'").fetchone()[0]
+    root = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = 'chunk_spans'").fetchone()[0]
     connection.close()
-    with open(db, "r+b") as handle:  # the chunks table's root page becomes garbage
+    with open(db, "r+b") as handle:  # the passages' table's root page becomes garbage
         handle.seek((root - 1) * 4096)
         handle.write(b"\xff" * 4096)
     with pytest.raises(IndexCorruptError) as err:

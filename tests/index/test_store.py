@@ -1,11 +1,14 @@
 import json
 
+import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from index.directory.layout import IndexDir
 from index.directory.reader import IndexReader
 from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from index.ingest import ingest
+from qa.cli import main
 from qa.retriever import Index
 from tests.conftest import DEMO
 from tests.fakes import HashingEmbedder
@@ -126,3 +129,69 @@ def test_a_second_store_in_one_process_keeps_the_wal_when_another_process_closes
     writer.close()
     assert reader.fetch("SELECT url FROM feeds") == [("https://e.org/feed",)]
     reader.close()
+
+
+def _as_written_before_passages_were_spans(db_path) -> None:
+    """The database as article-qa wrote it before schema 5: each passage's text copied into
+    ``chunks``, FTS5 kept in step by triggers on it, 8-bit sentence vectors."""
+    import sqlite3
+
+    from index.store import codec
+
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute("SELECT article_id, ord, vector FROM sentences").fetchall()
+        vectors = codec.decode([r[2] for r in rows], 512)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        db.executemany("UPDATE sentences SET vector = ? WHERE article_id = ? AND ord = ?",
+                       [(codec.encode(v, codec.INT8), r[0], r[1]) for v, r in zip(vectors, rows, strict=True)])
+        db.executescript("""
+            DROP TRIGGER chunk_spans_fts_insert; DROP TRIGGER articles_fts_delete; DROP VIEW chunks;
+            ALTER TABLE chunk_spans RENAME TO chunks;
+            ALTER TABLE chunks ADD COLUMN text TEXT NOT NULL DEFAULT '';
+            UPDATE chunks SET text = (SELECT substr(a.text, chunks.start + 1, chunks.end - chunks.start)
+                                      FROM articles a WHERE a.id = chunks.article_id);
+            CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
+                INSERT INTO chunks_fts (rowid, text) VALUES (new.id, new.text);
+            END;
+            CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+                INSERT INTO chunks_fts (chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            END;
+            PRAGMA user_version = 4;
+        """)
+
+
+def test_an_index_from_before_passage_spans_opens_answers_and_takes_changes(settings, embedder, tmp_path):
+    from index.ingest import remove
+    from index.maintenance.check import check
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for n in range(30):  # enough passages that their copied texts are a good part of the file
+        archive.joinpath(f"council-{n}.md").write_text(f"# Council meeting {n}\n\n" + " ".join(
+            f"Item {n}.{i}: the council discussed bus route {i * 7 + n} and the library budget of {i} million."
+            for i in range(40)))
+    ingest([DEMO, archive], settings, embedder=embedder)
+    with Index.open(settings=settings, embedder=embedder) as index:
+        before = [(p.chunk_id, p.text) for p in index.retrieve("who holds Tal Rifaat?", k=5)]
+    _as_written_before_passages_were_spans(settings.index_dir / "articles.sqlite")
+    with Index.open(settings=settings, embedder=embedder) as index:  # migrates
+        assert [(p.chunk_id, p.text) for p in index.retrieve("who holds Tal Rifaat?", k=5)] == before
+    found = check(IndexDir(settings.index_dir))
+    assert found.ok, found.problems
+    def database_bytes() -> int:
+        return sum(p.stat().st_size for p in settings.index_dir.glob("articles.sqlite*"))
+
+    size = database_bytes()
+    result = CliRunner().invoke(main, ["compact", "--index-dir", str(settings.index_dir)])
+    assert result.exit_code == 0 and "MB of free database pages" in result.output, result.output
+    assert database_bytes() < 0.8 * size  # the room the copied texts took is given back
+    syria = next(p for p in DEMO.iterdir() if "tal-rifaat" in p.name or "syria" in p.name)
+    assert remove([str(syria)], settings).removed
+    note = tmp_path / "note.md"
+    note.write_text("# Ferry strike\n\nThe harbour ferry crews walked out on Monday over rosters.\n")
+    assert ingest([note], settings, embedder=embedder).added
+    found = check(IndexDir(settings.index_dir))
+    assert found.ok, found.problems  # FTS5 in step with the passages after a removal and an addition
+    with Index.open(settings=settings, embedder=embedder) as index:
+        assert all("Tal Rifaat" not in p.text for p in index.retrieve("who holds Tal Rifaat?", k=5))
+        assert "ferry crews walked out" in index.retrieve("why did the ferry crews strike?", k=1)[0].text
