@@ -31,6 +31,8 @@ near misses); for most questions also the best window among the other sets' para
 archive without the question's topic: no-answer); now and then a window of an unrelated
 paragraph; and the gold paragraph's answering sentence when retrieval found none.
 
+{kinds}
+
 | set | examples | license | what it asks of us |
 |---|---|---|---|
 {rows}
@@ -75,12 +77,19 @@ def write_card(folder: Path, config: dict) -> Path:
     rows = "\n".join(f"| {name} | {count:,} | {LICENSES[name]} | "
                      f"{'attribution, share alike' if 'SA' in LICENSES[name] else 'attribution'} |"
                      for name, count in by_source.items())
+    labels = {"retrieved+": "retrieved, answering", "retrieved-": "retrieved, no answer (near misses)",
+              "cross-": "best window among the other sets' paragraphs, no answer",
+              "unrelated-": "an unrelated paragraph, no answer", "gold+": "the gold paragraph, answering"}
+    by_kind = config["trained_on"].get("by_kind")
+    kinds = ("| kind of example | examples |\n|---|---|\n" + "\n".join(
+        f"| {labels.get(k, k)} | {n:,} |" for k, n in by_kind.items())) if by_kind else ""
     model = folder / "reader-int8.onnx"
     text = TEMPLATE.format(
         date=datetime.date.today().isoformat(), epochs=config["epochs"], seed=config["seed"],
         size_mb=model.stat().st_size / 1e6, sha=config["model_sha256"], minutes=config["minutes"],
         examples=f"{config['trained_on']['examples']:,}", answering=f"{config['trained_on']['answering']:,}",
         questions=f"{config['trained_on']['questions']:,}", mined=config.get("mined_depth", 6), rows=rows,
+        kinds=kinds,
         tuned=config["tuned_on"]["questions"], depth=config["depth"], weight=config["weight"],
         sentence_weight=config.get("sentence_weight", 0.0),
         threshold=config["threshold"], keep=config.get("keep", "see reader.json"), t=config["tune"],
