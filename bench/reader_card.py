@@ -81,8 +81,13 @@ def write_card(folder: Path, config: dict) -> Path:
               "cross-": "best window among the other sets' paragraphs, no answer",
               "unrelated-": "an unrelated paragraph, no answer", "gold+": "the gold paragraph, answering"}
     by_kind = config["trained_on"].get("by_kind")
-    kinds = ("| kind of example | examples |\n|---|---|\n" + "\n".join(
-        f"| {labels.get(k, k)} | {n:,} |" for k, n in by_kind.items())) if by_kind else ""
+    kinds = ""
+    if by_kind:
+        mined = sum(by_kind.values())
+        kinds = ("| kind of example, as mined | examples |\n|---|---|\n" + "\n".join(
+            f"| {labels.get(k, k)} | {n:,} |" for k, n in by_kind.items())
+            + f"\n\n{mined:,} mined; {mined - config['trained_on']['examples']:,} of them left out of training, "
+            "their answer falling outside the window's word pieces once cut to length.")
     model = folder / "reader-int8.onnx"
     text = TEMPLATE.format(
         date=datetime.date.today().isoformat(), epochs=config["epochs"], seed=config["seed"],

@@ -29,7 +29,8 @@ def syria_index(tmp_path_factory, real_embedder):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "the shipped reader (v1, MiniLM-L6) answers 'The United States' from the neighbouring sentence: "
+    "the shipped reader (MiniLM-L6, both models trained so far) answers 'The United States' from the "
+    "neighbouring sentence: "
     "'they seized' needs a coreference it misses; without the reader (QA_READER=0) the marked sentences "
     "hold the answer. The reader marks the right sentence more often on the dev sets (docs/reader.md), "
     "so it ships; a reader that gets this one turns this test into an XPASS failure: drop the mark then."))
