@@ -11,7 +11,6 @@ vectors are re-encoded as an ingest now writes them, and it is vacuumed; both ar
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sqlite3
 import sys
@@ -46,11 +45,11 @@ def convert(source: Path, copy: Path) -> None:
         sys.exit(f"{copy} exists: give a new folder")
     shutil.copytree(source, copy, ignore=shutil.ignore_patterns("embedding-cache*"))
     started = time.perf_counter()
-    Store(copy / "articles.sqlite").close()  # runs the migrations
+    store = Store(copy / "articles.sqlite")  # runs the migrations
+    dimension = store.dimension()
+    store.close()
     print(f"migrated in {time.perf_counter() - started:.0f} s")
     db = sqlite3.connect(copy / "articles.sqlite")
-    build = db.execute("SELECT value FROM meta WHERE key = 'build'").fetchone()
-    dimension = json.loads(build[0])["dimension"] if build else 384
     started = time.perf_counter()
     rows = db.execute("SELECT article_id, ord, vector FROM sentences").fetchall()
     for at in range(0, len(rows), 50_000):

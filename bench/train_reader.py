@@ -32,6 +32,7 @@ import logging
 import random
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -273,8 +274,8 @@ def main() -> None:
     (args.out / MODEL_FILE).write_bytes(onnx_path.read_bytes())
     config = chosen | {
         "trained_on": {"questions": len(train_qs), "examples": len(rows),
-                       "answering": sum(r[5] for r in rows), "by_source": _by_source(examples),
-                       "by_kind": _by_kind(examples)},
+                       "answering": sum(r[5] for r in rows), "by_source": _count(e["source"] for e in examples),
+                       "by_kind": _count(e["kind"] + ("+" if e["answer"] else "-") for e in examples)},
         "tuned_on": {"questions": len(tune_qs)}, "seed": SEED, "epochs": EPOCHS, "mined_depth": MINED_DEPTH,
         "keep": f"{KEEP_ANSWERED:.0%} of the tuning questions whose first passage holds the answer stay answered",
         "model_sha256": sha256(args.out / MODEL_FILE), "minutes": round((time.perf_counter() - started) / 60, 1),
@@ -285,19 +286,8 @@ def main() -> None:
              args.out / CONFIG_FILE)
 
 
-def _by_source(examples: list[dict]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for e in examples:
-        counts[e["source"]] = counts.get(e["source"], 0) + 1
-    return dict(sorted(counts.items()))
-
-
-def _by_kind(examples: list[dict]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for e in examples:
-        key = e["kind"] + ("+" if e["answer"] else "-")
-        counts[key] = counts.get(key, 0) + 1
-    return dict(sorted(counts.items()))
+def _count(keys) -> dict[str, int]:
+    return dict(sorted(Counter(keys).items()))
 
 
 if __name__ == "__main__":

@@ -268,9 +268,9 @@ class Store:
         marks = ",".join("?" * len(ids))
         with self._lock, self._guard():
             rows = self._db.execute(
-                "SELECT c.id, c.article_id, c.start, c.end, substr(a.text, c.start + 1, c.end - c.start),"
-                " c.first_sentence, c.last_sentence, a.title, a.url, a.published, a.source, a.byline"
-                f" FROM chunk_spans c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})",
+                "SELECT c.id, c.article_id, c.start, c.end, c.text, c.first_sentence, c.last_sentence,"
+                " a.title, a.url, a.published, a.source, a.byline"
+                f" FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})",
                 list(ids),
             ).fetchall()
         return {row[0]: ChunkRow(*row) for row in rows}
