@@ -25,6 +25,11 @@ EXTEND_RATIO = 0.85  # a neighbour scoring this share of the best sentence is ma
 HEADING_WORDS = 12  # a line this short without a full stop is a heading, not an answer
 _HEADING_END = re.compile(r"""[.!:;,"'”’)\]]$""")
 _QUESTION_END = re.compile(r"""\?["'”’)\]]*$""")
+# A dateline opening a story: "Tokyo (CNN)", "New York (CNN Business)", "CNN —", "WASHINGTON –",
+# "ROCHESTER, N.Y. –". It says where the story was filed, never what the story says.
+_DATELINE = re.compile(
+    r"""\s*(?:[A-Z][\w.'’]*(?:[ ,]+[A-Z][\w.'’]*){0,3}\s*)?\((?:CNN|AP|Reuters|AFP)[\w .]{0,20}\)\s*(?:[–—-]\s*)?"""
+    r"""|\s*[A-Z][A-Z.'’]{2,}(?:[ ,]+[A-Z][A-Z.'’]+){0,3}\s*[–—]\s+""")
 
 
 def quotable(sentence: str) -> bool:
@@ -33,6 +38,12 @@ def quotable(sentence: str) -> bool:
     if not text or _QUESTION_END.search(text):
         return False
     return bool(_HEADING_END.search(text)) or len(text.split()) > HEADING_WORDS
+
+
+def dateline_length(sentence: str) -> int:
+    """How many leading characters of ``sentence`` are a dateline (0 when none)."""
+    found = _DATELINE.match(sentence)
+    return found.end() if found and found.end() < len(sentence) else 0
 
 
 @dataclass(frozen=True)

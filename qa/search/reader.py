@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from index import ModelLoadError
-from qa.search.highlight import quotable, sentence_scores
+from qa.search.highlight import dateline_length, quotable, sentence_scores
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ def make_window(chunk_id: int, passage: str, spans: Sequence[tuple[int, int]], s
     text, pieces = "", []
     for i in best:
         s, e = spans[i]
+        s += dateline_length(passage[s:e])  # where the story was filed is never its answer
         if text:
             text += SEPARATOR
         pieces.append((len(text), len(text) + e - s, s))

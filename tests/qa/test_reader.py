@@ -9,7 +9,7 @@ from index.ingest import ingest
 from index.text.sentences import split_sentences
 from qa.errors import ModelLoadError
 from qa.retriever import Index
-from qa.search.highlight import quotable
+from qa.search.highlight import dateline_length, quotable
 from qa.search.reader import (
     MAX_PAIR_PIECES,
     MAX_QUESTION_PIECES,
@@ -58,6 +58,23 @@ def test_a_window_is_the_best_quotable_sentences_in_passage_order():
     assert passage[slice(*window.to_passage(start, start + 3))] == "May"
     assert passage[slice(*window.sentence_of(start))] == "The pier opens in May."
     assert make_window(1, "Who?", [(0, 4)], [1.0]) is None  # nothing quotable: nothing to read
+
+
+def test_a_dateline_is_not_read_as_an_answer():
+    for line, rest in [("Tokyo (CNN) A 7.4-magnitude earthquake hit.", "A 7.4-magnitude earthquake hit."),
+                       ("Kyiv, Ukraine (CNN) Russia struck.", "Russia struck."),
+                       ("CNN — The world watched.", "The world watched."),
+                       ("ROCHESTER, N.Y. – A man was held.", "A man was held."),
+                       ("US — a country of states.", "US — a country of states."),  # two letters: a word
+                       ("The pier opens in May.", "The pier opens in May.")]:
+        assert line[dateline_length(line):] == rest, line
+    passage = "Tokyo (CNN) A strong earthquake hit eastern Japan. The mayor of Sendai spoke."
+    spans = [(s.start, s.end) for s in split_sentences(passage)]
+    window = make_window(3, passage, spans, [0.9, 0.8])
+    assert window.text.startswith("A strong earthquake")  # where it was filed is never the answer
+    start = window.text.index("Japan")
+    assert passage[slice(*window.to_passage(start, start + 5))] == "Japan"
+    assert passage[slice(*window.sentence_of(start))] == "A strong earthquake hit eastern Japan."
 
 
 def test_windows_come_from_the_evidence(index):
