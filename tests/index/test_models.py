@@ -4,7 +4,7 @@ import pytest
 
 from index.directory.layout import model_for
 from index.embed import DEFAULT_MODEL, INT8_MODEL, ONNX_MODEL, TORCH_MODEL, load_embedder
-from index.embed.onnx import OnnxEmbedder, model_file
+from index.embed.onnx import INT8_FILE, OnnxEmbedder, model_file
 from index.ingest import ingest
 from qa.errors import IndexMismatchError, ModelLoadError
 from qa.retriever import Index
@@ -50,14 +50,15 @@ def test_the_shipped_embedder_is_checked_before_it_is_loaded(tmp_path, monkeypat
     import index.embed.onnx as onnx
 
     assert model_file(INT8_MODEL).stat().st_size < 25_000_000
-    for name in ("minilm-l6-v2-int8.onnx", "minilm-l6-v2-int8.json"):
+    shipped = tmp_path / INT8_FILE
+    for name in (INT8_FILE, shipped.with_suffix(".json").name):
         (tmp_path / name).write_bytes((onnx.WEIGHTS / name).read_bytes())
     monkeypatch.setattr(onnx, "WEIGHTS", tmp_path)
-    with (tmp_path / "minilm-l6-v2-int8.onnx").open("ab") as damaged:
+    with shipped.open("ab") as damaged:
         damaged.write(b"\0")
     with pytest.raises(ModelLoadError, match="SHA-256 .* expected .*bench/export_embedder.py"):
         OnnxEmbedder(model_id=INT8_MODEL)
-    (tmp_path / "minilm-l6-v2-int8.onnx").unlink()
+    shipped.unlink()
     with pytest.raises(ModelLoadError, match="is missing: reinstall article-qa"):
         OnnxEmbedder(model_id=INT8_MODEL)
     with pytest.raises(ModelLoadError, match="not an ONNX build of MiniLM"):
@@ -76,3 +77,21 @@ def test_a_new_index_gets_the_shipped_embedder_and_an_old_one_keeps_its_model(tm
     with Index.open(settings=Settings(index_dir=tmp_path / "old")) as index:
         assert index.embedder.model_id == ONNX_MODEL
         assert answers_tal_rifaat(index.retrieve("who holds Tal Rifaat?", k=1)[0].answer)
+
+
+@pytest.mark.model
+def test_pooled_sentence_vectors_embed_each_chunk_once(tmp_path):
+    import json
+
+    settings = Settings(index_dir=tmp_path / "pooled", sentence_vectors="pooled")
+    report = ingest([DEMO], settings)
+    assert report.ok and report.embedded == report.chunks  # one model pass per chunk, none per sentence
+    manifest = json.loads((tmp_path / "pooled" / "manifest.json").read_text())
+    assert manifest["chunking"]["sentence_vectors"] == "pooled"
+    with Index.open(settings=Settings(index_dir=tmp_path / "pooled")) as index:
+        top = index.retrieve("who holds Tal Rifaat?", k=1)[0]
+        assert top.title.startswith("Turkey-backed fighters take Tal Rifaat")
+    with pytest.raises(IndexMismatchError, match="sentence_vectors='pooled'.*sentence_vectors='encoded'"):
+        ingest([DEMO], settings.replace(sentence_vectors="encoded"))
+    again = ingest([DEMO], Settings(index_dir=tmp_path / "pooled"))  # no choice given: the index's own
+    assert len(again.unchanged) == 7
