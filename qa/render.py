@@ -66,7 +66,7 @@ def answer(result: Answer) -> str:
         return f"No passages found for {safe(result.question)!r}: the index (or the filter) holds no articles."
     body = "\n\n".join(passage(p) for p in result.passages)
     if not result.answered:
-        return f"Not in your articles: no passage answers this. The closest passages:\n\n{body}"
+        return f"Not in your articles: no direct answer. The closest passages, not answers:\n\n{body}"
     return f"{lead(result)}\n\n{body}"
 
 
@@ -78,8 +78,8 @@ def lead(result: Answer, width: int = 88) -> str:
         cited = result.passages[0]
     lines = []
     if result.text:
-        lines.append(click.style("Answer: ", bold=True) + click.style(safe(result.text), bold=True)
-                     + f" [{cited.rank}]" + (f"  (probability {result.probability:.2f})" if result.probability else ""))
+        lines.append(click.style(f"{result.label}: ", bold=True) + click.style(safe(result.text), bold=True)
+                     + f" [{cited.rank}]  (probability {result.probability:.2f} that it is right)")
     lines += textwrap.wrap(f"\u201c{safe(cited.answer)}\u201d", width=width, initial_indent="  ",
                            subsequent_indent="   ")
     lines.append(f"  \u2014 {safe(cited.title)}" + (f", {citation(cited)}" if citation(cited) else ""))

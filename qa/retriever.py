@@ -21,7 +21,9 @@ from qa.passage import Answer, Citation, IndexInfo, Passage
 from qa.search import (
     RERANK_DEPTH,
     Evidence,
+    Judgement,
     Query,
+    Read,
     Reader,
     Recency,
     Reranker,
@@ -37,16 +39,19 @@ from qa.search import (
     check_sources,
     collapse_duplicates,
     conclude,
+    confidence,
     continues,
     describe_filters,
     focused,
     gather,
+    judge,
     load_reader,
     make_reranker,
     named_span,
     order,
     prefer_rewrite,
     refers_back,
+    respan,
     shorten,
     speaks_of_the_present,
     subject,
@@ -126,6 +131,14 @@ class Index:
         the reader reads them too when they stand alone (no word pointing back, such as
         "that"), else it reads what is searched, the subject with it.
         """
+        return self._retrieve(question, k, since=since, until=until, sources=sources, order_by=order_by,
+                              prefer_recent=prefer_recent, as_of=as_of, method=method, focus=focus)[0]
+
+    def _retrieve(self, question: str, k: int | None = None, *, since: str | None = None,
+                  until: str | None = None, sources: list[str] | None = None, order_by: str = "relevance",
+                  prefer_recent: bool = False, as_of: str | None = None, method: str | None = None,
+                  focus: str | None = None) -> tuple[list[Passage], Judgement | None]:
+        """:meth:`retrieve`, and the reader's judgement of the passages shown (None: reader off)."""
         question = check_question(question)
         k = self.settings.top_k if k is None else check_k(k)
         if order_by not in ORDERS:
@@ -146,15 +159,24 @@ class Index:
         if prefer_recent or speaks_of_the_present(question):
             today = date.fromisoformat(as_of) if as_of else (None if prefer_recent else date.today())
             recency = Recency(today, named_span(question))
-        found = self.evidence(question, k, where=where, method=method, focus=focus,
-                              reads=focus if focus and not refers_back(focus) else None, recency=recency)
+        reads = focus if focus and not refers_back(focus) else None
+        found = self.evidence(question, k, where=where, method=method, focus=focus, reads=reads, recency=recency)
         top, rows, answers, query = found.candidates, found.rows, found.answers, found.query
         vectors = dict(zip([c.chunk_id for c in top], self.reader.chunk_vectors([c.chunk_id for c in top])))
         kept = order(collapse_duplicates(top, rows, vectors, k), rows, order_by)
+        judgement = None
+        if self.answerer is not None:
+            read = {c.chunk_id: Read(short, rows[c.chunk_id].article_id, c.score,
+                                     confidence(answers[c.chunk_id].score, coverage), coverage)
+                    for c, _ in kept if (short := found.short.get(c.chunk_id)) is not None
+                    and (coverage := query.weights.overlap(rows[c.chunk_id].text)) is not None}
+            judgement = judge(reads or question, read, self.answerer.config.calibration)
         passages = []
         for rank, (c, copies) in enumerate(kept, start=1):
             row, answer = rows[c.chunk_id], answers[c.chunk_id]
             short = found.short.get(c.chunk_id)
+            if short is not None and judgement is not None:
+                short = respan(short, judgement, c.chunk_id)
             also = {rows[i].article_id: rows[i] for i in copies if rows[i].article_id != row.article_id}
             passages.append(Passage(
                 text=row.text, score=round(c.score, 4), rank=rank, article_id=row.article_id,
@@ -168,7 +190,7 @@ class Index:
                 short_answer_sentence=short.sentence if short else None,
                 also_in=tuple(Citation(r.article_id, r.title, r.source, r.published, r.url) for r in also.values()),
             ))
-        return passages
+        return passages, judgement
 
     def _marked(self, sentence: tuple[int, int], short: ShortAnswer | None) -> tuple[int, int]:
         """The sentence to mark: the one holding the reader's answer when it is sure of it."""
@@ -229,9 +251,9 @@ class Index:
         question = check_question(question)
         options = {"since": since, "until": until, "sources": sources, "order_by": order_by,
                    "prefer_recent": prefer_recent, "as_of": as_of, "method": method}
-        failed = None
+        failed, judgement = None, None
         try:
-            passages = self.retrieve(question, k, **options)
+            passages, judgement = self._retrieve(question, k, **options)
         except QuestionError as exc:  # maybe nothing to search for alone ("what about them?")
             if not history:
                 raise
@@ -244,19 +266,20 @@ class Index:
             asked_fit = passages[0].answer_score if passages else None
             pointing = refers_back(question)
             for rewritten in candidates(question, previous_topic, lead):
-                found = self.retrieve(rewritten, k, focus=answer_focus(question, rewritten), **options)
+                found, judged = self._retrieve(rewritten, k, focus=answer_focus(question, rewritten), **options)
                 rewrite_fit = None if pointing or not found else self.fit(question, found[:1])[0]
                 continuing = searched == question and bool(found) and not isinstance(last, str) and continues(
                     question, found[0].text, found[0].article_id, {p.article_id for p in last.passages})
                 if prefer_rewrite(best, found[0].similarity if found else None, asked_fit, rewrite_fit, pointing,
                                   continuing):
-                    passages, searched, best = found, rewritten, found[0].similarity
+                    passages, searched, best, judgement = found, rewritten, found[0].similarity, judged
         if failed is not None and searched == question:
             raise failed
         short = {}
         if self.answerer is not None:
-            threshold = self.answerer.config.refusal.threshold
-            answered, short = conclude(self.answerer.config.refusal, passages,
+            calibration = self.answerer.config.calibration
+            threshold = calibration.answer_bar
+            answered, short = conclude(judgement, passages, calibration,
                                        history[-1] if searched != question else None)
         else:
             threshold = self.settings.min_score

@@ -100,7 +100,7 @@ def answer_html(answer: Answer) -> str:
                        ).hexdigest()[:8]
     if not answer.answered:
         cards = "".join(article_card(h, f"qa-{key}-{h.rank}") for h in hits)
-        return (head + '<p class="qa-none"><strong>Not in your articles.</strong> No passage answers this; '
+        return (head + '<p class="qa-none"><strong>Not in your articles.</strong> No direct answer; '
                 "these are the nearest passages, not answers:</p>" + f'<div class="qa-nearest">{cards}</div>')
     cited = answer.passage or answer.passages[0]
     number = card_of(hits, cited.rank)
@@ -110,7 +110,9 @@ def answer_html(answer: Answer) -> str:
     lead = ""
     if answer.text:
         lead += (f'<p class="qa-short"><strong>{text(answer.text)}</strong> '
-                 f'<a class="qa-cite" href="#qa-{key}-{number}">[{number}]</a></p>')
+                 f'<a class="qa-cite" href="#qa-{key}-{number}">[{number}]</a> '
+                 f'<span class="qa-sure qa-{answer.confidence or "answer"}" title="the probability that it is right">'
+                 f'{text(answer.label.lower())}, probability {answer.probability:.2f}</span></p>')
     lead += (f'<blockquote class="qa-lead">{prose(cited.answer)}</blockquote>'
              f'<p class="qa-lead-source">— {_linked(cited.title, cited.url)}{", " + source if source else ""}</p>')
     for other in answer.others:
@@ -160,6 +162,8 @@ CSS = """
            border-radius: 4px; background: var(--background-fill-secondary); cursor: pointer; }
 .qa-answer { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
 .qa-short { font-size: 1.1em; margin: 0 0 4px; }
+.qa-sure { font-size: 0.8em; margin-left: 6px; }
+.qa-unsure { font-style: italic; }
 .qa-cite { text-decoration: none; font-weight: 600; }
 .qa-other { margin: 0 0 6px; }
 .qa-lead { border-left: 4px solid #f59e0b; margin: 0 0 4px; padding: 4px 10px; font-style: italic; }

@@ -1,21 +1,26 @@
 """The stages of one question: checks, the query's terms, candidates from both indexes, the
-sentence rerank, the reader, the answering sentence, the order shown, follow-ups."""
+sentence rerank, the reader, the answer across passages and its calibrated probability, the
+order shown, follow-ups."""
 
 from qa.search.arrange import Recency, boost_recent, collapse_duplicates, named_span, order, speaks_of_the_present
+from qa.search.calibration import FEATURES, LIKELY, UNSURE, Calibration, Logistic
 from qa.search.candidates import gather
 from qa.search.checks import check_date, check_k, check_question, check_sources, describe_filters
 from qa.search.confidence import confidence
 from qa.search.followup import answer_focus, candidates, continues, prefer_rewrite, refers_back, subject, topic
+from qa.search.kinds import asked_kind, fits
 from qa.search.query import Query, analyze, focused, shorten
 from qa.search.reader import Reader, load_reader
-from qa.search.reading import ShortAnswer, blend, carried_support, conclude, differing, leading, read, support
+from qa.search.reading import ShortAnswer, Span, blend, carried_support, read, support
 from qa.search.rerank import RERANK_DEPTH, Evidence, Reranker, answers_for, make_reranker
+from qa.search.verdict import Judgement, Read, Verdict, conclude, decide, judge, respan
 
 __all__ = [
-    "Evidence", "Query", "RERANK_DEPTH", "Reader", "Recency", "Reranker", "ShortAnswer", "analyze",
-    "answer_focus", "answers_for", "blend", "boost_recent", "candidates", "carried_support", "check_date",
-    "check_k", "check_question", "check_sources", "collapse_duplicates", "conclude", "confidence",
-    "continues", "describe_filters", "differing", "focused", "gather", "leading", "load_reader",
-    "make_reranker", "named_span", "order", "prefer_rewrite", "read", "refers_back", "shorten",
-    "speaks_of_the_present", "subject", "support", "topic"
+    "Calibration", "Evidence", "FEATURES", "Judgement", "LIKELY", "Logistic", "Query", "RERANK_DEPTH", "Read",
+    "Reader", "Recency", "Reranker", "ShortAnswer", "Span", "UNSURE", "Verdict", "analyze", "answer_focus",
+    "answers_for", "asked_kind", "blend", "boost_recent", "candidates", "carried_support", "check_date", "check_k",
+    "check_question", "check_sources", "collapse_duplicates", "conclude", "confidence", "continues", "decide",
+    "describe_filters", "fits", "focused", "gather", "judge", "load_reader", "make_reranker", "named_span", "order",
+    "prefer_rewrite", "read", "refers_back", "respan", "shorten", "speaks_of_the_present", "subject", "support",
+    "topic"
 ]

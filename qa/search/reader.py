@@ -11,9 +11,10 @@ window the model gives
 * the best answer span (within one sentence, at most ``MAX_ANSWER_PIECES`` word pieces)
   with its probability given that there is an answer.
 
-The question's answer is the span of the window the model is surest of; the refusal
-threshold and the weight of ``has_answer`` in the ranking are fitted when the model is
-trained and stored beside it (``reader.json``).
+Each window also gives its next best spans and its start and end log-masses, so that
+qa/search/verdict.py can weigh the spans of all windows on one scale. The weight of
+``has_answer`` in the ranking and the calibration of the answer's probability are fitted
+when the model is trained and tuned, and stored beside it (``reader.json``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from index import ModelLoadError
+from qa.search.calibration import Calibration
 from qa.search.highlight import dateline_length, quotable, sentence_scores
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ WINDOW_SENTENCES = 3
 MAX_PAIR_PIECES = 160  # question + window + 3 special pieces; a longer window is cut at the end
 MAX_QUESTION_PIECES = 48  # a longer question is cut (its start usually sets the scene)
 MAX_ANSWER_PIECES = 24
+ALTERNATIVES = 4  # next best spans kept per window, for an answer of the kind the question asks
 SEPARATOR = " "
 
 @dataclass(frozen=True)
@@ -111,6 +114,12 @@ class Reading:
     span: tuple[int, int]  # the best answer span, in the window's text
     span_probability: float  # its probability, given that the window holds an answer
     score: float  # has_answer x span_probability: how the readings of one question compare
+    # the next best spans (window text offsets, probability given an answer), best first
+    alternatives: tuple[tuple[int, int, float], ...] = ()
+    # log of the sums of exp(start logit) and exp(end logit) over the window's pieces: with
+    # those of the other windows read, they put its spans on one scale (qa/search/verdict.py)
+    start_mass: float = 0.0
+    end_mass: float = 0.0
 
 
 def load_tokenizer():
@@ -166,27 +175,36 @@ def encode(tokenizer, question: str, texts: Sequence[str]) -> Encoded:
 
 
 def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, encoded: Encoded, row: int,
-               sentence_ids: np.ndarray, bias: np.ndarray | None = None) -> tuple[int, int, float]:
-    """The most probable (start piece, end piece) of one pair, within one sentence, and its
-    probability (start and end each a softmax over the window's pieces). ``bias``: added to
-    the log-probability of a span in each sentence (by sentence index)."""
+               sentence_ids: np.ndarray, bias: np.ndarray | None = None, n: int = 1) -> list[tuple[int, int, float]]:
+    """The ``n`` most probable (start piece, end piece) of one pair, each within one sentence,
+    with their probability (start and end each a softmax over the window's pieces), best
+    first. ``bias``: added to the log-probability of a span in each sentence (by sentence
+    index) when choosing, not to the probability given."""
     allowed = encoded.context[row]
     s = np.where(allowed, start_logits, -np.inf)
     e = np.where(allowed, end_logits, -np.inf)
     s = s - np.logaddexp.reduce(s[allowed])
     e = e - np.logaddexp.reduce(e[allowed])
-    n = len(s)
+    width = len(s)
     pairs = s[:, None] + e[None, :]
-    i, j = np.indices((n, n))
+    i, j = np.indices((width, width))
     valid = (j >= i) & (j - i < MAX_ANSWER_PIECES) & (sentence_ids[:, None] == sentence_ids[None, :]) \
         & (sentence_ids[:, None] >= 0)
     pairs = np.where(valid, pairs, -np.inf)
     chosen = pairs
     if bias is not None:
         chosen = pairs + np.where(sentence_ids >= 0, bias[np.maximum(sentence_ids, 0)], 0)[:, None]
-    flat = int(np.argmax(chosen))
-    start, end = divmod(flat, n)
-    return start, end, float(np.exp(pairs[start, end]))
+    flat = chosen.ravel()
+    n = min(n, int(np.isfinite(flat).sum()))
+    best = np.argpartition(-flat, n - 1)[:n] if n > 0 else np.array([], dtype=np.int64)
+    best = best[np.argsort(-flat[best], kind="stable")]
+    return [(int(k) // width, int(k) % width, float(np.exp(pairs.ravel()[k]))) for k in best]
+
+
+def masses(start_logits: np.ndarray, end_logits: np.ndarray, encoded: Encoded, row: int) -> tuple[float, float]:
+    """log sum exp of the start and of the end logits over one pair's window pieces."""
+    allowed = encoded.context[row]
+    return float(np.logaddexp.reduce(start_logits[allowed])), float(np.logaddexp.reduce(end_logits[allowed]))
 
 
 def sentence_ids(encoded: Encoded, row: int, window: Window) -> np.ndarray:
@@ -280,57 +298,35 @@ class Reader:
                 readings.append(Reading(has, (0, 0), 0.0, 0.0))
                 continue
             bias = weight * np.array(window.scores) if weight and window.scores else None
-            start, end, p = best_spans(logits[row, :, 0], logits[row, :, 1], encoded, row, ids, bias)
-            a, b = widen(window.text, encoded.offsets[row][start][0], encoded.offsets[row][end][1])
-            readings.append(Reading(has, (a, b), p, has * p))
+            spans = []
+            for start, end, p in best_spans(logits[row, :, 0], logits[row, :, 1], encoded, row, ids, bias,
+                                            ALTERNATIVES + 1):
+                a, b = widen(window.text, encoded.offsets[row][start][0], encoded.offsets[row][end][1])
+                if b > a and all((a, b) != (x, y) for x, y, _ in spans):
+                    spans.append((a, b, p))
+            if not spans:
+                readings.append(Reading(has, (0, 0), 0.0, 0.0))
+                continue
+            (a, b, p), rest = spans[0], tuple(spans[1:])
+            start_mass, end_mass = masses(logits[row, :, 0], logits[row, :, 1], encoded, row)
+            readings.append(Reading(has, (a, b), p, has * p, rest, start_mass, end_mass))
         return readings
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Whether a question is answered: a logistic score of the leading passage's evidence
-    (the reader's has_answer and span probability, and the best reader-less confidence of
-    the passages read, qa/search/confidence.py) against a threshold, all fitted when the reader
-    was trained."""
-
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    weights: tuple[float, ...]
-    bias: float
-    threshold: float
-
-    @staticmethod
-    def features(has_answer: float, probability: float, confidence: float) -> np.ndarray:
-        has = min(max(has_answer, 1e-6), 1 - 1e-6)
-        return np.array([np.log(has / (1 - has)), np.log(probability + 1e-6), confidence])
-
-    def score(self, has_answer: float, probability: float, confidence: float) -> float:
-        z = (self.features(has_answer, probability, confidence) - np.array(self.mean)) / np.array(self.scale)
-        return float(z @ np.array(self.weights) + self.bias)
-
-    def answers(self, has_answer: float, probability: float, confidence: float) -> bool:
-        return self.score(has_answer, probability, confidence) >= self.threshold
 
 
 @dataclass(frozen=True)
 class ReaderConfig:
     depth: int  # candidates read per question
     weight: float  # of has_answer, added to the candidate's ranking score
-    threshold: float  # has_answer from which a passage's own short answer counts (marked, or "answers differently")
-    refusal: Refusal  # whether the question is answered at all
+    threshold: float  # has_answer from which a passage's own short answer marks its sentence
+    calibration: Calibration  # the probability that the answer is right, and the bars on it
     sentence_weight: float = 0.0  # of a sentence's answering score, in choosing the span
 
     @classmethod
     def read(cls, path: Path) -> ReaderConfig:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            r = data["refusal"]
-            refusal = Refusal(tuple(map(float, r["mean"])), tuple(map(float, r["scale"])),
-                              tuple(map(float, r["weights"])), float(r["bias"]), float(r["threshold"]))
-            if not len(refusal.mean) == len(refusal.scale) == len(refusal.weights) == 3:
-                raise ValueError("refusal needs 3 means, scales and weights")
-            return cls(int(data["depth"]), float(data["weight"]), float(data["threshold"]), refusal,
-                       float(data.get("sentence_weight", 0.0)))
+            return cls(int(data["depth"]), float(data["weight"]), float(data["threshold"]),
+                       Calibration.from_dict(data["calibration"]), float(data.get("sentence_weight", 0.0)))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelLoadError(f"cannot read the reader's settings {path} ({exc}): reinstall article-qa, or "
                                  "retrain it with `python bench/train_reader.py`") from exc

@@ -1,16 +1,15 @@
-"""The reader's stage of a question: read the best candidates, blend, find the short answer.
+"""The reader's stage of a question: read the best candidates and blend.
 
 After the sentence rerank, the reader (qa/search/reader.py) reads the window of each of the best
-``depth`` candidates. Each read candidate gets ``has_answer`` (``Candidate.reader``), and
-``weight x has_answer`` is added to its score. The question's short answer is the span of
-the best-ranked read passage; the question is answered when the reader's refusal score of
-that passage's evidence reaches its threshold (``qa.search.reader.Refusal``). Depth, weight and
-the refusal were chosen when the model was trained (``reader.json`` beside it).
+``depth`` candidates. Each read candidate gets ``has_answer`` (``Candidate.reader``) and its
+spans (:class:`ShortAnswer`), and ``weight x has_answer`` is added to its score. Which span
+answers the question, and how surely, is qa/search/verdict.py's. Depth and weight were
+chosen when the model was trained (``reader.json`` beside it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qa.search.reader import Reader, Reading, Window, windows
@@ -20,8 +19,18 @@ if TYPE_CHECKING:  # qa.passage is the API layer above this room
 
 
 @dataclass(frozen=True)
+class Span:
+    """One answer span the reader found in a passage."""
+
+    text: str  # as the passage writes it
+    span: tuple[int, int]  # in the passage's text
+    sentence: tuple[int, int]  # the sentence holding it, in the passage's text
+    probability: float  # the span's probability, given that the passage answers
+
+
+@dataclass(frozen=True)
 class ShortAnswer:
-    """The reader's answer found in one passage."""
+    """The reader's answer found in one passage, and its next best spans."""
 
     chunk_id: int
     text: str  # the short answer, as the passage writes it
@@ -29,15 +38,30 @@ class ShortAnswer:
     sentence: tuple[int, int]  # the sentence holding it, in the passage's text
     has_answer: float  # the reader's probability that the passage answers the question
     probability: float  # has_answer x the span's probability
+    span_probability: float = 0.0  # the span's probability, given that the passage answers
+    alternatives: tuple[Span, ...] = ()  # the next best spans, best first
+    masses: tuple[float, float] = (0.0, 0.0)  # the reading's start and end masses (qa/search/verdict.py)
 
     @classmethod
     def of(cls, window: Window, reading: Reading, passage: str) -> ShortAnswer | None:
         start, end = reading.span
         if end <= start:
             return None
-        span = window.to_passage(start, end)
-        return cls(window.chunk_id, passage[span[0] : span[1]], span, window.sentence_of(start),
-                   round(reading.has_answer, 4), round(reading.score, 4))
+
+        def located(a: int, b: int, p: float) -> Span:
+            span = window.to_passage(a, b)
+            return Span(passage[span[0] : span[1]], span, window.sentence_of(a), round(p, 4))
+
+        first = located(start, end, reading.span_probability)
+        return cls(window.chunk_id, first.text, first.span, first.sentence, round(reading.has_answer, 4),
+                   round(reading.score, 4), first.probability,
+                   tuple(located(a, b, p) for a, b, p in reading.alternatives),
+                   (reading.start_mass, reading.end_mass))
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        """Every span found, best first."""
+        return (Span(self.text, self.span, self.sentence, self.span_probability), *self.alternatives)
 
 
 def read(reader: Reader, evidence, depth: int, question: str | None = None) -> dict[int, ShortAnswer | None]:
@@ -69,13 +93,6 @@ def blend(evidence, weight: float) -> None:
     evidence.candidates.sort(key=lambda c: -c.score)
 
 
-def leading(passages) -> Passage | None:
-    """The passage whose short answer leads: the best-ranked one the reader read (by score,
-    whatever order the passages are shown in)."""
-    read = [p for p in passages if p.short_answer]
-    return max(read, key=lambda p: p.score, default=None)
-
-
 def support(passages) -> float:
     """The best reader-less confidence (qa/search/confidence.py) among the passages the reader read."""
     return max((p.confidence for p in passages if p.reader is not None), default=0.0)
@@ -95,47 +112,3 @@ def carried_support(previous, lead: Passage) -> float:
     if mine is None or ranked is None or not (ranked[0] <= mine[0] and mine[1] <= ranked[1]):
         return 0.0
     return support(previous.passages)
-
-
-def differing(passages, lead: Passage, answers) -> tuple[int, ...]:
-    """Ranks of passages of other articles that would answer on their own (``answers(p)``)
-    with a short answer that is not the lead's (one containing the other is the same)."""
-    mine = _words(lead.short_answer or "")
-    seen, out = {lead.article_id}, []
-    for p in passages:
-        if p.article_id in seen or not p.short_answer or not answers(p):
-            continue
-        theirs = _words(p.short_answer)
-        if theirs and not (theirs <= mine or mine <= theirs):
-            out.append(p.rank)
-            seen.add(p.article_id)
-    return tuple(out)
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in "".join(c.lower() if c.isalnum() else " " for c in text).split() if w not in _ARTICLES}
-
-
-_ARTICLES = frozenset({"a", "an", "the"})
-
-
-def conclude(refusal, passages: list[Passage], previous=None) -> tuple[bool, dict]:
-    """Whether ``passages`` answer (``refusal`` of the lead passage's evidence), and the short
-    answer's fields: ``text``, ``probability``, ``cited``, ``differing``. Each answer is then
-    quoted by the sentence that holds it (``passages`` changed in place). ``previous``: the
-    turn before a rewritten follow-up, whose support its passages may inherit."""
-    lead, backing = leading(passages), support(passages)
-
-    def answers(p: Passage, backing: float) -> bool:
-        inherited = carried_support(previous, p) if previous is not None else 0.0
-        return refusal.answers(p.reader, p.short_answer_probability, max(backing, inherited))
-
-    if lead is None or not answers(lead, backing):
-        return False, {}
-    # another article's answer counts when its passage would answer on its own support
-    short = {"text": lead.short_answer, "probability": lead.reader, "cited": lead.rank,
-             "differing": differing(passages, lead, lambda p: answers(p, p.confidence))}
-    for rank in (lead.rank, *short["differing"]):
-        held = passages[rank - 1]
-        passages[rank - 1] = replace(held, answer_span=held.short_answer_sentence)
-    return True, short

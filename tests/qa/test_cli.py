@@ -28,7 +28,8 @@ def test_ask_prints_ranked_cited_passages_with_the_answer_marked(built):
     result = run("ask", "who holds Tal Rifaat?", "-k", "2", "--index-dir", str(built))
     assert result.exit_code == 0, result.output
     answer, passages = result.output.split("\n\n1. [", 1)
-    assert answer.startswith("Answer: ") and "Turkey" in answer.splitlines()[0] and "[1]" in answer.splitlines()[0]
+    assert answer.startswith(("Likely answer: ", "Unsure answer: ")) and "Turkey" in answer.splitlines()[0]
+    assert "[1]" in answer.splitlines()[0] and "that it is right" in answer.splitlines()[0]
     assert "Tal Rifaat" in answer.splitlines()[1]  # the quoted sentence, then its citation
     first = "1. [" + passages.split("\n2. ")[0]
     assert "Turkey-backed fighters take Tal Rifaat" in first
@@ -43,7 +44,8 @@ def test_ask_json(built):
     top = data["passages"][0]
     assert top["rank"] == 1 and "Tal Rifaat" in top["answer"] and top["published"] == "2024-12-02"
     assert data["answered"] and "Turkey" in data["answer"] and data["cited"] == 1 and data["lead"] == top["answer"]
-    assert top["short_answer"] == data["answer"] and 0 < data["probability"] <= top["reader"] <= 1
+    assert top["short_answer"] == data["answer"] and data["threshold"] <= data["probability"] <= 1
+    assert data["confidence"] in ("likely", "unsure") and "probability" in data["scores"]  # each score named
 
 
 def test_info(built):
@@ -188,3 +190,14 @@ def test_ray_given_a_path_as_its_address_says_to_put_the_paths_first(tmp_path, a
     assert result.exit_code == 2
     assert f"--ray took '{args[1]}' as the Ray address, but it is a path" in result.output
     assert f"qa ingest {args[1]} --ray" in result.output and not (tmp_path / "i").exists()
+
+
+def test_the_readme_shows_what_qa_ask_prints(built):
+    """README's quick-start output is the start of what `qa ask` prints on the demo articles."""
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sample = readme.split("## Quick start", 1)[1].split("```\n", 3)[2].split("```", 1)[0]
+    result = run("ask", "who holds Tal Rifaat?", "-k", "3", "--index-dir", str(built))
+    assert result.exit_code == 0, result.output
+    assert sample.strip() and result.output.startswith(sample), (sample, result.output[: len(sample) + 200])

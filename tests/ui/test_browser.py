@@ -183,6 +183,26 @@ def test_a_question_the_articles_cannot_answer_is_refused(page):
     shot(page, "refused-world-cup")
 
 
+def test_the_answer_says_how_sure_it_is(page):
+    """One probability, said in words: a likely answer, an unsure one, and under the bar no
+    direct answer (the nearest passages shown as such)."""
+    ask(page, "how many visitors came to the museum on the first day?")
+    sure = page.locator("#qa-chat .qa-short .qa-sure").last
+    assert "12,000" in page.locator("#qa-chat .qa-short strong").last.inner_text()
+    assert sure.inner_text().startswith("likely answer, probability 0.")
+    assert "qa-likely" in sure.get_attribute("class")
+    shot(page, "answer-likely")
+    ask(page, "who runs the city museum?", page.locator("#qa-chat .qa-card").count())
+    sure = page.locator("#qa-chat .qa-short .qa-sure").last
+    assert "Hanne Vos" in page.locator("#qa-chat .qa-short strong").last.inner_text()
+    assert sure.inner_text().startswith("unsure answer, probability 0.") and "qa-unsure" in sure.get_attribute("class")
+    shot(page, "answer-unsure")
+    ask(page, "what is the capital of Australia?", page.locator("#qa-chat .qa-card").count())
+    refusal = page.locator("#qa-chat .qa-none").last.inner_text()
+    assert "Not in your articles" in refusal and "No direct answer" in refusal and "not answers" in refusal
+    shot(page, "answer-refused")
+
+
 def test_follow_ups_answer_the_new_question_and_new_chat_clears_it(page):
     ask(page, "who holds Tal Rifaat?")
     cards = page.locator("#qa-chat .qa-card").count()

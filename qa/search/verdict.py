@@ -1,0 +1,208 @@
+"""The question's answer across the passages read, and one calibrated probability that it is right.
+
+The reader reads each of the best passages on its own (qa/search/reader.py). Here their
+spans meet:
+
+1. **One scale.** A span's probability within its window says nothing about how it compares
+   with another window's. Each window's start and end logits are summed (as log-masses) by
+   the reader; a window's share of the question is its start mass times its end mass over
+   those of all windows read (``shares``). A span's weight is its window's share times its
+   own probability ("shared"); or the window's has-answer times it ("window"); or the
+   window's share by the ranking (a softmax of the passages' scores, which hold the
+   reader's has-answer and the retrieval's evidence: "ranked").
+2. **The kind asked.** A who-question wants a name, how many a quantity, when a time, where
+   a place (qa/search/kinds.py): spans of another kind are passed over, the next best one
+   that fits is taken, and when none fits there is no answer to state. So is a span made
+   only of the question's own words ("Australia" for "what is the capital of Australia?").
+3. **Agreement.** The same answer (the same words, or one's words inside the other's) found
+   in several passages adds up: each answer's weight is the sum of its spans' weights.
+4. **One probability.** Features of the answer with the most weight (its passage's
+   has-answer, its span's probability, its summed weight, the reader-less confidence of the
+   passages read and of its own, the question's words found, the articles that agree) give
+   the probability that it is right (qa/search/calibration.py, fitted by
+   ``bench/calibrate.py`` on tuning questions). That probability decides everything the user
+   sees: under ``answer_bar`` the question is not answered; from ``likely_bar`` the answer is
+   said to be likely, between the two unsure.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from qa.search.calibration import FEATURES, NONE, Calibration
+from qa.search.kinds import asked_kind, fits
+from qa.search.reading import ShortAnswer, Span, carried_support
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The question's answer: where it is, how it was found, and how likely it is right."""
+
+    chunk_id: int  # the passage quoted for it
+    answer: Span
+    features: tuple[float, ...]  # named by FEATURES
+    probability: float  # that the answer is right (calibrated)
+    level: str  # "likely", "unsure" or "none"
+    agreeing: tuple[int, ...]  # every passage holding this answer (chunk ids), the quoted one first
+    kind: str | None  # the kind of answer the question asks for (None: any)
+
+    @property
+    def answered(self) -> bool:
+        return self.level != NONE
+
+    def rescored(self, calibration: Calibration, support: float) -> Verdict:
+        """The same answer with ``support`` (a follow-up's, inherited from its conversation)."""
+        features = list(self.features)
+        for name in ("support", "lead_support"):
+            features[FEATURES.index(name)] = max(features[FEATURES.index(name)], support)
+        p = calibration.probability(features)
+        return Verdict(self.chunk_id, self.answer, tuple(features), round(p, 4), calibration.level(p),
+                       self.agreeing, self.kind)
+
+
+def shares(shorts: dict[int, ShortAnswer]) -> dict[int, float]:
+    """Each read window's share of the question's start and end mass (summing to 1)."""
+    if not shorts:
+        return {}
+    ids = list(shorts)
+    start = np.array([shorts[i].masses[0] for i in ids])
+    end = np.array([shorts[i].masses[1] for i in ids])
+    joint = (start - np.logaddexp.reduce(start)) + (end - np.logaddexp.reduce(end))
+    weight = np.exp(joint - np.logaddexp.reduce(joint))
+    return dict(zip(ids, weight.tolist()))
+
+
+def words(text: str) -> frozenset[str]:
+    return frozenset(w for w in "".join(c.lower() if c.isalnum() else " " for c in text).split()
+                     if w not in _ARTICLES)
+
+
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
+def same_answer(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a) and bool(b) and (a <= b or b <= a)
+
+
+def ranked(scores: dict[int, float], temperature: float) -> dict[int, float]:
+    """Each read passage's share by its ranking score (softmax at ``temperature``)."""
+    ids = list(scores)
+    z = np.array([scores[i] for i in ids]) / max(temperature, 1e-6)
+    weight = np.exp(z - z.max())
+    return dict(zip(ids, (weight / weight.sum()).tolist()))
+
+
+@dataclass(frozen=True)
+class Read:
+    """A passage the reader read, with what the first stages knew of it."""
+
+    short: ShortAnswer
+    article: str  # its article's id
+    score: float  # its ranking score (the reader's has-answer blended in)
+    support: float  # its reader-less confidence (qa/search/confidence.py)
+    coverage: float  # the share of the question's words (by rarity) in it
+
+
+def decide(question: str, read: dict[int, Read], calibration: Calibration) -> Verdict | None:
+    """The answer of the passages ``read`` (by chunk id), or None when none was read or no
+    span fits the kind of answer asked for."""
+    if not read:
+        return None
+    kind = asked_kind(question) if calibration.kinds else None
+    if calibration.scale_by == "shared":
+        share = shares({i: r.short for i, r in read.items()})
+    elif calibration.scale_by == "ranked":
+        share = ranked({i: r.score for i, r in read.items()}, calibration.temperature)
+    else:
+        share = {i: r.short.has_answer for i, r in read.items()}
+    asked = words(question)
+    spans = []  # (weight, chunk id, span): of the kind asked, and not only the question's own words
+    for chunk_id, r in read.items():
+        spans += [(share[chunk_id] * s.probability, chunk_id, s) for s in r.short.spans
+                  if fits(kind, s.text) and not words(s.text) <= asked]
+    if not spans:
+        return None
+    spans.sort(key=lambda x: -x[0])
+    groups: list[list[tuple[float, int, Span]]] = []
+    for item in spans:
+        mine = words(item[2].text)
+        home = next((g for g in groups if same_answer(words(g[0][2].text), mine)), None)
+        if home is None:
+            groups.append([item])
+        elif all(chunk != item[1] for _, chunk, _ in home):  # one span a passage
+            home.append(item)
+
+    def weight(group) -> float:
+        return sum(w for w, _, _ in group) if calibration.aggregate else group[0][0]
+
+    best = max(groups, key=weight)
+    _, chunk_id, span = best[0]
+    lead = read[chunk_id]
+    has = min(max(lead.short.has_answer, 1e-6), 1 - 1e-6)
+    agreeing = tuple(c for _, c, _ in best)
+    features = (math.log(has / (1 - has)), math.log(span.probability + 1e-6), math.log(weight(best) + 1e-6),
+                max(r.support for r in read.values()), lead.support, max(r.coverage for r in read.values()),
+                float(len({read[c].article for c in agreeing}) - 1), 1.0 if kind else 0.0)
+    p = calibration.probability(features)
+    return Verdict(chunk_id, span, features, round(p, 4), calibration.level(p), agreeing, kind)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The question's answer (``verdict``; None: none fits) and each read passage's own (the
+    answer it would give alone, on its own support), by chunk id."""
+
+    verdict: Verdict | None
+    own: dict[int, Verdict | None]
+
+
+def judge(question: str, read: dict[int, Read], calibration: Calibration) -> Judgement:
+    """:func:`decide` over all the passages ``read``, and over each alone."""
+    own = {i: decide(question, {i: r}, calibration) for i, r in read.items()}
+    return Judgement(decide(question, read, calibration), own)
+
+
+def respan(short: ShortAnswer, judgement: Judgement, chunk_id: int) -> ShortAnswer:
+    """A passage's short answer as the judgement has it: the question's answer in the passage
+    quoted for it, else the passage's own answer of the kind asked (the reader's best span
+    when it has none)."""
+    chosen = judgement.verdict if judgement.verdict and judgement.verdict.chunk_id == chunk_id \
+        else judgement.own.get(chunk_id)
+    if chosen is None:
+        return short
+    a = chosen.answer
+    return replace(short, text=a.text, span=a.span, sentence=a.sentence, span_probability=a.probability,
+                   probability=round(short.has_answer * a.probability, 4))
+
+
+def conclude(judgement: Judgement | None, passages: list, calibration: Calibration, previous=None
+             ) -> tuple[bool, dict]:
+    """Whether ``passages`` answer, and the Answer's fields: ``text``, ``probability``,
+    ``confidence`` (likely / unsure), ``cited``, ``differing``. The answer and each other
+    article's different one (a passage that answers on its own, with an answer not the
+    same) are quoted by the sentence that holds them (``passages`` changed in place).
+    ``previous``: the turn before a rewritten follow-up, whose support it may inherit."""
+    verdict = judgement.verdict if judgement is not None else None
+    ranks = {p.chunk_id: p.rank for p in passages}
+    if verdict is None or verdict.chunk_id not in ranks:
+        return False, {}
+    lead = passages[ranks[verdict.chunk_id] - 1]
+    if previous is not None:
+        verdict = verdict.rescored(calibration, carried_support(previous, lead))
+    if not verdict.answered:
+        return False, {"probability": verdict.probability}
+    mine, seen, others = words(verdict.answer.text), {lead.article_id}, []
+    for p in passages:
+        own = judgement.own.get(p.chunk_id)
+        if p.article_id in seen or own is None or not own.answered or same_answer(mine, words(own.answer.text)):
+            continue
+        others.append(p.rank)
+        seen.add(p.article_id)
+    for rank in (lead.rank, *others):
+        held = passages[rank - 1]
+        passages[rank - 1] = replace(held, answer_span=held.short_answer_sentence)
+    return True, {"text": verdict.answer.text, "probability": verdict.probability, "confidence": verdict.level,
+                  "cited": lead.rank, "differing": tuple(others)}

@@ -1,0 +1,132 @@
+"""The answer across passages: the kind asked, one scale for all windows, agreement, and the
+calibrated probability that decides what is said."""
+
+import pytest
+
+from qa.passage import Passage
+from qa.search import (
+    FEATURES,
+    LIKELY,
+    UNSURE,
+    Calibration,
+    Judgement,
+    ShortAnswer,
+    Span,
+    asked_kind,
+    conclude,
+    decide,
+    fits,
+)
+
+
+def short(chunk_id, spans, has=0.9, masses=(0.0, 0.0)):
+    """A reading of one passage: ``spans`` as (text, probability), best first."""
+    made = [Span(text, (i * 10, i * 10 + len(text)), (0, 100), p) for i, (text, p) in enumerate(spans)]
+    first = made[0]
+    return ShortAnswer(chunk_id, first.text, first.span, first.sentence, has, has * first.probability,
+                       first.probability, tuple(made[1:]), masses)
+
+
+def calibration(**choices):
+    """A calibration whose probability rises with the summed weight only (feature 3)."""
+    weights = [0.0] * len(FEATURES)
+    weights[FEATURES.index("weight_log")] = 1.0
+    return Calibration(tuple([0.0] * len(FEATURES)), tuple([1.0] * len(FEATURES)), tuple(weights), 0.0,
+                       choices.pop("answer_bar", 0.2), choices.pop("likely_bar", 0.6), **choices)
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("who holds Tal Rifaat?", "person"),
+    ("How many people were evacuated?", "quantity"),
+    ("how much will the new fees cost?", "quantity"),
+    ("what percentage of voters turned out?", "quantity"),
+    ("When did the pier open?", "time"),
+    ("In what year did the war start?", "time"),
+    ("where did the summit take place?", "place"),
+    ("what is the capital of Australia?", "place"),
+    ("To cut waste, which continent will require a common charger?", "place"),
+    ("what did the state announce?", None),  # "state" is not what is asked for here
+    ("what was Nichelle Nichols' iconic role?", None),
+    ("which team won the cup?", None),
+])
+def test_the_kind_a_question_asks_for(question, kind):
+    assert asked_kind(question) == kind
+
+
+def test_an_answer_fits_its_kind_by_its_own_words():
+    assert fits("quantity", "85%") and fits("quantity", "four million") and fits("quantity", "$20")
+    assert not fits("quantity", "natural causes")
+    assert fits("time", "late last week") and fits("time", "2022") and fits("time", "on Sunday")
+    assert not fits("time", "the rebels")
+    assert fits("person", "Armed groups backed by Turkey") and fits("person", "pro-Turkey factions")
+    assert fits("person", "Ada Brook") and not fits("person", "The police") and not fits("person", "humanity")
+    assert fits(None, "anything at all")
+
+
+def test_one_scale_for_all_windows():
+    """The window with the larger share of the start and end mass wins, though its own
+    span probability is lower."""
+    shorts = {1: short(1, [("Ada Brook", 0.9)], masses=(0.0, 0.0)), 2: short(2, [("Tom Reed", 0.6)], masses=(3.0, 3.0))}
+    found = decide("who opened the festival?", shorts, {1: "a", 2: "b"}, 0.5, calibration())
+    assert found.answer.text == "Tom Reed" and found.chunk_id == 2
+    per_window = decide("who opened the festival?", shorts, {1: "a", 2: "b"}, 0.5, calibration(scale_by="window"))
+    assert per_window.answer.text == "Ada Brook"
+
+
+def test_the_same_answer_in_several_passages_adds_up():
+    shorts = {1: short(1, [("Tom Reed", 0.5)]), 2: short(2, [("Ada Brook", 0.4)]),
+              3: short(3, [("the mayor Ada Brook", 0.3)])}  # one answer's words inside the other's
+    summed = decide("who opened it?", shorts, {1: "a", 2: "b", 3: "c"}, 0.5, calibration())
+    assert summed.answer.text == "Ada Brook" and set(summed.agreeing) == {2, 3}
+    assert summed.features[FEATURES.index("articles_agreeing")] == 1.0
+    alone = decide("who opened it?", shorts, {1: "a", 2: "b", 3: "c"}, 0.5, calibration(aggregate=False))
+    assert alone.answer.text == "Tom Reed"
+
+
+def test_an_answer_of_the_wrong_kind_is_passed_over():
+    shorts = {1: short(1, [("natural causes", 0.8), ("85%", 0.1)])}
+    found = decide("how many were vaccinated?", shorts, {1: "a"}, 0.5, calibration())
+    assert found.answer.text == "85%" and found.kind == "quantity"
+    assert decide("how many were vaccinated?", {1: short(1, [("natural causes", 0.8)])}, {1: "a"}, 0.5,
+                  calibration()) is None  # nothing of the kind: nothing to state
+    unchecked = decide("how many were vaccinated?", shorts, {1: "a"}, 0.5, calibration(kinds=False))
+    assert unchecked.answer.text == "natural causes"
+
+
+def test_the_probability_is_said_in_words():
+    c = calibration(answer_bar=0.2, likely_bar=0.6)
+    assert c.level(0.9) == LIKELY and c.level(0.6) == LIKELY and c.level(0.3) == UNSURE and c.level(0.1) == "none"
+    assert c.probability([0, 0, 2.0, 0, 0, 0]) > c.probability([0, 0, -2.0, 0, 0, 0])
+
+
+def test_a_calibration_that_does_not_fit_is_refused():
+    good = {"mean": [0] * 6, "scale": [1] * 6, "weights": [0] * 6, "bias": 0, "answer_bar": 0.2, "likely_bar": 0.6}
+    assert Calibration.from_dict(good).likely_bar == 0.6
+    for bad in ({"mean": [0] * 3}, {"answer_bar": 0.7}, {"scale_by": "both"}):
+        with pytest.raises(ValueError):
+            Calibration.from_dict(good | bad)
+
+
+def _passage(chunk_id: int, article: str, rank: int, answer: str) -> Passage:
+    text = f"The festival was opened by {answer} on Monday."
+    at = text.index(answer)
+    return Passage(text=text, score=1.0, rank=rank, article_id=article, title="t", url=None, published=None,
+                   source=None, byline=None, span=(0, len(text)), answer_span=(0, len(text)), answer_score=0.5,
+                   chunk_id=chunk_id, coverage=0.5, reader=0.9, short_answer=answer,
+                   short_answer_span=(at, at + len(answer)), short_answer_sentence=(0, len(text)))
+
+
+def test_the_answer_and_other_articles_different_answers_are_stated_by_the_bars():
+    passages = [_passage(1, "a", 1, "Ada Brook"), _passage(2, "b", 2, "Tom Reed"), _passage(3, "c", 3, "Ada Brook")]
+    shorts = {1: short(1, [("Ada Brook", 0.6)]), 2: short(2, [("Tom Reed", 0.5)]), 3: short(3, [("Ada Brook", 0.4)])}
+    c = calibration(answer_bar=0.2, likely_bar=0.6)
+    own = {i: decide("who opened it?", {i: s}, {i: "abc"[i - 1]}, 0.5, c) for i, s in shorts.items()}
+    verdict = decide("who opened it?", shorts, {1: "a", 2: "b", 3: "c"}, 0.5, c)
+    answered, fields = conclude(Judgement(verdict, own), passages, c)
+    assert answered and fields["text"] == "Ada Brook" and fields["cited"] == 1
+    assert fields["differing"] == (2,)  # article c says the same: not another answer
+    assert fields["probability"] == verdict.probability and fields["confidence"] in (LIKELY, UNSURE)
+    high = calibration(answer_bar=0.99, likely_bar=0.995)
+    verdict = decide("who opened it?", shorts, {1: "a", 2: "b", 3: "c"}, 0.5, high)
+    answered, fields = conclude(Judgement(verdict, {}), passages, high)
+    assert not answered and fields == {"probability": verdict.probability}  # said, though nothing is stated
