@@ -326,6 +326,23 @@ def main() -> None:
         "chosen", "refused_elsewhere_out_of_fold", "likely_right_out_of_fold", "calibration")}, indent=2))
 
 
+def markdown(figures: dict) -> str:
+    """The tuning figures as docs/reader.md shows them (tests/test_docs.py checks they match)."""
+    ways = figures["ways"]
+    lines = ["| way (tuning questions) | Wikipedia: short answer / lead | realtimeqa-dev tuning half: short "
+             "answer / lead |", "|---|---|---|"]
+    for name in ["ranked (before)", *sorted(k for k in ways if k != "ranked (before)")]:
+        row = ways[name]
+        mark = "**" if name == figures["chosen"] else ""
+        lines.append(f"| {mark}{name}{mark} | {row['wiki']:.3f} / {row['wiki lead']:.3f} | "
+                     f"{row['news']:.3f} / {row['news lead']:.3f} |")
+    lines += ["", "| probability (out of fold) | answers | mean probability | right |", "|---|---|---|---|"]
+    for r in figures["reliability_out_of_fold_answerable"]:
+        lines.append(f"| {r['from']:.1f}-{r['to']:.1f} | {r['answers']} | {r['mean_probability']:.3f} | "
+                     f"{r['right']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
 def summary(figures: dict) -> dict:
     """What the data card says of the calibration."""
     return {"chosen": figures["chosen"], "answered_when_first_holds": figures["answered_when_first_holds_out_of_fold"],

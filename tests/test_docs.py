@@ -1,0 +1,19 @@
+"""Docs that show measured figures show the ones the benches wrote."""
+
+import json
+import sys
+
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def test_the_reader_doc_shows_the_calibration_the_bench_wrote():
+    from calibrate import markdown
+
+    figures = json.loads((ROOT / "bench" / "data" / "calibration.json").read_text(encoding="utf-8"))
+    doc = (ROOT / "docs" / "reader.md").read_text(encoding="utf-8")
+    for table in markdown(figures).strip().split("\n\n"):  # the ways tried, the reliability table
+        assert table in doc, f"docs/reader.md lacks (print bench/calibrate.py's markdown()):\n{table}"
+    shipped = json.loads((ROOT / "qa" / "models" / "reader.json").read_text(encoding="utf-8"))["calibration"]
+    assert figures["calibration"] == shipped  # the figures are those of the shipped calibration
