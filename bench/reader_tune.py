@@ -10,6 +10,7 @@ afterwards by bench/calibrate.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sys
@@ -200,6 +201,7 @@ def _bare(model_dir: Path) -> Reader:
     """The reader before its settings exist: placeholder settings, replaced by ``tune``."""
     flat = {"mean": [0] * len(FEATURES), "scale": [1] * len(FEATURES), "weights": [0] * len(FEATURES), "bias": 0}
     placeholder = {"depth": 6, "weight": 0.0, "threshold": 0.5, "calibration": {
-        "answers": flat, "right": flat, "answer_bar": 0.5, "likely_bar": 0.5}}
+        "answers": flat, "right": flat, "answer_bar": 0.5, "likely_bar": 0.5},
+        "model_sha256": hashlib.sha256((model_dir / "reader-int8.onnx").read_bytes()).hexdigest()}
     (model_dir / "reader.json").write_text(json.dumps(placeholder) + "\n")
     return Reader(model_dir)

@@ -295,8 +295,9 @@ def main() -> None:
 
     tune_index = build_index("tune-index", tune_qs, args.work, "encoded")  # shared by every run
     chosen = tune(tune_index, tune_qs, onnx_path.parent, DEPTHS, WEIGHTS, KEEP_ANSWERED)
-    placeholder = json.loads((onnx_path.parent / CONFIG_FILE).read_text(encoding="utf-8"))["calibration"]
-    (onnx_path.parent / CONFIG_FILE).write_text(json.dumps(chosen | {"calibration": placeholder}), encoding="utf-8")
+    bare = json.loads((onnx_path.parent / CONFIG_FILE).read_text(encoding="utf-8"))
+    kept = {k: bare[k] for k in ("calibration", "model_sha256")}  # until calibrate fits the first
+    (onnx_path.parent / CONFIG_FILE).write_text(json.dumps(chosen | kept), encoding="utf-8")
     news = news_index(args.work)
     near = near_index(tune_qs, args.work)
     tune_index.answerer = news.answerer = near.answerer = Reader(onnx_path.parent)

@@ -20,6 +20,7 @@ when the model is trained and tuned, and stored beside it (``reader.json``).
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -258,6 +259,12 @@ class Reader:
         if not path.is_file():
             raise ModelLoadError(f"the reader model {path} is missing: reinstall article-qa, or retrain it with "
                                  "`pip install -e '.[train]'` and `python bench/train_reader.py`")
+        self.config = ReaderConfig.read(Path(folder) / CONFIG_FILE)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != self.config.model_sha256:
+            raise ModelLoadError(f"the reader model {path} has SHA-256 {digest}, but {CONFIG_FILE} beside it expects "
+                                 f"{self.config.model_sha256}: reinstall article-qa, or retrain it with "
+                                 "`python bench/train_reader.py`")
         try:
             import onnxruntime
         except ImportError as exc:
@@ -271,7 +278,6 @@ class Reader:
         except Exception as exc:  # onnxruntime raises its own error types
             raise ModelLoadError(f"cannot load the reader model {path} ({exc}): reinstall article-qa") from exc
         self.tokenizer = load_tokenizer()
-        self.config = ReaderConfig.read(Path(folder) / CONFIG_FILE)
 
     def logits(self, encoded: Encoded) -> np.ndarray:
         """(pairs, pieces, 3): start, end and (at piece 0) has-answer logits."""
@@ -320,13 +326,15 @@ class ReaderConfig:
     threshold: float  # has_answer from which a passage's own short answer marks its sentence
     calibration: Calibration  # the probability that the answer is right, and the bars on it
     sentence_weight: float = 0.0  # of a sentence's answering score, in choosing the span
+    model_sha256: str = ""  # of the model file these settings were fitted for: checked at load
 
     @classmethod
     def read(cls, path: Path) -> ReaderConfig:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(int(data["depth"]), float(data["weight"]), float(data["threshold"]),
-                       Calibration.from_dict(data["calibration"]), float(data.get("sentence_weight", 0.0)))
+                       Calibration.from_dict(data["calibration"]), float(data.get("sentence_weight", 0.0)),
+                       str(data["model_sha256"]))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelLoadError(f"cannot read the reader's settings {path} ({exc}): reinstall article-qa, or "
                                  "retrain it with `python bench/train_reader.py`") from exc

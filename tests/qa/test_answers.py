@@ -100,3 +100,14 @@ def test_sources_are_outlet_names_matched_case_insensitively(demo_index):
     with pytest.raises(QuestionError) as err:
         demo_index.retrieve("who won the cup?", sources=["Demo Sprot"])
     assert "no articles from 'Demo Sprot'" in str(err.value) and "Demo Sport" in str(err.value)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the calibrated probability (docs/reader.md) gives 'Northbridge', the demo's national cup final, 0.09 "
+    "for this question: above the answer bar (0.07, which keeps 96% of answerable tuning questions "
+    "answered), so it is stated as an unsure answer; the earlier refusal score refused it. Near-topic "
+    "questions are where the calibration is weakest (78% refused out of fold): a stronger reader turns "
+    "this into an XPASS failure: drop the mark then."))
+def test_a_near_topic_question_on_the_demo_is_refused(demo_index):
+    answer = demo_index.ask("who won the 2022 World Cup?", k=3)
+    assert not answer.answered, (answer.text, answer.probability)

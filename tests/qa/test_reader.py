@@ -114,6 +114,23 @@ def test_a_missing_model_names_the_fix(tmp_path):
         Reader(tmp_path)
 
 
+def test_the_reader_weights_are_checked_before_they_are_loaded(tmp_path):
+    """Bytes changed inside the model file (it still loads, and answers differently) are
+    refused by the SHA-256 its settings record."""
+    import shutil
+
+    from qa.search.reader import MODELS
+
+    for name in ("reader-int8.onnx", "reader.json"):
+        shutil.copy(MODELS / name, tmp_path / name)
+    Reader(tmp_path)  # intact: loads
+    data = bytearray((tmp_path / "reader-int8.onnx").read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
+    (tmp_path / "reader-int8.onnx").write_bytes(bytes(data))
+    with pytest.raises(ModelLoadError, match="SHA-256 .* expects .*reinstall article-qa"):
+        Reader(tmp_path)
+
+
 def test_bad_reader_settings_name_the_fix(tmp_path):
     (tmp_path / "reader.json").write_text('{"depth": 4}')
     with pytest.raises(ModelLoadError, match="reader.json"):

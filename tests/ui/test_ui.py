@@ -54,14 +54,15 @@ def test_a_card_copies_its_citation_and_the_chat_exports_as_markdown(demo_index)
     assert copied.startswith(f"[1] \u201c{cited.title}.\u201d") and cited.url in copied
     assert cited.published in copied and copied.endswith(f"\u201c{' '.join(answer.lead.split())}\u201d")
     second = demo_index.ask("what did the central bank do with rates?", k=2)
-    unanswered = demo_index.ask("who won the 2022 World Cup?", k=2)
+    unanswered = demo_index.ask("what is the capital of Australia?", k=2)
     exported = Path(Chat.export([answer, second, unanswered])).read_text()
     assert exported.count("\n## ") == 3  # three questions, each with its own numbered sources
     turn = exported.split("## who holds Tal Rifaat?", 1)[1].split("\n## ", 1)[0]
-    assert f"**{answer.text}** [1]" in turn and f"> {answer.lead} [1]" in turn  # the short answer, then its sentence
+    assert f"{answer.label}: **{answer.text}** [1] (probability {answer.probability:.2f})" in turn  # how sure, said
+    assert f"> {answer.lead} [1]" in turn  # the short answer, then its sentence
     assert re.search(r"^1\. \[Turkey-backed fighters take Tal Rifaat", turn, re.M)
     assert turn.count("> ") == 1  # only what was cited is quoted
-    refused = exported.split("## who won the 2022 World Cup?", 1)[1]
+    refused = exported.split("## what is the capital of Australia?", 1)[1]
     assert "Not in your articles" in refused and "> " not in refused and "1. " in refused
     with pytest.raises(Exception, match="nothing to export yet"):
         Chat.export([])
