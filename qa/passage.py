@@ -78,12 +78,13 @@ class Passage:
 class Answer:
     """A question's result: the short answer, the passages, and whether it is answered.
 
-    ``answered`` is False when the reader found no passage that answers (or, with the
-    reader off, no passage's confidence reaches the threshold): the passages are then only
-    the closest ones, not answers. ``text`` is the short answer ("" when not answered),
-    ``probability`` the reader's probability for it, ``cited`` the rank of the passage
-    that holds it. ``searched`` is the text that was actually searched (a follow-up
-    question may be rewritten).
+    ``answered`` is False when the probability that the short answer is right is under
+    ``threshold`` (or, with the reader off, no passage's confidence reaches it): the
+    passages are then only the closest ones, not answers. ``text`` is the short answer (""
+    when not answered), ``probability`` the calibrated probability that it is right (given
+    when not answered too), ``confidence`` that probability in words ("likely", "unsure"),
+    ``cited`` the rank of the passage that holds it. ``searched`` is the text that was
+    actually searched (a follow-up question may be rewritten).
     """
 
     question: str
