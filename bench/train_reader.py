@@ -33,6 +33,7 @@ import datetime
 import hashlib
 import json
 import logging
+import os
 import random
 import sys
 import time
@@ -82,60 +83,77 @@ def cross_window(index: Index, q, others: tuple[str, ...]) -> str | None:
 
 
 def mine(index: Index, qs: list, texts: list[str], out: Path) -> list[dict]:
-    """Examples from each question's windows (see the module's docstring), cached in ``out``."""
+    """Examples from each question's windows (see the module's docstring), cached in ``out``.
+    Each question draws from its own seeded generator and its examples are appended to
+    ``out``.partial as it is done (with its index, ``q``), so a run cut off while mining
+    goes on after the last question it finished."""
     if out.exists():
-        return [json.loads(line) for line in open(out, encoding="utf-8")]
+        return [e for e in map(json.loads, open(out, encoding="utf-8")) if not e.get("done")]
     from tqdm import tqdm
 
-    rng = random.Random(SEED)
+    partial = out.with_name(out.name + ".partial")
+    done = -1
+    if partial.exists():
+        lines = partial.read_text(encoding="utf-8").splitlines(keepends=True)
+        rows = [json.loads(line) for line in lines if line.endswith("\n")]  # a line cut by the stop: dropped
+        done = max((r["q"] for r in rows if r.get("done")), default=-1)  # the last question finished
+        partial.write_text("".join(json.dumps(r) + "\n" for r in rows if r["q"] <= done), encoding="utf-8")
+        log.info("mining resumes after question %d of %d", done + 1, len(qs))
     sets = sorted({q.source for q in qs})
-    examples, counts = [], {"retrieved+": 0, "retrieved-": 0, "gold+": 0, "cross-": 0, "unrelated-": 0}
-    for q in tqdm(qs, desc="mining", unit="q"):
-        try:
-            found = index.evidence(q.question, k=MINED_DEPTH, read=False)
-        except Exception as exc:  # a question with no searchable word: skipped, counted
-            log.debug("skipped %r: %s", q.question, exc)
-            continue
-        top = [c.chunk_id for c in found.candidates[:MINED_DEPTH]]
-        read = windows(found, top)
-        positives, negatives = [], []
-        for chunk_id in top:
-            if chunk_id not in read:
+    with open(partial, "a", encoding="utf-8") as handle:
+        for i, q in enumerate(tqdm(qs, desc="mining", unit="q", initial=done + 1, total=len(qs),
+                                   mininterval=30)):
+            if i <= done:
                 continue
-            w = read[chunk_id]
-            span = reader_data.answer_in(w, q.answers)
-            if span is not None:
-                positives.append((w.text, span))
-            elif not reader_data.holds(w.text, q.answers):
-                negatives.append(w.text)
-        chosen = [(t, s, "retrieved") for t, s in positives[:1]]
-        if not positives:
-            gold = reader_data.gold_window(q, rng)
-            if gold is not None:
-                chosen.append((gold.text, reader_data.answer_in(gold, q.answers), "gold"))
-        chosen += [(t, None, "retrieved") for t in negatives[:HARD_NEGATIVES]]
-        rest = negatives[HARD_NEGATIVES:]
-        if rest and rng.random() < EXTRA_NEGATIVE:
-            chosen.append((rng.choice(rest), None, "retrieved"))
-        if rng.random() < CROSS:
-            other = cross_window(index, q, tuple(s for s in sets if s != q.source))
-            if other is not None:
-                chosen.append((other, None, "cross"))
-        if rng.random() < UNRELATED:
-            other = reader_data.unrelated_window(texts, rng)
-            if other is not None and not reader_data.holds(other.text, q.answers):
-                chosen.append((other.text, None, "unrelated"))
-        for text, span, kind in chosen:
-            if kind == "gold" and span is None:
-                continue
-            examples.append({"question": q.question, "window": text, "answer": span, "kind": kind,
-                             "source": q.source, "paragraph": q.paragraph})
-            counts[kind + ("+" if span else "-")] += 1
-    with open(out, "w", encoding="utf-8") as handle:
-        for e in examples:
-            handle.write(json.dumps(e) + "\n")
-    log.info("mined %d examples from %d questions: %s", len(examples), len(qs), counts)
+            for example in question_examples(index, q, texts, sets, random.Random(f"{SEED}:{q.id}")):
+                handle.write(json.dumps(example | {"q": i}) + "\n")
+            handle.write(json.dumps({"q": i, "done": True}) + "\n")  # the question is finished
+            handle.flush()
+    examples = [e for e in map(json.loads, open(partial, encoding="utf-8")) if not e.get("done")]
+    os.replace(partial, out)
+    log.info("mined %d examples from %d questions: %s", len(examples), len(qs),
+             _count(e["kind"] + ("+" if e["answer"] else "-") for e in examples))
     return examples
+
+
+def question_examples(index: Index, q, texts: list[str], sets: list[str], rng: random.Random) -> list[dict]:
+    """One question's examples (see the module's docstring); none when it has no searchable word."""
+    try:
+        found = index.evidence(q.question, k=MINED_DEPTH, read=False)
+    except Exception as exc:  # a question with no searchable word: skipped
+        log.debug("skipped %r: %s", q.question, exc)
+        return []
+    top = [c.chunk_id for c in found.candidates[:MINED_DEPTH]]
+    read = windows(found, top)
+    positives, negatives = [], []
+    for chunk_id in top:
+        if chunk_id not in read:
+            continue
+        w = read[chunk_id]
+        span = reader_data.answer_in(w, q.answers)
+        if span is not None:
+            positives.append((w.text, span))
+        elif not reader_data.holds(w.text, q.answers):
+            negatives.append(w.text)
+    chosen = [(t, s, "retrieved") for t, s in positives[:1]]
+    if not positives:
+        gold = reader_data.gold_window(q, rng)
+        if gold is not None:
+            chosen.append((gold.text, reader_data.answer_in(gold, q.answers), "gold"))
+    chosen += [(t, None, "retrieved") for t in negatives[:HARD_NEGATIVES]]
+    rest = negatives[HARD_NEGATIVES:]
+    if rest and rng.random() < EXTRA_NEGATIVE:
+        chosen.append((rng.choice(rest), None, "retrieved"))
+    if rng.random() < CROSS:
+        other = cross_window(index, q, tuple(s for s in sets if s != q.source))
+        if other is not None:
+            chosen.append((other, None, "cross"))
+    if rng.random() < UNRELATED:
+        other = reader_data.unrelated_window(texts, rng)
+        if other is not None and not reader_data.holds(other.text, q.answers):
+            chosen.append((other.text, None, "unrelated"))
+    return [{"question": q.question, "window": text, "answer": span, "kind": kind, "source": q.source,
+             "paragraph": q.paragraph} for text, span, kind in chosen if not (kind == "gold" and span is None)]
 
 
 def features(examples: list[dict]):

@@ -1,5 +1,6 @@
 """The reader's training resumes where it was cut off: a run stopped after a checkpoint and
-started again ends with the same weights as a run never stopped (bench/reader_checkpoint.py)."""
+started again ends with the same weights as a run never stopped (bench/reader_checkpoint.py),
+and mining goes on after the last question it finished (bench/train_reader.py)."""
 
 import sys
 
@@ -50,3 +51,36 @@ def test_a_resumed_run_ends_as_an_uncut_one(tmp_path):
 
 def test_no_checkpoint_means_a_fresh_start(tmp_path):
     assert load_checkpoint(tmp_path, *_made()) is None
+
+
+def test_mining_cut_off_goes_on_after_the_last_question_it_finished(tmp_path, monkeypatch):
+    """Questions are mined one by one into a partial file; a stop in the middle of a question
+    (or of a line) loses that question only, and the next run does it again and goes on."""
+    import json
+    from types import SimpleNamespace
+
+    import train_reader
+
+    asked = []
+
+    def examples(index, q, texts, sets, rng):
+        asked.append(q.id)
+        return [{"question": q.id, "window": "w", "answer": None, "kind": "retrieved", "source": "s",
+                 "paragraph": "p"}, {"question": q.id, "window": "v", "answer": None, "kind": "cross",
+                                     "source": "s", "paragraph": "p"}]
+
+    monkeypatch.setattr(train_reader, "question_examples", examples)
+    qs = [SimpleNamespace(id=f"q{i}", source="s") for i in range(5)]
+    out = tmp_path / "examples.jsonl"
+    partial = tmp_path / "examples.jsonl.partial"
+    lines = [json.dumps(e | {"q": 0}) for e in examples(None, qs[0], [], [], None)]
+    lines += [json.dumps({"q": 0, "done": True})]
+    lines += [json.dumps(examples(None, qs[1], [], [], None)[0] | {"q": 1})]  # q1 unfinished
+    partial.write_text("\n".join(lines) + '\n{"q": 1, "que')  # and a line cut short
+    asked.clear()
+    found = train_reader.mine(None, qs, [], out)
+    assert asked == ["q1", "q2", "q3", "q4"]  # q0 kept, q1 done again
+    assert [e["question"] for e in found] == ["q0", "q0", "q1", "q1", "q2", "q2", "q3", "q3", "q4", "q4"]
+    assert out.exists() and not partial.exists()
+    asked.clear()
+    assert train_reader.mine(None, qs, [], out) == found and asked == []  # the cache is read back as it was
