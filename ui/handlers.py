@@ -88,9 +88,11 @@ class Chat:
                sources: list[str] | None = None, order: str = "relevance") -> dict:
         """Search the user's archive of news articles for the passages that best answer a question.
 
-        The result leads with the short answer ("answer", e.g. "pro-Turkey factions"), its
-        probability, and "cited": the rank of the passage that holds it, whose "answer" field
-        is the sentence to quote. Check "answered": when false, nothing in the archive answers
+        The result leads with the short answer ("answer", e.g. "pro-Turkey factions"), the
+        probability that it is right ("probability", calibrated; "confidence" says it in words:
+        "likely" or "unsure"; say so when unsure), and "cited": the rank of the passage that
+        holds it, whose "answer" field is the sentence to quote. "scores" says what each
+        number means. Check "answered": when false, nothing in the archive answers
         the question ("answer" is empty) and the passages are only the closest ones. "others"
         lists the ranks of passages from other articles that answer differently (news
         changes: compare their "published" dates). Cite title, source, published and url of
@@ -105,8 +107,8 @@ class Chat:
             order: "relevance" (best first), "newest" or "oldest" (a timeline)
 
         Returns:
-            {question, answered, answer (the short answer), probability, cited, lead (the quoted
-            sentence), others, filters, passages: [{rank, title, source, published, url, byline,
+            {question, answered, answer (the short answer), probability, confidence, cited, lead (the
+            quoted sentence), others, filters, scores, passages: [{rank, title, source, published, url, byline,
             answer (the answering sentence), short_answer, reader, text (the passage), also_in}]}
         """
         try:
