@@ -25,9 +25,35 @@ class PrivateAddress(Exception):
         self.host, self.address, self.kind = host, address, kind
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052's well-known prefix: IPv4 in the last 32 bits
+_COMPATIBLE = ipaddress.ip_network("::/96")  # RFC 4291's deprecated IPv4-compatible addresses (::a.b.c.d)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries and reaches (mapped, 6to4, NAT64,
+    IPv4-compatible, Teredo's client), or None."""
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip.sixtofour:
+        return ip.sixtofour
+    if ip in _NAT64 or (ip in _COMPATIBLE and int(ip) > 1):  # :: and ::1 are themselves
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.teredo:
+        return ip.teredo[1]
+    return None
+
+
 def address_kind(address: str) -> str | None:
-    """None for a public unicast address, else what it is ("a loopback", "a private", ...)."""
+    """None for a public unicast address, else what it is ("a loopback", "a private", ...). An
+    IPv6 address that carries an IPv4 one (``[::127.0.0.1]``, ``64:ff9b::7f00:1``,
+    ``2002:7f00:1::1``) is what that IPv4 address is; a site-local one (``fec0::/10``) is private."""
     ip = ipaddress.ip_address(address.split("%")[0])
+    if ip.version == 6:
+        inner = embedded_ipv4(ip)
+        if inner is not None and (kind := address_kind(str(inner))) is not None:
+            return kind
+        if ip.is_site_local:
+            return "a private"
     if ip.is_global and not ip.is_multicast:
         return None
     return ("a loopback" if ip.is_loopback else "a link-local" if ip.is_link_local

@@ -265,6 +265,30 @@ def test_the_private_address_check_looks_up_the_host_httpx_connects_to(monkeypat
     assert asked == ["xn--fa-hia.example"]
 
 
+@pytest.mark.parametrize("address, kind", [
+    ("::127.0.0.1", "a loopback"),  # IPv4-compatible
+    ("64:ff9b::7f00:1", "a loopback"),  # NAT64
+    ("2002:7f00:1::1", "a loopback"),  # 6to4
+    ("2002:a00:1::1", "a private"),  # 6to4 of 10.0.0.1
+    ("::ffff:192.168.1.1", "a private"),  # IPv4-mapped
+    ("fec0::1", "a private"),  # site-local
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "a loopback"),  # Teredo, client 127.0.0.1
+])
+def test_ipv6_forms_of_private_addresses_are_refused(monkeypatch, address, kind):
+    """An IPv6 address that carries a private IPv4 one reaches it: refused before a connect."""
+    import socket
+
+    from index.web.addresses import address_kind
+
+    assert address_kind(address) == kind
+    assert address_kind("64:ff9b::808:808") is None and address_kind("2002:808:808::1") is None  # 8.8.8.8
+    monkeypatch.setattr(socket, "getaddrinfo",
+                        lambda host, *a, **k: [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, 80, 0, 0))])
+    with Fetcher(FetchPolicy(timeout_s=1.0, robots=False, allow_private=False)) as fetcher:
+        with pytest.raises(FetchError, match=f"refused: sneaky.example is {kind} address"):
+            fetcher.page("http://sneaky.example/page")
+
+
 def test_the_fetch_connects_to_the_address_it_checked(site, monkeypatch):
     """DNS rebinding: the name answers a public address to the check and 127.0.0.1 to the connect.
     The fetch resolves once, where it connects, and connects to what it checked; nothing leaves
