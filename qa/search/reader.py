@@ -20,7 +20,6 @@ when the model is trained and tuned, and stored beside it (``reader.json``).
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import os
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index import ModelLoadError
+from index import ModelLoadError, verified
 from qa.search.calibration import Calibration
 from qa.search.highlight import dateline_length, quotable, sentence_scores
 
@@ -256,15 +255,11 @@ class Reader:
 
     def __init__(self, folder: Path = MODELS, threads: int | None = None):
         path = Path(folder) / MODEL_FILE
+        fix = "reinstall article-qa, or retrain it with `pip install -e '.[train]'` and `python bench/train_reader.py`"
         if not path.is_file():
-            raise ModelLoadError(f"the reader model {path} is missing: reinstall article-qa, or retrain it with "
-                                 "`pip install -e '.[train]'` and `python bench/train_reader.py`")
+            raise ModelLoadError(f"the reader model {path} is missing: {fix}")
         self.config = ReaderConfig.read(Path(folder) / CONFIG_FILE)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != self.config.model_sha256:
-            raise ModelLoadError(f"the reader model {path} has SHA-256 {digest}, but {CONFIG_FILE} beside it expects "
-                                 f"{self.config.model_sha256}: reinstall article-qa, or retrain it with "
-                                 "`python bench/train_reader.py`")
+        verified(path, self.config.model_sha256, fix, "the reader model")  # as recorded in reader.json
         try:
             import onnxruntime
         except ImportError as exc:
