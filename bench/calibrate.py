@@ -54,7 +54,7 @@ from scratch_index import build_index  # noqa: E402
 from splits import news_part  # noqa: E402
 
 from qa.retriever import Index  # noqa: E402
-from qa.search import FEATURES, Calibration, Logistic, Read, confidence, decide  # noqa: E402
+from qa.search import FEATURES, Calibration, Logistic, decide, reads_of  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -97,13 +97,7 @@ def ask_all(index: Index, qs: list[tuple[str, str, str, tuple[str, ...]]]) -> li
         except Exception as exc:  # a question with no word to search for: skipped, counted
             log.info("skipped %r: %s", question, exc)
             continue
-        read = {}
-        for c in ev.candidates:
-            short = ev.short.get(c.chunk_id)
-            if short is not None:
-                coverage = ev.query.weights.overlap(ev.rows[c.chunk_id].text)
-                read[c.chunk_id] = Read(short, ev.rows[c.chunk_id].article_id, c.score,
-                                        confidence(ev.answers[c.chunk_id].score, coverage), coverage)
+        read = reads_of(ev, set(ev.short))
         first = ev.candidates[0].chunk_id if ev.candidates else None
         ranked = next((r.short.text for r in read.values()), "")
         out.append(Asked(label, group, question, answers, read,

@@ -23,7 +23,6 @@ from qa.search import (
     Evidence,
     Judgement,
     Query,
-    Read,
     Reader,
     Recency,
     Reranker,
@@ -39,7 +38,6 @@ from qa.search import (
     check_sources,
     collapse_duplicates,
     conclude,
-    confidence,
     continues,
     describe_filters,
     focused,
@@ -50,6 +48,7 @@ from qa.search import (
     named_span,
     order,
     prefer_rewrite,
+    reads_of,
     refers_back,
     respan,
     shorten,
@@ -166,11 +165,8 @@ class Index:
         kept = order(collapse_duplicates(top, rows, vectors, k), rows, order_by)
         judgement = None
         if self.answerer is not None:
-            read = {c.chunk_id: Read(short, rows[c.chunk_id].article_id, c.score,
-                                     confidence(answers[c.chunk_id].score, coverage), coverage)
-                    for c, _ in kept if (short := found.short.get(c.chunk_id)) is not None
-                    and (coverage := query.weights.overlap(rows[c.chunk_id].text)) is not None}
-            judgement = judge(reads or question, read, self.answerer.config.calibration)
+            shown = reads_of(found, {c.chunk_id for c, _ in kept})
+            judgement = judge(reads or question, shown, self.answerer.config.calibration)
         passages = []
         for rank, (c, copies) in enumerate(kept, start=1):
             row, answer = rows[c.chunk_id], answers[c.chunk_id]

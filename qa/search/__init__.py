@@ -13,7 +13,7 @@ from qa.search.query import Query, analyze, focused, shorten
 from qa.search.reader import Reader, load_reader
 from qa.search.reading import ShortAnswer, Span, blend, carried_support, read, support
 from qa.search.rerank import RERANK_DEPTH, Evidence, Reranker, answers_for, make_reranker
-from qa.search.verdict import Judgement, Read, Verdict, conclude, decide, judge, respan
+from qa.search.verdict import Judgement, Read, Verdict, conclude, decide, judge, reads_of, respan
 
 __all__ = [
     "Calibration", "Evidence", "FEATURES", "Judgement", "LIKELY", "Logistic", "Query", "RERANK_DEPTH", "Read",
@@ -21,6 +21,6 @@ __all__ = [
     "answers_for", "asked_kind", "blend", "boost_recent", "candidates", "carried_support", "check_date", "check_k",
     "check_question", "check_sources", "collapse_duplicates", "conclude", "confidence", "continues", "decide",
     "describe_filters", "fits", "focused", "gather", "judge", "load_reader", "make_reranker", "named_span", "order",
-    "prefer_rewrite", "read", "refers_back", "respan", "shorten", "speaks_of_the_present", "subject", "support",
-    "topic"
+    "prefer_rewrite", "read", "reads_of", "refers_back", "respan", "shorten", "speaks_of_the_present", "subject",
+    "support", "topic"
 ]

@@ -10,12 +10,13 @@ spans meet:
    own probability ("shared"); or the window's has-answer times it ("window"); or the
    window's share by the ranking (a softmax of the passages' scores, which hold the
    reader's has-answer and the retrieval's evidence: "ranked").
-2. **The kind asked.** A who-question wants a name, how many a quantity, when a time, where
-   a place (qa/search/kinds.py): spans of another kind are passed over, the next best one
-   that fits is taken, and when none fits there is no answer to state. So is a span made
-   only of the question's own words ("Australia" for "what is the capital of Australia?").
+2. **The kind asked.** How many wants a quantity, when did a time, which country a place
+   (qa/search/kinds.py): spans of another kind are passed over, the next best one that fits
+   is taken, and when none fits there is no answer to state. So is a span made only of the
+   question's own words ("Australia" for "what is the capital of Australia?").
 3. **Agreement.** The same answer (the same words, or one's words inside the other's) found
-   in several passages adds up: each answer's weight is the sum of its spans' weights.
+   in several passages is one answer; with ``aggregate`` its weight is the sum of its spans'
+   weights (measured, no gain: off in the shipped calibration).
 4. **One probability.** Features of the answer with the most weight (its passage's
    has-answer, its span's probability, its summed weight, the reader-less confidence of the
    passages read and of its own, the question's words found, the articles that agree) give
@@ -33,6 +34,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qa.search.calibration import FEATURES, NONE, Calibration
+from qa.search.confidence import confidence
 from qa.search.kinds import asked_kind, fits
 from qa.search.reading import ShortAnswer, Span, carried_support
 
@@ -59,8 +61,7 @@ class Verdict:
         for name in ("support", "lead_support"):
             features[FEATURES.index(name)] = max(features[FEATURES.index(name)], support)
         p = calibration.probability(features)
-        return Verdict(self.chunk_id, self.answer, tuple(features), round(p, 4), calibration.level(p),
-                       self.agreeing, self.kind)
+        return replace(self, features=tuple(features), probability=round(p, 4), level=calibration.level(p))
 
 
 def shares(shorts: dict[int, ShortAnswer]) -> dict[int, float]:
@@ -104,6 +105,20 @@ class Read:
     score: float  # its ranking score (the reader's has-answer blended in)
     support: float  # its reader-less confidence (qa/search/confidence.py)
     coverage: float  # the share of the question's words (by rarity) in it
+
+
+def reads_of(evidence, chunk_ids) -> dict[int, Read]:
+    """The passages of ``chunk_ids`` the reader read, as the verdict takes them from
+    ``evidence`` (the retrieval's and bench/calibrate.py's one way of making them)."""
+    out = {}
+    for candidate in evidence.candidates:
+        short = evidence.short.get(candidate.chunk_id)
+        if short is None or candidate.chunk_id not in chunk_ids:
+            continue
+        coverage = evidence.query.weights.overlap(evidence.rows[candidate.chunk_id].text)
+        out[candidate.chunk_id] = Read(short, evidence.rows[candidate.chunk_id].article_id, candidate.score,
+                                       confidence(evidence.answers[candidate.chunk_id].score, coverage), coverage)
+    return out
 
 
 def decide(question: str, read: dict[int, Read], calibration: Calibration) -> Verdict | None:
