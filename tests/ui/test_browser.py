@@ -353,7 +353,7 @@ def test_index_panel_lists_articles_and_removes_one(page, server):
     info = page.locator("#qa-info")
     # the panel shows the upload once it has refreshed: count the articles from then on (read
     # before, a busy machine gave the count without it)
-    page.wait_for_function("() => document.querySelector('#qa-articles').innerText.includes('Ferry crews strike')",
+    page.wait_for_function("() => document.querySelector('#qa-articles')?.innerText.includes('Ferry crews strike')",
                            timeout=30_000)
     held = int(re.search(r"(\d+) articles", info.inner_text()).group(1))
     # the list leads with the title (visible without scrolling sideways), in plain words
