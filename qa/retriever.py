@@ -46,6 +46,7 @@ from qa.search import (
     load_reader,
     make_reranker,
     named_span,
+    needs_conversation,
     order,
     prefer_rewrite,
     reads_of,
@@ -239,10 +240,12 @@ class Index:
         """:meth:`retrieve`, plus whether any passage is a confident answer.
 
         ``history``: the conversation so far, oldest first: the earlier :class:`Answer` s (or
-        just the texts they searched). The question is also searched with the conversation's
-        subject added ("when did that happen? (Aleppo)"); a rewrite is kept only when its
-        best passage matches it clearly better than the question's own best passage matches
-        the question (see :mod:`qa.search.followup`). ``Answer.searched`` says what was searched.
+        just the texts they searched). A question that needs the conversation (a pronoun, an
+        ellipsis, no subject of its own) is also searched with the conversation's subject
+        added ("when did that happen? (Aleppo)"); a rewrite is kept only when its best
+        passage matches it clearly better than the question's own best passage matches the
+        question (see :mod:`qa.search.followup`). A question with a subject of its own is
+        searched as asked. ``Answer.searched`` says what was searched.
         """
         question = check_question(question)
         options = {"since": since, "until": until, "sources": sources, "order_by": order_by,
@@ -259,6 +262,7 @@ class Index:
         if history:
             last = history[-1]
             previous_topic, lead = (subject(last), "") if isinstance(last, str) else (last.topic, last.lead)
+        if history and needs_conversation(question):
             asked_fit = passages[0].answer_score if passages else None
             pointing = refers_back(question)
             for rewritten in candidates(question, previous_topic, lead):

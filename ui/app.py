@@ -49,6 +49,9 @@ def build_app(index: Index) -> gr.Blocks:
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="qa-ask")
                     new_chat = gr.Button("New chat", scale=1, min_width=90, elem_id="qa-new-chat")
                 question_note = gr.HTML(elem_id="qa-question-note")
+                # "Ask without the conversation" (a button in a rewritten answer) fills and clicks these
+                alone_question = gr.Textbox(visible="hidden", elem_id="qa-alone-question")
+                alone_go = gr.Button("Ask without the conversation", visible="hidden", elem_id="qa-alone-go")
                 with gr.Row():
                     export = gr.Button("Export chat as Markdown", size="sm", elem_id="qa-export", scale=0,
                                        min_width=200)
@@ -90,6 +93,8 @@ def build_app(index: Index) -> gr.Blocks:
         for trigger in (question.submit, ask.click):
             trigger(chat.ask, inputs, outputs, api_visibility="private", **questions).then(
                 None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
+        alone_go.click(chat.ask_alone, [alone_question, *inputs[1:]], outputs, api_visibility="private",
+                       **questions).then(None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
         new_chat.click(chat.new_chat, None, outputs, api_visibility="private")
         examples.click(lambda sample: sample[0], examples, question, api_visibility="private").then(
             chat.ask, inputs, outputs, api_visibility="private", **questions).then(  # a chip asks its question

@@ -90,8 +90,10 @@ def answer_html(answer: Answer) -> str:
     head = ""
     if answer.filters:
         head += f'<p class="qa-filters">Filters: {text(answer.filters)}</p>'
-    if answer.searched != answer.question:
-        head += f'<p class="qa-searched">Searched for: <em>{text(answer.searched)}</em></p>'
+    if answer.searched != answer.question:  # a follow-up, rewritten: the user can take it back
+        head += (f'<p class="qa-searched">Searched for: <em>{text(answer.searched)}</em> '
+                 f'<span class="qa-alone-q">{text(answer.question)}</span>'
+                 '<button class="qa-alone" type="button">Ask without the conversation</button></p>')
     hits = by_article(answer.passages)
     if not hits:
         return head + ('<p class="qa-empty">No articles match: the index is empty, or the filters '
@@ -155,7 +157,10 @@ CSS = """
 .qa-card-head { font-size: 1.02em; }
 .qa-rank { display: inline-block; min-width: 1.4em; font-weight: 600; color: var(--body-text-color-subdued); }
 .qa-meta { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 2px 0 6px; }
-.qa-citation { display: none; }
+.qa-citation, .qa-alone-q { display: none; }
+.qa-alone { font-size: 0.95em; margin-left: 6px; padding: 2px 8px; min-height: 28px; cursor: pointer;
+            border: 1px solid var(--border-color-primary); border-radius: 4px; color: var(--body-text-color);
+            background: var(--background-fill-secondary); }
 .qa-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .qa-copy { font-size: 0.8em; margin-top: 4px; padding: 2px 8px; min-height: 28px;
            border: 1px solid var(--border-color-primary);
@@ -207,6 +212,19 @@ HEAD = """<style>@media (max-width: 700px) {
 // "Copy citation" on a card: the chat's HTML is sanitized (no inline handlers, no data-
 // attributes), so one listener on the page copies the text of the card's hidden .qa-citation;
 // the clipboard API needs a secure context (https or localhost), else the older execCommand route.
+// "Ask without the conversation" under a rewritten follow-up: its question goes to a hidden box
+// whose button asks it with no history (the chat's HTML cannot call the app itself)
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest(".qa-alone");
+  if (!button) return;
+  const held = button.parentElement.querySelector(".qa-alone-q");
+  const box = document.querySelector("#qa-alone-question textarea, #qa-alone-question input");
+  const go = document.querySelector("#qa-alone-go");
+  if (!held || !box || !go) return;
+  box.value = held.textContent;
+  box.dispatchEvent(new Event("input", {bubbles: true}));
+  setTimeout(() => go.click(), 50);
+});
 document.addEventListener("click", (event) => {
   const button = event.target.closest && event.target.closest(".qa-copy");
   if (!button) return;

@@ -34,10 +34,18 @@ class Chat:
     def __init__(self, index: Index):
         self.index = index
 
+    def ask_alone(self, message: str | None, chat: list[dict] | None, turns: list | None, k: float = 5,
+                  since: str = "", until: str = "", sources: list[str] | None = None, order: str = "best first",
+                  as_of: str = ""):
+        """"Ask without the conversation" under a rewritten follow-up: the question searched as
+        asked, its answer added to the chat (the conversation goes on from it)."""
+        return self.ask(message, chat, turns, k, since, until, sources, order, as_of, alone=True)
+
     def ask(self, message: str | None, chat: list[dict] | None, turns: list | None, k: float = 5,
             since: str = "", until: str = "", sources: list[str] | None = None, order: str = "best first",
-            as_of: str = ""):
-        """One chat turn: (chat, turns, question box, message under the box, message by the filters)."""
+            as_of: str = "", alone: bool = False):
+        """One chat turn: (chat, turns, question box, message under the box, message by the filters).
+        ``alone``: searched without the conversation (no earlier turn is carried into it)."""
         if not (message or "").strip():
             return gr.skip(), gr.skip(), gr.skip(), "", gr.skip()  # an empty submit does nothing
         problem = filter_problem(since, until, as_of)
@@ -45,9 +53,9 @@ class Chat:
             return gr.skip(), gr.skip(), gr.skip(), "", _note(problem)
         chat, turns = list(chat or []), list(turns or [])
         try:
-            answer = self.index.ask(message, _whole(k), history=turns, since=since or None, until=until or None,
-                                    sources=sources or None, order_by=ORDER_CHOICES.get(order, "relevance"),
-                                    as_of=as_of or None)
+            answer = self.index.ask(message, _whole(k), history=[] if alone else turns, since=since or None,
+                                    until=until or None, sources=sources or None,
+                                    order_by=ORDER_CHOICES.get(order, "relevance"), as_of=as_of or None)
         except QAError as exc:
             if not isinstance(exc, ValueError):
                 log.error("%s", " ".join(str(exc).split()))

@@ -1,12 +1,15 @@
 """Follow-up questions without a language model: carry the conversation's subject, when it helps.
 
 "who holds Tal Rifaat?", then "and who took Aleppo?", then "when did that happen?": the last
-one means nothing alone. For a question asked after others, :func:`candidate` writes the
-question with the conversation's subject added ("when did that happen? (Aleppo)"); the
-caller searches both and keeps the rewrite only when the best passage it finds matches it
-clearly better than the best passage for the question as asked matches that
-(:func:`prefer_rewrite`). A question that stands on its own, pronoun or not ("Which state
-announced it is legalizing jaywalking?"), finds a passage that matches it well as asked,
+one means nothing alone. A question is a follow-up only when it needs the conversation
+(:func:`needs_conversation`): a word pointing back ("it", "they", "that"), an ellipsis ("and
+who took Aleppo?", "what did Russia do?") or no subject of its own. Any other question ("who
+wrote Middlemarch?") is a new subject, searched as asked. For a follow-up, :func:`candidates`
+writes the question with the conversation's subject added ("when did that happen?
+(Aleppo)"); the caller searches both and keeps the rewrite only when the best passage it finds
+matches it clearly better than the best passage for the question as asked matches that
+(:func:`prefer_rewrite`). A question that stands on its own though it has a pronoun ("Which
+state announced it is legalizing jaywalking?") finds a passage that matches it well as asked,
 and an unrelated subject added to it only lowers the match: it is searched as asked.
 
 The subject is the latest one: the names the previous question used itself ("Aleppo"),
@@ -24,6 +27,13 @@ _NAME = re.compile(r"\b([A-Z][\w'’-]*(?:\s+(?:al-|de |of |bin )?[A-Z][\w'’-]
 _POINTER = re.compile(r"\b(it|its|they|them|their|theirs|that|this|those|these|there|he|she|him|her|his|hers)\b",
                       re.I)
 _LEANING_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|what else)\b", re.I)
+# "this week", "is there": words of the pointing kind that point at no earlier turn
+_NOT_POINTING = re.compile(r"\b(?:this|these)\s+(?:week|weekend|year|month|morning|afternoon|evening|summer|winter|"
+                           r"spring|autumn|fall|season|decade|century|time)s?\b|\bthere\s+(?:is|are|was|were|will|has|"
+                           r"have|had)\b|\b(?:is|are|was|were)\s+there\b", re.I)
+# "what did Russia do?", "what happened next?", "how did they react?": a verb with nothing of its own to ask
+_EMPTY_PREDICATE = re.compile(r"\b(do|did|does|doing|done|say|said|respond|responded|react|reacted|reply|replied|"
+                              r"happen|happened|happens|next|then|afterwards|after that)\s*[?.!]*\s*$", re.I)
 _CARRIED = re.compile(r"^(?P<own>.*\S)\s+\((?P<carried>[^()]+)\)$")
 _QUESTION_WORDS = {"who", "what", "when", "where", "why", "how", "which", "whom", "whose", "and", "did", "does",
                    "is", "are", "was", "were", "do", "many", "much", "about", "else", "also", "then"}
@@ -42,9 +52,21 @@ def split_searched(searched: str) -> tuple[str, str | None]:
 
 
 def names(text: str) -> list[str]:
-    """The capitalized names in ``text`` (not question words or stopwords)."""
-    found = [n for n in _NAME.findall(text) if n.lower() not in _QUESTION_WORDS]
-    return list(dict.fromkeys(n for n in found if not (len(n.split()) == 1 and n.lower() in STOPWORDS)))
+    """The capitalized names in ``text``: not question words or stopwords ("That's" at a
+    sentence's start)."""
+    found = []
+    for name in _NAME.findall(text):
+        words = name.split()
+        while words and (_no_subject(words[0]) or words[0].lower() in _QUESTION_WORDS):
+            words.pop(0)  # "That's Dustin Johnson" -> "Dustin Johnson"
+        if words:
+            found.append(" ".join(words))
+    return list(dict.fromkeys(found))
+
+
+def _no_subject(word: str) -> bool:
+    base = re.split(r"['’]", word.lower())[0]
+    return base in STOPWORDS or bool(_POINTER.fullmatch(base))
 
 
 def own_words(question: str) -> list[str]:
@@ -85,8 +107,18 @@ def candidates(question: str, previous_topic: str, answer: str = "") -> list[str
 
 def refers_back(question: str) -> bool:
     """Whether the question has a word that points into the conversation: a pronoun
-    ("it", "they", "that"), a leaning start ("and ...", "what about ..."), or no word of its own."""
-    return bool(_POINTER.search(question) or _LEANING_START.match(question)) or not own_words(question)
+    ("it", "they", "that"; not "this week" or "is there"), a leaning start ("and ...", "what
+    about ..."), or no word of its own."""
+    pointing = _POINTER.search(_NOT_POINTING.sub(" ", question))
+    return bool(pointing or _LEANING_START.match(question)) or not own_words(question)
+
+
+def needs_conversation(question: str) -> bool:
+    """Whether the question means something only after the turns before it: it points back
+    (:func:`refers_back`), or its verb asks nothing of its own ("what did Russia do?", "what
+    happened next?"). A question with its own subject and predicate ("who wrote Middlemarch?")
+    is a new subject: it is searched as asked, whatever the conversation was about."""
+    return refers_back(question) or bool(_EMPTY_PREDICATE.search(question))
 
 
 def continues(question: str, passage_text: str, passage_article: str, shown_articles: set[str]) -> bool:

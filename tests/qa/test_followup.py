@@ -1,5 +1,8 @@
 """Follow-up questions: the conversation's subject is carried only when it clearly helps."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from qa.errors import QuestionError
@@ -9,6 +12,7 @@ from qa.search.followup import (
     candidates,
     continues,
     names,
+    needs_conversation,
     prefer_rewrite,
     split_searched,
     subject,
@@ -93,6 +97,29 @@ def test_answer_focus_is_the_users_own_words():
     assert answer_focus("who holds Tal Rifaat?", "who holds Tal Rifaat?") is None
 
 
+@pytest.mark.parametrize("question, needs", [
+    ("who wrote Middlemarch?", False),  # a subject of its own: a new topic
+    ("what is the capital of Mongolia?", False),
+    ("Which state announced this week it is legalizing jaywalking?", True),  # "it": the margin decides
+    ("Which team won the Stanley Cup this week?", False),  # "this week" points at no earlier turn
+    ("Is there a hosepipe ban in the south?", False),
+    ("and who took Aleppo?", True),  # an ellipsis
+    ("what about Idlib?", True),
+    ("what did Russia do?", True),  # a verb with nothing of its own
+    ("what happened next?", True),
+    ("when did that happen?", True),
+    ("who is its governor?", True),
+    ("why?", True),  # no word of its own
+])
+def test_a_question_is_a_follow_up_only_when_it_needs_the_conversation(question, needs):
+    assert needs_conversation(question) is needs
+
+
+def test_sentence_openers_are_not_names_to_carry():
+    assert names("That's Dustin Johnson on Monday. It's over for LIV Golf.") == ["Dustin Johnson", "Monday",
+                                                                                 "LIV Golf"]
+
+
 @pytest.fixture
 def demo(demo_index):
     return demo_index
@@ -131,3 +158,23 @@ def test_a_question_with_no_word_of_its_own_leans_on_the_conversation(demo):
     assert answer.searched.startswith("what about them? (Tal Rifaat") and answer.passages
     with pytest.raises(QuestionError, match="no word to search for"):
         demo.ask("what is it?")
+
+
+SWITCHES = Path(__file__).resolve().parents[2] / "bench" / "data" / "switches.jsonl"
+
+
+@pytest.mark.model
+def test_a_new_subject_in_the_middle_of_a_chat_inherits_nothing(demo):
+    """bench/data/switches.jsonl on the demo: every switch searched as asked, answered as alone,
+    and the questions the demo cannot answer refused (bench/switches.py runs it on the dev archive)."""
+    items = [json.loads(line) for line in SWITCHES.read_text(encoding="utf-8").splitlines()]
+    assert len(items) >= 30
+    for item in items:
+        history = []
+        for question in item["before"]:
+            history.append(demo.ask(question, history=history))
+        answer, alone = demo.ask(item["q"], history=history), demo.ask(item["q"])
+        assert answer.searched == item["q"], (item["before"], answer.searched)
+        assert answer.answered == alone.answered and answer.text == alone.text, item
+        if not item["a"]:
+            assert not answer.answered, (item["q"], answer.text, answer.probability)
