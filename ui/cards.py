@@ -154,6 +154,9 @@ CSS = """
 .dark, .dark .gradio-container { --body-text-color-subdued: #a1a1aa; --input-placeholder-color: #a1a1aa; }
 .qa-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
            margin: 8px 0; background: var(--background-fill-secondary); }
+/* a citation's [n] brings its card into view below the chat's "Answers" label, outlined */
+.qa-card { scroll-margin-top: 56px; }
+.qa-card:target { outline: 3px solid #c2410c; outline-offset: 1px; }
 .qa-card-head { font-size: 1.02em; }
 .qa-rank { display: inline-block; min-width: 1.4em; font-weight: 600; color: var(--body-text-color-subdued); }
 .qa-meta { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 2px 0 6px; }
@@ -176,7 +179,10 @@ CSS = """
 .qa-also { color: var(--body-text-color-subdued); font-size: 0.88em; margin-top: 6px; }
 .qa-searched { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 0 0 6px; }
 .qa-none { margin: 0 0 6px; }
-.qa-nearest .qa-card { opacity: 0.8; }
+.qa-nearest .qa-card { border-style: dashed; }
+/* Gradio draws a message's text at opacity 0.8, which takes every colour above under 4.5:1:
+   drawn whole, the colours are what the contrast test measures */
+#qa-chat .message-wrap .prose.chatbot.md { opacity: 1; }
 .qa-filters { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 0 0 4px; }
 .qa-key { margin: 2px 0 4px; }
 .qa-more > summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: 0.9em; padding: 4px 0; }

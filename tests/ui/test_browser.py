@@ -138,6 +138,13 @@ def test_tal_rifaat_card_with_the_sentence_highlighted(page):
     cite.click()
     page.wait_for_timeout(500)
     assert _in_view(page, f"#qa-chat {target}")
+    # below the chat's "Answers" label, not under it, and outlined: the user sees which card
+    card = page.locator(f"#qa-chat {target}").bounding_box()
+    label = page.locator("#qa-chat label, #qa-chat [data-testid=block-label]").first.bounding_box()
+    assert card["y"] >= label["y"] + label["height"], (card, label)
+    outline = page.locator(f"#qa-chat {target}").evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline == "solid"
+    shot(page, "citation-jump")
 
 
 def test_cards_are_collapsed_and_card_one_does_not_repeat_the_lead(page):
@@ -217,6 +224,14 @@ def test_follow_ups_answer_the_new_question_and_new_chat_clears_it(page):
     assert "(Aleppo)" in page.locator("#qa-chat .qa-searched").last.inner_text()
     assert "late last week" in page.locator("#qa-chat .qa-lead").last.inner_text()
     shot(page, "follow-up-aleppo")
+    # the rewrite can be taken back: asked again without the conversation, searched as typed
+    searched = page.locator("#qa-chat .qa-searched").count()
+    replies = page.locator("#qa-chat .qa-card, #qa-chat .qa-none").count()
+    page.locator("#qa-chat .qa-searched").last.get_by_role("button", name="Ask without the conversation").click()
+    page.wait_for_function("n => document.querySelectorAll('#qa-chat .qa-card, #qa-chat .qa-none').length > n",
+                           arg=replies, timeout=60_000)
+    assert page.locator("#qa-chat .qa-searched").count() == searched  # the new reply says no rewrite
+    assert page.locator("#qa-chat .qa-q").last.inner_text() == "when did that happen?"
     page.click("#qa-new-chat")
     page.wait_for_function("() => document.querySelectorAll('#qa-chat .qa-card').length === 0")
     ask(page, "when did that happen?")
@@ -523,12 +538,18 @@ CONTRAST = """() => {
     return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
   const over = (top, under) => ({r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a),
     b: top.b * top.a + under.b * (1 - top.a), a: 1});
-  const background = (el) => { const layers = [];
-    for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor);
-      if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; } }
-    let color = {r: 255, g: 255, b: 255, a: 1};
-    for (const c of layers.reverse()) color = over(c, color);
-    return color; };
+  // as drawn: every ancestor's background over the page's white, and every ancestor's opacity
+  // blending what it draws (its background, and the text inside) with what lies under it
+  const mix = (top, under, o) => ({r: top.r * o + under.r * (1 - o), g: top.g * o + under.g * (1 - o),
+    b: top.b * o + under.b * (1 - o), a: 1});
+  const drawn = (el, fg) => { const chain = [];
+    for (let e = el; e; e = e.parentElement) chain.unshift(e);
+    const paint = (i, under) => { const s = getComputedStyle(chain[i]); let inner = under;
+      const c = rgb(s.backgroundColor); if (c && c.a > 0) inner = over(c, inner);
+      inner = i === chain.length - 1 ? (fg ? over(fg, inner) : inner) : paint(i + 1, inner);
+      return mix(inner, under, Number(s.opacity)); };
+    return paint(0, {r: 255, g: 255, b: 255, a: 1}); };
+  const background = (el) => drawn(el, null);
   const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
   const out = [];
   const visible = (el) => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
@@ -539,14 +560,14 @@ CONTRAST = """() => {
     const s = getComputedStyle(el); const fg = rgb(s.color); if (!fg) continue;
     const bg = background(el); const size = parseFloat(s.fontSize); const bold = Number(s.fontWeight) >= 700;
     const large = size >= 24 || (bold && size >= 18.66);
-    const value = ratio(over(fg, bg), bg);
+    const value = ratio(drawn(el, fg), bg);
     out.push({text: el.textContent.trim().slice(0, 40), cls: String(el.className).slice(0, 40), ratio: value,
               needed: large ? 3 : 4.5});
   }
   for (const input of document.querySelectorAll("textarea[placeholder], input[placeholder]")) {
     if (!visible(input)) continue;
     const fg = rgb(getComputedStyle(input, "::placeholder").color); const bg = background(input);
-    out.push({text: "placeholder: " + input.placeholder.slice(0, 30), cls: "placeholder", ratio: ratio(over(fg, bg), bg), needed: 4.5});
+    out.push({text: "placeholder: " + input.placeholder.slice(0, 30), cls: "placeholder", ratio: ratio(drawn(input, fg), bg), needed: 4.5});
   }
   return out;
 }"""
@@ -554,8 +575,11 @@ CONTRAST = """() => {
 
 def test_every_text_on_the_page_meets_wcag_contrast(page):
     """WCAG 2.2 AA 1.4.3 over the rendered page after an answer: every element's own text
-    (computed colour over its computed background) and the placeholders."""
+    (its colour and every background under it, each ancestor's opacity applied, as drawn) and
+    the placeholders; an answer, a rewritten follow-up and a refusal on the page."""
     ask(page, "who holds Tal Rifaat?")
+    ask(page, "when did that happen?", page.locator("#qa-chat .qa-card, #qa-chat .qa-none").count())
+    ask(page, "what is the boiling point of tungsten?", page.locator("#qa-chat .qa-card, #qa-chat .qa-none").count())
     found = page.evaluate(CONTRAST)
     weak = sorted({(f["cls"] or f["text"], round(f["ratio"], 2), f["needed"]) for f in found if f["ratio"] < f["needed"]})
     (ARTIFACTS / "contrast.txt").parent.mkdir(exist_ok=True)
