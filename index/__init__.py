@@ -48,7 +48,7 @@ from index.maintenance import (
 from index.reports import IngestReport, Notice, RemoveReport
 from index.settings import IndexSettings
 from index.store import ArticleSummary, ChunkRow, Feed, Filter
-from index.text import STOPWORDS, Article, content_terms, terms
+from index.text import STOPWORDS, Article, content_terms, skeleton, terms
 from index.web import FetchError, FetchPolicy, is_url
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -73,5 +73,5 @@ __all__ = [
     "Notice", "ONNX_MODEL", "Problem", "QAError", "RemoveReport", "RepairReport", "STOPWORDS",
     "SUFFIXES", "SettingsError", "TORCH_MODEL", "TextTooLongError", "TokenizerError", "backup",
     "check_index", "compact", "content_terms", "ingest", "is_url", "load_embedder", "model_for", "open_reader",
-    "parse_date", "refresh", "remove", "repair", "resolve_model", "terms", "verified"
+    "parse_date", "refresh", "remove", "repair", "resolve_model", "skeleton", "terms", "verified"
 ]

@@ -4,9 +4,9 @@ The numbers are the chat's: within one answer, one number per article, in the or
 cards ([1] is the first card). One citation is ``[1] "Title." Outlet, 2024-12-02.
 https://... — “the quoted sentence”``. A conversation exports as Markdown: for each
 question, the short answer and the sentence that holds it with its number (and other
-articles' different answers with theirs), then that answer's numbered sources. Only what
-was cited is quoted: the nearest passages of an unanswered question are listed, not
-quoted. Used by the web chat (copy, export) and ``qa ask --format md``.
+articles' different answers with theirs), then the sources it cited, numbered as in the
+chat (cards it did not cite are left out). The nearest passages of an unanswered question
+are listed as such, not quoted. Used by the web chat (copy, export) and ``qa ask --format md``.
 """
 
 from __future__ import annotations
@@ -54,10 +54,13 @@ def turn_markdown(turn: Answer) -> list[str]:
             lines += [f"{turn.label}: **{_md(turn.text)}** [{number}] (probability {turn.probability:.2f})", ""]
         lines += [f"> {_md(cited.answer)} [{number}]", ""]
         for other in turn.others:
-            lines += [f"Also: **{_md(other.short_answer)}** [{card_of(hits, other.rank)}]"
-                      + (f" ({_md(other.published)})" if other.published else ""), ""]
-    lines += ["Sources:", ""] + [f"{hit.rank}. {citation_markdown(hit.best)}" for hit in hits] + [""]
-    return lines
+            where = ", ".join(_md(x) for x in (other.source, other.published) if x)
+            lines += [f"Also — {where + ': ' if where else ''}**{_md(other.short_answer)}** "
+                      f"[{card_of(hits, other.rank)}]", ""]
+        used = {card_of(hits, p.rank) for p in (cited, *turn.others)}
+        return lines + ["Sources:", ""] + [f"{hit.rank}. {citation_markdown(hit.best)}" for hit in hits
+                                          if hit.rank in used] + [""]
+    return lines + ["Nearest articles:", ""] + [f"{hit.rank}. {citation_markdown(hit.best)}" for hit in hits] + [""]
 
 
 def citation_markdown(p: Passage) -> str:

@@ -149,13 +149,6 @@ SCORES = {
 }
 
 
-def newer_or_older(theirs: str | None, ours: str | None) -> str:
-    """'newer' / 'older' / '' (same day or unknown): how another answer's date compares."""
-    if not theirs or not ours or theirs == ours:
-        return ""
-    return "newer" if theirs > ours else "older"
-
-
 @dataclass(frozen=True)
 class IndexInfo:
     """What an index holds and how it was built."""

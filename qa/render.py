@@ -9,7 +9,7 @@ import textwrap
 import click
 
 from index import ArticleSummary, IngestReport, RemoveReport
-from qa.passage import Answer, IndexInfo, Passage, newer_or_older
+from qa.passage import Answer, IndexInfo, Passage
 
 OPEN, CLOSE = "»", "«"  # marks around the answering sentence
 # C0 and C1 control characters (but newline and tab), DEL, and the bidirectional overrides
@@ -83,10 +83,9 @@ def lead(result: Answer, width: int = 88) -> str:
     lines += textwrap.wrap(f"\u201c{safe(cited.answer)}\u201d", width=width, initial_indent="  ",
                            subsequent_indent="   ")
     lines.append(f"  \u2014 {safe(cited.title)}" + (f", {citation(cited)}" if citation(cited) else ""))
-    for other in result.others:
-        when = newer_or_older(other.published, cited.published)
-        lines.append(f"  {'Also' if not when else when.capitalize()}: {safe(other.short_answer)} [{other.rank}]"
-                     + (f" ({citation(other)})" if citation(other) else ""))
+    for other in result.others:  # another article's answer: "Also — CNN, 2022-09-06: Liz Truss [2]"
+        where = ", ".join(safe(x) for x in (other.source, other.published) if x)
+        lines.append(f"  Also — {where + ': ' if where else ''}{safe(other.short_answer)} [{other.rank}]")
     return "\n".join(lines)
 
 

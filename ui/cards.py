@@ -13,7 +13,7 @@ import html
 
 from qa.export import citation_text, safe_url
 from qa.grouping import ArticleHit, Excerpt, by_article, card_of
-from qa.passage import Answer, Citation, newer_or_older
+from qa.passage import Answer, Citation
 
 # HTML's special characters and the ones markdown would act on, all as numeric entities.
 _ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'*_`[]#~|\\$!{}"})
@@ -117,13 +117,11 @@ def answer_html(answer: Answer) -> str:
                  f'{text(answer.label.lower())}, probability {answer.probability:.2f}</span></p>')
     lead += (f'<blockquote class="qa-lead">{prose(cited.answer)}</blockquote>'
              f'<p class="qa-lead-source">— {_linked(cited.title, cited.url)}{", " + source if source else ""}</p>')
-    for other in answer.others:
+    for other in answer.others:  # another article's answer, said with where and when it was published
         n = card_of(hits, other.rank)
-        when = newer_or_older(other.published, cited.published)
-        lead += (f'<p class="qa-other">{when.capitalize() or "Also"}: '
-                 f'<strong>{text(other.short_answer)}</strong> <a class="qa-cite" href="#qa-{key}-{n}">[{n}]</a>'
-                 f'{" — " + text(other.source) if other.source else ""}'
-                 f'{", " + text(other.published) if other.published else ""}</p>')
+        where = ", ".join(text(x) for x in (other.source, other.published) if x)
+        lead += (f'<p class="qa-other">Also — {where + ": " if where else ""}'
+                 f'<strong>{text(other.short_answer)}</strong> <a class="qa-cite" href="#qa-{key}-{n}">[{n}]</a></p>')
     return head + lead + cards
 
 

@@ -18,6 +18,7 @@ import re
 
 QUANTITY, TIME, PLACE = "quantity", "time", "place"
 KINDS = (QUANTITY, TIME, PLACE)
+NAME, PHRASE = "name", "phrase"  # what an answer is, besides a quantity or a time (answer_kind)
 
 _PLACES = ("country", "countries", "city", "cities", "state", "states", "town", "continent", "region",
            "nation", "island", "province", "capital", "county", "village", "port", "neighborhood")
@@ -80,3 +81,30 @@ def fits(kind: str | None, answer: str) -> bool:
 _EVENT = frozenset("after before during since until following in at by".split())  # "after World War II"
 # capitalised only because they open the span: "The police", "A spokesman"
 _LEADING = frozenset("the a an his her their its our this that these those some".split())
+
+
+_CARDINALS = frozenset((
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty sixty seventy "
+    "eighty ninety hundred hundreds thousand thousands million millions billion billions trillion dozen dozens"
+).split())
+_YEAR = re.compile(r"^(?:in |since |by )?(?:1[5-9]|20)\d\d$")
+_TIMELY = _TIME_WORDS - frozenset("may age era time times fall now second night morning evening afternoon".split())
+
+
+def answer_kind(answer: str) -> str:
+    """What a short answer is: a time (a year, a month, a weekday, "late last week"), a quantity (a digit, a
+    currency or per cent sign, a number word), a name (every word capitalised but a leading
+    "the": "Doug Emhoff", "TikTok"), else a phrase ("french toast sticks"). Two articles'
+    answers are alternatives to each other only when they are of one kind."""
+    words = _WORD.findall(answer)
+    lower = [w.lower() for w in words]
+    if _YEAR.match(answer.strip().lower()) or any(w in _TIMELY for w in lower):
+        return TIME
+    if any(ch.isdigit() for ch in answer) or any(ch in answer for ch in "$€£¥%") or any(w in _CARDINALS
+                                                                                        for w in lower):
+        return QUANTITY
+    named = [w for w in words if w.lower() not in _LEADING and w.lower() not in _JOINING]
+    return NAME if named and all(w[:1].isupper() for w in named) else PHRASE
+
+
+_JOINING = frozenset("of and de la del der von van al bin for on in".split())  # "Brothers of Italy"

@@ -29,13 +29,15 @@ spans meet:
 from __future__ import annotations
 
 import math
+import os.path
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from index import skeleton
 from qa.search.calibration import FEATURES, NONE, Calibration
 from qa.search.confidence import confidence
-from qa.search.kinds import asked_kind, fits
+from qa.search.kinds import answer_kind, asked_kind, fits
 from qa.search.reading import ShortAnswer, Span, carried_support
 
 
@@ -50,6 +52,7 @@ class Verdict:
     level: str  # "likely", "unsure" or "none"
     agreeing: tuple[int, ...]  # every passage holding this answer (chunk ids), the quoted one first
     kind: str | None  # the kind of answer the question asks for (None: any)
+    others: tuple[Verdict, ...] = ()  # the other answers the passages give, each scored the same way, likeliest first
 
     @property
     def answered(self) -> bool:
@@ -153,16 +156,23 @@ def decide(question: str, read: dict[int, Read], calibration: Calibration) -> Ve
     def weight(group) -> float:
         return sum(w for w, _, _ in group) if calibration.aggregate else group[0][0]
 
-    best = max(groups, key=weight)
-    _, chunk_id, span = best[0]
-    lead = read[chunk_id]
-    has = min(max(lead.short.has_answer, 1e-6), 1 - 1e-6)
-    agreeing = tuple(c for _, c, _ in best)
-    features = (math.log(has / (1 - has)), math.log(span.probability + 1e-6), math.log(weight(best) + 1e-6),
-                max(r.support for r in read.values()), lead.support, max(r.coverage for r in read.values()),
-                float(len({read[c].article for c in agreeing}) - 1), 1.0 if kind else 0.0)
-    p = calibration.probability(features)
-    return Verdict(chunk_id, span, features, round(p, 4), calibration.level(p), agreeing, kind)
+    def verdict(group) -> Verdict:
+        _, chunk_id, span = group[0]
+        lead = read[chunk_id]
+        has = min(max(lead.short.has_answer, 1e-6), 1 - 1e-6)
+        agreeing = tuple(c for _, c, _ in group)
+        features = (math.log(has / (1 - has)), math.log(span.probability + 1e-6), math.log(weight(group) + 1e-6),
+                    max(r.support for r in read.values()), lead.support, max(r.coverage for r in read.values()),
+                    float(len({read[c].article for c in agreeing}) - 1), 1.0 if kind else 0.0)
+        p = calibration.probability(features)
+        return Verdict(chunk_id, span, features, round(p, 4), calibration.level(p), agreeing, kind)
+
+    groups.sort(key=lambda g: -weight(g))
+    scored = [verdict(g) for g in groups[:MAX_OTHERS + 1]]
+    return replace(scored[0], others=tuple(sorted(scored[1:], key=lambda v: -v.probability)))
+
+
+MAX_OTHERS = 8  # other answers scored beside the question's own
 
 
 @dataclass(frozen=True)
@@ -193,12 +203,54 @@ def respan(short: ShortAnswer, judgement: Judgement, chunk_id: int) -> ShortAnsw
                    probability=round(short.has_answer * a.probability, 4))
 
 
+def variant(a: str, b: str) -> bool:
+    """Whether two answers name one thing: the same words (:func:`same_answer`), or each word
+    of the shorter a spelling of one of the longer's ("al-Qaida leader Ayman al-Zawahri" and
+    "al Qaeda leader Ayman al-Zawahiri"; "Britain" and "British"): the same consonants, or a
+    shared start of at least four letters and half the word."""
+    x, y = words(a.replace("-", " ")), words(b.replace("-", " "))
+    if same_answer(x, y):
+        return True
+    short, long = sorted((x, y), key=len)
+
+    def spelled(u: str, v: str) -> bool:
+        common = len(os.path.commonprefix([u, v]))
+        return skeleton(u) == skeleton(v) or (common >= 4 and common >= min(len(u), len(v)) / 2)
+
+    return bool(short) and all(any(spelled(u, v) for v in long) for u in short)
+
+
+def alternatives(judgement: Judgement, articles: dict[int, str], calibration: Calibration,
+                 outlets: dict[int, str | None] | None = None) -> list[Verdict]:
+    """Other articles' answers worth saying beside the judgement's: each is what its passage
+    answers on its own (not a lesser span of it), from an article the answer's passage is not
+    from (``articles``: chunk id -> article id, for the passages shown), of the same kind as
+    the answer (:func:`answer_kind`), as likely, scored among all the passages read, as an
+    answer must be to be given at all (the same calibrated bar), and not the same answer in
+    other words, nor its article's own outlet ("CNN" from "...told CNN": ``outlets``, chunk id
+    -> outlet). At most one per article, likeliest first."""
+    verdict = judgement.verdict
+    kind, mine = answer_kind(verdict.answer.text), verdict.answer.text
+    seen, out = {articles.get(verdict.chunk_id)}, []
+    for other in verdict.others:
+        article, own = articles.get(other.chunk_id), judgement.own.get(other.chunk_id)
+        if (article is None or article in seen or own is None or own.answer.span != other.answer.span
+                or other.probability < calibration.answer_bar
+                or answer_kind(other.answer.text) != kind or variant(mine, other.answer.text)
+                or other.answer.text.strip().lower() == ((outlets or {}).get(other.chunk_id) or "").lower()
+                or any(variant(o.answer.text, other.answer.text) for o in out)):
+            continue
+        seen.add(article)
+        out.append(other)
+    return out
+
+
 def conclude(judgement: Judgement | None, passages: list, calibration: Calibration, previous=None
              ) -> tuple[bool, dict]:
     """Whether ``passages`` answer, and the Answer's fields: ``text``, ``probability``,
     ``confidence`` (likely / unsure), ``cited``, ``differing``. The answer and each other
-    article's different one (a passage that answers on its own, with an answer not the
-    same) are quoted by the sentence that holds them (``passages`` changed in place).
+    article's different one (:func:`alternatives`) are quoted by the sentence that holds them
+    (``passages`` changed in place, the alternative's span put in its passage).
     ``previous``: the turn before a rewritten follow-up, whose support it may inherit."""
     verdict = judgement.verdict if judgement is not None else None
     ranks = {p.chunk_id: p.rank for p in passages}
@@ -209,13 +261,14 @@ def conclude(judgement: Judgement | None, passages: list, calibration: Calibrati
         verdict = verdict.rescored(calibration, carried_support(previous, lead))
     if not verdict.answered:
         return False, {"probability": verdict.probability}
-    mine, seen, others = words(verdict.answer.text), {lead.article_id}, []
-    for p in passages:
-        own = judgement.own.get(p.chunk_id)
-        if p.article_id in seen or own is None or not own.answered or same_answer(mine, words(own.answer.text)):
-            continue
-        others.append(p.rank)
-        seen.add(p.article_id)
+    others = []
+    for other in alternatives(judgement, {p.chunk_id: p.article_id for p in passages}, calibration,
+                              {p.chunk_id: p.source for p in passages}):
+        held = passages[ranks[other.chunk_id] - 1]
+        a = other.answer
+        passages[held.rank - 1] = replace(held, short_answer=a.text, short_answer_span=a.span,
+                                          short_answer_sentence=a.sentence)
+        others.append(held.rank)
     for rank in (lead.rank, *others):
         held = passages[rank - 1]
         passages[rank - 1] = replace(held, answer_span=held.short_answer_sentence)

@@ -160,8 +160,8 @@ def test_without_the_reader_the_confidence_decides(index):
 
 
 def test_another_article_that_answers_differently_is_shown_with_its_date(settings, embedder, tmp_path):
-    """Two dated articles answer one question differently: the lead, and the other as newer or
-    older; an article whose passage would not answer on its own is no "other answer"."""
+    """Two dated articles answer one question differently: the lead, and the other with its
+    date; an article whose passage would not answer on its own is no "other answer"."""
     from qa.render import answer as answer_text
 
     path = tmp_path / "firms.jsonl"
@@ -180,4 +180,5 @@ def test_another_article_that_answers_differently_is_shown_with_its_date(setting
     assert answer.answered and {answer.text, *(o.short_answer for o in answer.others)} == {"Ana Berg", "Tomas Reid"}
     assert "other" not in {o.article_id for o in answer.others}  # Lena Ford's passage does not answer on its own
     printed = answer_text(answer)
-    assert ("Newer: Tomas Reid" in printed) if answer.text == "Ana Berg" else ("Older: Ana Berg" in printed)
+    assert ("Also — 2024-09-10: Tomas Reid [" in printed) if answer.text == "Ana Berg" else \
+        ("Also — 2023-03-01: Ana Berg [" in printed)  # said with its date and card

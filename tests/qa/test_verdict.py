@@ -128,11 +128,36 @@ def test_a_calibration_that_does_not_fit_is_refused():
             Calibration.from_dict(good | bad)
 
 
-def _passage(chunk_id: int, article: str, rank: int, answer: str) -> Passage:
+def test_another_answer_is_said_only_when_there_is_one():
+    """Beside the answer, another article's answer is said only when it is what that article's
+    passage answers on its own, of the same kind, as likely as any answer given, different
+    (not a spelling of the same), and not the article's own outlet."""
+    cases = {  # the other article's reading -> said beside "Ada Brook"?
+        "Tom Reed": ([("Tom Reed", 0.5)], True),
+        "a lesser span": ([("Ada Brook", 0.5), ("Tom Reed", 0.4)], False),  # its passage answers Ada Brook
+        "another kind": ([("night sky watchers", 0.5)], False),  # a phrase beside a name
+        "a number": ([("585", 0.5)], False),
+        "a spelling": ([("Ada Broke", 0.5)], False),  # the same answer, spelled otherwise
+        "its outlet": ([("Harbour Ledger", 0.5)], False),  # "...told the Harbour Ledger"
+        "too unlikely": ([("Tom Reed", 0.05)], False),  # under the answer bar, scored among all passages
+    }
+    c = calibration(answer_bar=0.1, likely_bar=0.6, scale_by="ranked")
+    for name, (spans, said) in cases.items():
+        passages = [_passage(1, "a", 1, "Ada Brook"), _passage(2, "b", 2, spans[0][0], source="Harbour Ledger")]
+        shorts = {1: short(1, [("Ada Brook", 0.6)]), 2: short(2, spans)}
+        articles = {1: "a", 2: "b"}
+        own = {i: decide("who opened it?", read({i: x}, articles=articles), c) for i, x in shorts.items()}
+        answered, fields = conclude(Judgement(decide("who opened it?", read(shorts, articles=articles), c), own),
+                                    passages, c)
+        assert answered and fields["text"] == "Ada Brook"
+        assert fields["differing"] == ((2,) if said else ()), name
+
+
+def _passage(chunk_id: int, article: str, rank: int, answer: str, source: str | None = None) -> Passage:
     text = f"The festival was opened by {answer} on Monday."
     at = text.index(answer)
     return Passage(text=text, score=1.0, rank=rank, article_id=article, title="t", url=None, published=None,
-                   source=None, byline=None, span=(0, len(text)), answer_span=(0, len(text)), answer_score=0.5,
+                   source=source, byline=None, span=(0, len(text)), answer_span=(0, len(text)), answer_score=0.5,
                    chunk_id=chunk_id, coverage=0.5, reader=0.9, short_answer=answer,
                    short_answer_span=(at, at + len(answer)), short_answer_sentence=(0, len(text)))
 
@@ -141,7 +166,7 @@ def test_the_answer_and_other_articles_different_answers_are_stated_by_the_bars(
     passages = [_passage(1, "a", 1, "Ada Brook"), _passage(2, "b", 2, "Tom Reed"), _passage(3, "c", 3, "Ada Brook")]
     shorts = {1: short(1, [("Ada Brook", 0.6)]), 2: short(2, [("Tom Reed", 0.5)]), 3: short(3, [("Ada Brook", 0.4)])}
     articles = {1: "a", 2: "b", 3: "c"}
-    c = calibration(answer_bar=0.2, likely_bar=0.6, scale_by="ranked")
+    c = calibration(answer_bar=0.1, likely_bar=0.6, scale_by="ranked")
     own = {i: decide("who opened it?", read({i: s}, articles=articles), c) for i, s in shorts.items()}
     verdict = decide("who opened it?", read(shorts, articles=articles), c)
     answered, fields = conclude(Judgement(verdict, own), passages, c)

@@ -503,8 +503,8 @@ def test_as_of_a_day_this_week_means_that_week(browser, news_server):
     assert "Philippines" in first.locator(".qa-card-head").inner_text()
     assert "2022-07-26" in first.locator(".qa-meta").inner_text()
     assert "Filters: as of 2022-07-29" in page.locator("#qa-chat .qa-filters").last.inner_text()
-    others = page.locator("#qa-chat .qa-other").all_inner_texts()  # other articles' answers, with their dates
-    assert all(re.match(r"(Older|Newer|Also): \S", o) for o in others), others
+    others = page.locator("#qa-chat .qa-other").all_inner_texts()  # other articles' answers, with outlet and date
+    assert all(re.match(r"Also — [^:]+, \d{4}-\d\d-\d\d: \S.* \[\d+\]$", o) for o in others), others
     shot(page, "as-of-this-week")
     page.close()
 
