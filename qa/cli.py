@@ -164,10 +164,12 @@ def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_s
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (same as --format json).")
 @click.option("--format", "output", type=click.Choice(["text", "json", "md"]), default="text", show_default=True,
               help="md: Markdown with numbered citations, to paste into notes.")
+@click.option("--passages", "full", is_flag=True,
+              help="Print each passage in full, its answering sentence marked, with its scores (docs/scores.md).")
 @settings_options
 def ask(question: str, k: int | None, since, until, sources, order_by, recent, as_of, as_json: bool, output: str,
-        settings: Settings) -> None:
-    """Print the passages that best answer QUESTION, best first."""
+        full: bool, settings: Settings) -> None:
+    """Answer QUESTION from the index: the answer, the sentence that holds it, and its sources."""
     with Index.open(settings=settings) as index:
         result = index.ask(question, k, since=since, until=until, sources=list(sources), order_by=order_by,
                            prefer_recent=recent, as_of=as_of)
@@ -176,7 +178,7 @@ def ask(question: str, k: int | None, since, until, sources, order_by, recent, a
     elif output == "md":
         click.echo(safe(conversation_markdown([result], title=f"article-qa: {result.question}")))
     else:
-        click.echo(render.answer(result))
+        click.echo(render.answer(result, passages=full))
 
 
 @main.command()

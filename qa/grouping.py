@@ -79,3 +79,8 @@ def card_of(hits: Sequence[ArticleHit], rank: int) -> int:
         if any(rank in e.ranks for e in hit.excerpts):
             return hit.rank
     raise ValueError(f"no card shows passage {rank}")
+
+
+def folded(hits: Sequence[ArticleHit], less_related: Sequence[int]) -> set[int]:
+    """The cards that fold under "Less related": every passage they show is less related."""
+    return {hit.rank for hit in hits if all(r in less_related for e in hit.excerpts for r in e.ranks)}

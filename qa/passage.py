@@ -99,6 +99,7 @@ class Answer:
     confidence: str = ""  # the probability in words: "likely" or "unsure" ("" when not answered)
     cited: int | None = None  # rank of the passage holding the short answer
     differing: tuple[int, ...] = ()  # ranks of passages of other articles that answer differently
+    less_related: tuple[int, ...] = ()  # ranks of passages far below the best, not cited: folded (qa/search/fold.py)
 
     @property
     def passage(self) -> Passage | None:
@@ -130,6 +131,7 @@ class Answer:
                 "answer": self.text, "probability": self.probability, "confidence": self.confidence,
                 "cited": self.cited, "lead": self.lead if self.answered else "", "filters": self.filters,
                 "threshold": self.threshold, "others": [p.rank for p in self.others],
+                "less_related": list(self.less_related),
                 "passages": [p.to_dict() for p in self.passages], "scores": SCORES}
 
 
@@ -138,6 +140,8 @@ SCORES = {
     "probability": "the probability that the short answer is right, calibrated on held-back questions "
                    "(of answers given 0.8, about 8 in 10 were right); the question is answered from threshold",
     "threshold": "the probability under which the question is not answered",
+    "less_related": "ranks of passages far below the best (their score lacks more than the shipped margin of the "
+                    "best one's) and not cited: the chat folds them under 'Less related'",
     "confidence": "the probability in words: likely, unsure ('' when not answered)",
     "passages[].score": "the ranking score: orders the passages of this answer only, not comparable across questions",
     "passages[].reader": "the reader's probability that this passage answers the question (None: not read)",

@@ -43,7 +43,7 @@ def marked_text(p: Passage) -> str:
 
 
 def passage(p: Passage, width: int = 88) -> str:
-    head = f"{p.rank}. [{p.score:.3f}] {safe(p.title)}"  # the number it is ranked by
+    head = f"{p.rank}. {safe(p.title)}  (score {p.score:.3f}, reader {'-' if p.reader is None else f'{p.reader:.2f}'})"
     lines = [head]
     if cite := citation(p):
         lines.append(f"   {cite}")
@@ -61,13 +61,34 @@ def passage(p: Passage, width: int = 88) -> str:
                   text, flags=re.S)
 
 
-def answer(result: Answer) -> str:
+def answer(result: Answer, passages: bool = False) -> str:
+    """The answer and the titles of its sources (``passages``: each passage in full, its
+    answering sentence marked, with its scores, explained in docs/scores.md)."""
     if not result.passages:
         return f"No passages found for {safe(result.question)!r}: the index (or the filter) holds no articles."
-    body = "\n\n".join(passage(p) for p in result.passages)
+    searched = f"Searched for: {safe(result.searched)}\n\n" if result.searched != result.question else ""
+    if passages:
+        body = "\n\n".join(passage(p) for p in result.passages)
+    else:
+        body = sources(result)
     if not result.answered:
-        return f"Not in your articles: no direct answer. The closest passages, not answers:\n\n{body}"
-    return f"{lead(result)}\n\n{body}"
+        return f"{searched}Not in your articles: no direct answer. The closest passages, not answers:\n\n{body}"
+    return f"{searched}{lead(result)}\n\n{body}"
+
+
+def sources(result: Answer) -> str:
+    """One line per passage: its number, title and citation; those far below the first
+    (``Answer.less_related``) listed after them, under "Less related"."""
+    def line(p: Passage) -> str:
+        return f"  [{p.rank}] {safe(p.title)}" + (f" \u2014 {citation(p)}" if citation(p) else "")
+
+    shown = [line(p) for p in result.passages if p.rank not in result.less_related]
+    less = [line(p) for p in result.passages if p.rank in result.less_related]
+    head = "Sources:" if result.answered else "Nearest:"
+    out = [head, *shown]
+    if less:
+        out += [f"Less related ({len(less)}):", *less]
+    return "\n".join(out)
 
 
 def lead(result: Answer, width: int = 88) -> str:

@@ -43,6 +43,7 @@ from qa.search import (
     focused,
     gather,
     judge,
+    less_related,
     load_reader,
     make_reranker,
     named_span,
@@ -284,8 +285,11 @@ class Index:
         else:
             threshold = self.settings.min_score
             answered = any(p.confidence >= threshold for p in passages)
+        cited = {short.get("cited"), *short.get("differing", ())} if answered else set()
+        folded = less_related([p.score for p in passages], cited - {None})
         return Answer(question=question, searched=searched, passages=tuple(passages), answered=answered,
-                      threshold=threshold, topic=topic(question, previous_topic, rewritten=searched != question),
+                      threshold=threshold, less_related=folded,
+                      topic=topic(question, previous_topic, rewritten=searched != question),
                       filters=describe_filters(since=since, until=until, sources=sources, as_of=as_of), **short)
 
     def fit(self, question: str, passages: Sequence[Passage]) -> list[float]:

@@ -17,3 +17,11 @@ def test_the_reader_doc_shows_the_calibration_the_bench_wrote():
         assert table in doc, f"docs/reader.md lacks (print bench/calibrate.py's markdown()):\n{table}"
     shipped = json.loads((ROOT / "qa" / "models" / "reader.json").read_text(encoding="utf-8"))["calibration"]
     assert figures["calibration"] == shipped  # the figures are those of the shipped calibration
+
+
+def test_the_scores_doc_explains_every_number_an_answer_carries():
+    from qa.passage import SCORES
+
+    doc = (ROOT / "docs" / "scores.md").read_text(encoding="utf-8")
+    table = [line for line in doc.splitlines() if line.startswith("| `")]
+    assert table == [f"| `{name}` | {meaning} |" for name, meaning in SCORES.items()]

@@ -12,7 +12,7 @@ import hashlib
 import html
 
 from qa.export import citation_text, safe_url
-from qa.grouping import ArticleHit, Excerpt, by_article, card_of
+from qa.grouping import ArticleHit, Excerpt, by_article, card_of, folded
 from qa.passage import Answer, Citation
 
 # HTML's special characters and the ones markdown would act on, all as numeric entities.
@@ -100,14 +100,15 @@ def answer_html(answer: Answer) -> str:
                        "exclude everything. Add articles, or widen the filters.</p>")
     key = hashlib.sha1("|".join([answer.question, *(str(p.chunk_id) for p in answer.passages)]).encode()
                        ).hexdigest()[:8]
+    fold = folded(hits, answer.less_related)
     if not answer.answered:
-        cards = "".join(article_card(h, f"qa-{key}-{h.rank}") for h in hits)
+        cards = _fold([(h.rank, article_card(h, f"qa-{key}-{h.rank}")) for h in hits], fold)
         return (head + '<p class="qa-none"><strong>Not in your articles.</strong> No direct answer; '
                 "these are the nearest passages, not answers:</p>" + f'<div class="qa-nearest">{cards}</div>')
     cited = answer.passage or answer.passages[0]
     number = card_of(hits, cited.rank)
-    cards = "".join(article_card(h, f"qa-{key}-{h.rank}", cited.answer if h.rank == number else None,
-                                 quoted_above=h.rank == number) for h in hits)
+    cards = _fold([(h.rank, article_card(h, f"qa-{key}-{h.rank}", cited.answer if h.rank == number else None,
+                                         quoted_above=h.rank == number)) for h in hits], fold)
     source = ", ".join(text(x) for x in (cited.source, cited.published) if x)
     lead = ""
     if answer.text:
@@ -123,6 +124,16 @@ def answer_html(answer: Answer) -> str:
         lead += (f'<p class="qa-other">Also — {where + ": " if where else ""}'
                  f'<strong>{text(other.short_answer)}</strong> <a class="qa-cite" href="#qa-{key}-{n}">[{n}]</a></p>')
     return head + lead + cards
+
+
+def _fold(cards: list[tuple[int, str]], fold: set[int]) -> str:
+    """The cards in order, those far below card 1 (``fold``) together under "Less related (n)"."""
+    shown = "".join(html_ for rank, html_ in cards if rank not in fold)
+    less = [html_ for rank, html_ in cards if rank in fold]
+    if not less:
+        return shown
+    return (shown + f'<details class="qa-less"><summary>Less related ({len(less)})</summary>{"".join(less)}'
+            "</details>")
 
 
 def _linked(title: str, url: str | None) -> str:
@@ -185,6 +196,8 @@ CSS = """
 .qa-key { margin: 2px 0 4px; }
 .qa-more > summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: 0.9em; padding: 4px 0; }
 .qa-more[open] > summary { margin-bottom: 4px; }
+.qa-less > summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: 0.9em; padding: 6px 0;
+                     min-height: 24px; }
 .qa-body + .qa-body { border-top: 1px dashed var(--border-color-primary); margin-top: 6px; padding-top: 6px; }
 .qa-status { color: #b91c1c; min-height: 0; }
 @media (max-width: 700px) {

@@ -7,6 +7,7 @@ from qa.search.calibration import FEATURES, LIKELY, UNSURE, Calibration, Logisti
 from qa.search.candidates import gather
 from qa.search.checks import check_date, check_k, check_question, check_sources, describe_filters
 from qa.search.confidence import confidence
+from qa.search.fold import fold_margin, less_related
 from qa.search.followup import (
     answer_focus,
     candidates,
@@ -29,7 +30,7 @@ __all__ = [
     "Reader", "Recency", "Reranker", "ShortAnswer", "Span", "UNSURE", "Verdict", "analyze", "answer_focus",
     "answers_for", "asked_kind", "blend", "boost_recent", "candidates", "carried_support", "check_date", "check_k",
     "check_question", "check_sources", "collapse_duplicates", "conclude", "confidence", "continues", "decide",
-    "describe_filters", "fits", "focused", "gather", "judge", "load_reader", "make_reranker", "named_span",
-    "needs_conversation", "order", "prefer_rewrite", "read", "reads_of", "refers_back", "respan", "shorten",
-    "speaks_of_the_present", "subject", "support", "topic"
+    "describe_filters", "fits", "focused", "fold_margin", "gather", "judge", "less_related", "load_reader",
+    "make_reranker", "named_span", "needs_conversation", "order", "prefer_rewrite", "read", "reads_of", "refers_back",
+    "respan", "shorten", "speaks_of_the_present", "subject", "support", "topic"
 ]

@@ -669,3 +669,25 @@ def test_an_example_chip_asks_its_question(page):
     asked = page.locator("#qa-chat .qa-q, #qa-chat .message.user, #qa-chat [data-testid=user]").first.inner_text()
     assert "What happened: Central bank holds rates" in asked
     assert "Central bank holds rates" in page.locator("#qa-chat .qa-card").first.inner_text()
+
+
+def test_sources_are_what_the_answer_used(page):
+    """Cards far below card 1 fold under "Less related (n)" (a click opens them), and the
+    exported Markdown lists as sources only the cards the answer cites."""
+    ask(page, "who holds Tal Rifaat?")
+    reply = page.locator("#qa-chat .message.bot, #qa-chat [data-testid=bot]").last
+    less = reply.locator("details.qa-less")
+    assert less.count() == 1
+    summary = less.locator("> summary").inner_text()
+    folded = less.locator(".qa-card").count()
+    assert summary == f"Less related ({folded})" and folded >= 1
+    assert not less.locator(".qa-card").first.is_visible()
+    less.locator("> summary").click()
+    assert less.locator(".qa-card").first.is_visible()
+    shot(page, "less-related")
+    with page.expect_download() as download:
+        page.click("#qa-export")
+        page.locator("#qa-exported a").first.click()
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    sources = markdown.split("Sources:", 1)[1].strip().splitlines()
+    assert len(sources) == 1 and sources[0].startswith("1. [Turkey-backed fighters take Tal Rifaat"), markdown
