@@ -51,7 +51,8 @@ def turn_markdown(turn: Answer) -> list[str]:
         cited = turn.passage or turn.passages[0]
         number = card_of(hits, cited.rank)
         if turn.text:
-            lines += [f"{turn.label}: **{_md(turn.text)}** [{number}] (probability {turn.probability:.2f})", ""]
+            when = f"{_md(turn.when)}; " if turn.when else ""
+            lines += [f"{turn.label}: **{_md(turn.said)}** [{number}] ({when}probability {turn.probability:.2f})", ""]
         lines += [f"> {_md(cited.answer)} [{number}]", ""]
         for other in turn.others:
             where = ", ".join(_md(x) for x in (other.source, other.published) if x)

@@ -99,6 +99,8 @@ class Answer:
     confidence: str = ""  # the probability in words: "likely" or "unsure" ("" when not answered)
     cited: int | None = None  # rank of the passage holding the short answer
     differing: tuple[int, ...] = ()  # ranks of passages of other articles that answer differently
+    dated: str | None = None  # time decided (as of a day, or "the new / latest ..."): the answer's article's date
+    resolved: str = ""  # a relative time in the answer ("late last week") as days, from its article's date
     less_related: tuple[int, ...] = ()  # ranks of passages far below the best, not cited: folded (qa/search/fold.py)
 
     @property
@@ -121,6 +123,17 @@ class Answer:
         return {"likely": "Likely answer", "unsure": "Unsure answer"}.get(self.confidence, "Answer")
 
     @property
+    def said(self) -> str:
+        """The short answer as it is shown: a relative time with the days it names ("late last
+        week (2024-11-28 to 2024-12-01)"); "" when not answered."""
+        return f"{self.text} ({self.resolved})" if self.text and self.resolved else self.text
+
+    @property
+    def when(self) -> str:
+        """When time decided the answer: "newest answer, 2022-09-06" ("" otherwise)."""
+        return f"newest answer, {self.dated}" if self.dated else ""
+
+    @property
     def others(self) -> tuple[Passage, ...]:
         """Passages of other articles that answer too, differently (news changes: two outlets,
         or two days, may say different things)."""
@@ -131,7 +144,7 @@ class Answer:
                 "answer": self.text, "probability": self.probability, "confidence": self.confidence,
                 "cited": self.cited, "lead": self.lead if self.answered else "", "filters": self.filters,
                 "threshold": self.threshold, "others": [p.rank for p in self.others],
-                "less_related": list(self.less_related),
+                "less_related": list(self.less_related), "dated": self.dated, "resolved": self.resolved,
                 "passages": [p.to_dict() for p in self.passages], "scores": SCORES}
 
 
@@ -140,6 +153,9 @@ SCORES = {
     "probability": "the probability that the short answer is right, calibrated on held-back questions "
                    "(of answers given 0.8, about 8 in 10 were right); the question is answered from threshold",
     "threshold": "the probability under which the question is not answered",
+    "dated": "when time decides (asked as of a day, or for the new / latest / current one), the date of the "
+             "article the answer comes from: the newest that answers",
+    "resolved": "a relative time in the answer ('late last week') as the days it names, from its article's date",
     "less_related": "ranks of passages far below the best (their score lacks more than the shipped margin of the "
                     "best one's) and not cited: the chat folds them under 'Less related'",
     "confidence": "the probability in words: likely, unsure ('' when not answered)",

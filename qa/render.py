@@ -99,8 +99,9 @@ def lead(result: Answer, width: int = 88) -> str:
         cited = result.passages[0]
     lines = []
     if result.text:
-        lines.append(click.style(f"{result.label}: ", bold=True) + click.style(safe(result.text), bold=True)
-                     + f" [{cited.rank}]  (probability {result.probability:.2f} that it is right)")
+        when = f"{result.when}; " if result.when else ""
+        lines.append(click.style(f"{result.label}: ", bold=True) + click.style(safe(result.said), bold=True)
+                     + f" [{cited.rank}]  ({safe(when)}probability {result.probability:.2f} that it is right)")
     lines += textwrap.wrap(f"\u201c{safe(cited.answer)}\u201d", width=width, initial_indent="  ",
                            subsequent_indent="   ")
     lines.append(f"  \u2014 {safe(cited.title)}" + (f", {citation(cited)}" if citation(cited) else ""))

@@ -30,6 +30,7 @@ from qa.search import (
     analyze,
     answer_focus,
     answers_for,
+    asks_for_newest,
     blend,
     candidates,
     check_date,
@@ -281,7 +282,8 @@ class Index:
             calibration = self.answerer.config.calibration
             threshold = calibration.answer_bar
             answered, short = conclude(judgement, passages, calibration,
-                                       history[-1] if searched != question else None)
+                                       history[-1] if searched != question else None,
+                                       newest=bool(as_of) or asks_for_newest(question))
         else:
             threshold = self.settings.min_score
             answered = any(p.confidence >= threshold for p in passages)

@@ -112,8 +112,10 @@ def answer_html(answer: Answer) -> str:
     source = ", ".join(text(x) for x in (cited.source, cited.published) if x)
     lead = ""
     if answer.text:
-        lead += (f'<p class="qa-short"><strong>{text(answer.text)}</strong> '
-                 f'<a class="qa-cite" href="#qa-{key}-{number}">[{number}]</a> '
+        resolved = f' <span class="qa-resolved">({text(answer.resolved)})</span>' if answer.resolved else ""
+        when = f'<span class="qa-when">{text(answer.when)}</span> ' if answer.when else ""
+        lead += (f'<p class="qa-short"><strong>{text(answer.text)}</strong>{resolved} '
+                 f'<a class="qa-cite" href="#qa-{key}-{number}">[{number}]</a> {when}'
                  f'<span class="qa-sure qa-{answer.confidence or "answer"}" title="the probability that it is right">'
                  f'{text(answer.label.lower())}, probability {answer.probability:.2f}</span></p>')
     lead += (f'<blockquote class="qa-lead">{prose(cited.answer)}</blockquote>'
@@ -180,6 +182,7 @@ CSS = """
 .qa-answer { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
 .qa-short { font-size: 1.1em; margin: 0 0 4px; }
 .qa-sure { font-size: 0.8em; margin-left: 6px; }
+.qa-when { font-size: 0.8em; margin-left: 6px; font-weight: 600; }
 .qa-unsure { font-style: italic; }
 .qa-cite { text-decoration: none; font-weight: 600; }
 .qa-other { margin: 0 0 6px; }

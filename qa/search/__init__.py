@@ -24,13 +24,14 @@ from qa.search.reader import Reader, load_reader
 from qa.search.reading import ShortAnswer, Span, blend, carried_support, read, support
 from qa.search.rerank import RERANK_DEPTH, Evidence, Reranker, answers_for, make_reranker
 from qa.search.verdict import Judgement, Read, Verdict, conclude, decide, judge, reads_of, respan
+from qa.search.when import asks_for_newest, resolve, said
 
 __all__ = [
     "Calibration", "Evidence", "FEATURES", "Judgement", "LIKELY", "Logistic", "Query", "RERANK_DEPTH", "Read",
     "Reader", "Recency", "Reranker", "ShortAnswer", "Span", "UNSURE", "Verdict", "analyze", "answer_focus",
-    "answers_for", "asked_kind", "blend", "boost_recent", "candidates", "carried_support", "check_date", "check_k",
-    "check_question", "check_sources", "collapse_duplicates", "conclude", "confidence", "continues", "decide",
-    "describe_filters", "fits", "focused", "fold_margin", "gather", "judge", "less_related", "load_reader",
-    "make_reranker", "named_span", "needs_conversation", "order", "prefer_rewrite", "read", "reads_of", "refers_back",
-    "respan", "shorten", "speaks_of_the_present", "subject", "support", "topic"
+    "answers_for", "asked_kind", "asks_for_newest", "blend", "boost_recent", "candidates", "carried_support",
+    "check_date", "check_k", "check_question", "check_sources", "collapse_duplicates", "conclude", "confidence",
+    "continues", "decide", "describe_filters", "fits", "focused", "fold_margin", "gather", "judge", "less_related",
+    "load_reader", "make_reranker", "named_span", "needs_conversation", "order", "prefer_rewrite", "read", "reads_of",
+    "refers_back", "resolve", "respan", "said", "shorten", "speaks_of_the_present", "subject", "support", "topic"
 ]

@@ -107,4 +107,4 @@ def answer_kind(answer: str) -> str:
     return NAME if named and all(w[:1].isupper() for w in named) else PHRASE
 
 
-_JOINING = frozenset("of and de la del der von van al bin for on in".split())  # "Brothers of Italy"
+_JOINING = frozenset("of and or de la del der von van al bin for on in".split())  # "Brothers of Italy"

@@ -39,6 +39,7 @@ from qa.search.calibration import FEATURES, NONE, Calibration
 from qa.search.confidence import confidence
 from qa.search.kinds import answer_kind, asked_kind, fits
 from qa.search.reading import ShortAnswer, Span, carried_support
+from qa.search.when import resolve, said
 
 
 @dataclass(frozen=True)
@@ -234,36 +235,54 @@ def alternatives(judgement: Judgement, articles: dict[int, str], calibration: Ca
     seen, out = {articles.get(verdict.chunk_id)}, []
     for other in verdict.others:
         article, own = articles.get(other.chunk_id), judgement.own.get(other.chunk_id)
-        if (article is None or article in seen or own is None or own.answer.span != other.answer.span
+        if (article is None or article in seen or own is None
+                or not same_answer(words(own.answer.text), words(other.answer.text))
                 or other.probability < calibration.answer_bar
                 or answer_kind(other.answer.text) != kind or variant(mine, other.answer.text)
                 or other.answer.text.strip().lower() == ((outlets or {}).get(other.chunk_id) or "").lower()
                 or any(variant(o.answer.text, other.answer.text) for o in out)):
             continue
         seen.add(article)
-        out.append(other)
+        out.append(replace(other, answer=own.answer))  # said as its passage says it alone
     return out
 
 
-def conclude(judgement: Judgement | None, passages: list, calibration: Calibration, previous=None
-             ) -> tuple[bool, dict]:
+def conclude(judgement: Judgement | None, passages: list, calibration: Calibration, previous=None,
+             newest: bool = False) -> tuple[bool, dict]:
     """Whether ``passages`` answer, and the Answer's fields: ``text``, ``probability``,
     ``confidence`` (likely / unsure), ``cited``, ``differing``. The answer and each other
     article's different one (:func:`alternatives`) are quoted by the sentence that holds them
     (``passages`` changed in place, the alternative's span put in its passage).
-    ``previous``: the turn before a rewritten follow-up, whose support it may inherit."""
+    ``previous``: the turn before a rewritten follow-up, whose support it may inherit.
+    ``newest``: time decides (the question asks for the new / latest / current one, or is
+    asked as of a day): of the answer and its alternatives, the newest article's wins, and
+    the others are said beside it. ``dated`` is then the winning article's date. A relative
+    time in the answer ("late last week") is ``resolved`` from its article's date."""
     verdict = judgement.verdict if judgement is not None else None
     ranks = {p.chunk_id: p.rank for p in passages}
     if verdict is None or verdict.chunk_id not in ranks:
         return False, {}
+    others_found = alternatives(judgement, {p.chunk_id: p.article_id for p in passages}, calibration,
+                                {p.chunk_id: p.source for p in passages})
+    dated = None
+    if newest:
+        published = {p.chunk_id: p.published or "" for p in passages}
+        chosen = max([verdict, *others_found], key=lambda v: (published[v.chunk_id], v.probability))
+        if published[chosen.chunk_id]:
+            dated = published[chosen.chunk_id]
+            others_found = [v for v in (verdict, *others_found) if v is not chosen]
+            verdict = chosen
     lead = passages[ranks[verdict.chunk_id] - 1]
     if previous is not None:
         verdict = verdict.rescored(calibration, carried_support(previous, lead))
     if not verdict.answered:
         return False, {"probability": verdict.probability}
+    if lead.short_answer_span != verdict.answer.span:  # the newest article's answer leads
+        a = verdict.answer
+        lead = passages[lead.rank - 1] = replace(lead, short_answer=a.text, short_answer_span=a.span,
+                                                 short_answer_sentence=a.sentence)
     others = []
-    for other in alternatives(judgement, {p.chunk_id: p.article_id for p in passages}, calibration,
-                              {p.chunk_id: p.source for p in passages}):
+    for other in others_found:
         held = passages[ranks[other.chunk_id] - 1]
         a = other.answer
         passages[held.rank - 1] = replace(held, short_answer=a.text, short_answer_span=a.span,
@@ -273,4 +292,5 @@ def conclude(judgement: Judgement | None, passages: list, calibration: Calibrati
         held = passages[rank - 1]
         passages[rank - 1] = replace(held, answer_span=held.short_answer_sentence)
     return True, {"text": verdict.answer.text, "probability": verdict.probability, "confidence": verdict.level,
-                  "cited": lead.rank, "differing": tuple(others)}
+                  "cited": lead.rank, "differing": tuple(others), "dated": dated,
+                  "resolved": said(resolve(verdict.answer.text, lead.published))}

@@ -133,6 +133,7 @@ def test_the_aleppo_conversation(demo):
     third = demo.ask("when did that happen?", history=[first, second])
     assert third.searched == "when did that happen? (Aleppo)"
     assert "late last week" in third.lead  # the Aleppo date, not Tal Rifaat's "on Sunday"
+    assert third.said == "late last week (2024-11-28 to 2024-12-01)"  # the days it names, from the article's date
 
 
 @pytest.mark.model

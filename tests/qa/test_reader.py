@@ -182,3 +182,11 @@ def test_another_article_that_answers_differently_is_shown_with_its_date(setting
     printed = answer_text(answer)
     assert ("Also — 2024-09-10: Tomas Reid [" in printed) if answer.text == "Ana Berg" else \
         ("Also — 2023-03-01: Ana Berg [" in printed)  # said with its date and card
+    # asked for the current one, or as of a day: the newest article that answers leads, with its date
+    for current in (index_ask := Index.open(settings=settings, embedder=embedder)).ask(
+            "who is the current chief executive of Northsound Lines?", k=3), index_ask.ask(
+            "who is the chief executive of Northsound Lines?", k=3, as_of="2024-12-01"):
+        assert current.text == "Tomas Reid" and current.dated == "2024-09-10", (current.text, current.dated)
+        assert [o.short_answer for o in current.others] == ["Ana Berg"]
+        assert "newest answer, 2024-09-10; probability" in answer_text(current)
+    index_ask.close()

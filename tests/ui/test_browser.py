@@ -223,6 +223,8 @@ def test_follow_ups_answer_the_new_question_and_new_chat_clears_it(page):
     ask(page, "when did that happen?", cards)  # leans on the conversation: the latest subject is carried
     assert "(Aleppo)" in page.locator("#qa-chat .qa-searched").last.inner_text()
     assert "late last week" in page.locator("#qa-chat .qa-lead").last.inner_text()
+    # the relative time is said with the days it names, counted from the article's date
+    assert "late last week (2024-11-28 to 2024-12-01)" in page.locator("#qa-chat .qa-short").last.inner_text()
     shot(page, "follow-up-aleppo")
     # the rewrite can be taken back: asked again without the conversation, searched as typed
     searched = page.locator("#qa-chat .qa-searched").count()
