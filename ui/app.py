@@ -31,6 +31,21 @@ def chat_turn(index: Index, message: str, chat: list[dict] | None, k: int = 5, t
     return chat_out, turns_out, note
 
 
+FILTER_NAMES = ("since", "until", "as_of", "sources", "order", "k")
+
+
+def keep_filters(*values) -> dict:
+    """The filters as the browser keeps them."""
+    return dict(zip(FILTER_NAMES, values))
+
+
+def restore_filters(kept: dict | None):
+    """The kept filters back in their controls (those not kept: unchanged). Sources the
+    index no longer holds are dropped by the dropdown's own choices."""
+    kept = kept if isinstance(kept, dict) else {}
+    return tuple(kept[name] if name in kept and kept[name] is not None else gr.skip() for name in FILTER_NAMES)
+
+
 def build_app(index: Index) -> gr.Blocks:
     """The chat UI over ``index``; build it in tests, ``launch()`` it to serve."""
     chat, panel = Chat(index), IndexPanel(index)
@@ -115,7 +130,13 @@ def build_app(index: Index) -> gr.Blocks:
         really.click(panel.remove, chosen, [removed, confirm, *facts], api_visibility="private").then(
             chat.examples, None, examples, api_visibility="private")
         keep.click(panel.cancel, None, [removed, confirm], api_visibility="private")
-        app.load(panel.panel, None, facts, api_visibility="private")
+        # the filters survive a reload: kept in the browser (localStorage), restored on load
+        kept = gr.BrowserState({}, storage_key="article-qa-filters")
+        filters = [since, until, as_of, sources, order, k]
+        for control in filters:
+            control.change(keep_filters, filters, kept, api_visibility="private")
+        app.load(panel.panel, None, facts, api_visibility="private").then(
+            restore_filters, kept, filters, api_visibility="private")
         app.load(chat.examples, None, examples, api_visibility="private")
         gr.api(chat.search, api_name="search", **questions)
     return app

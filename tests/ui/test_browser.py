@@ -300,6 +300,24 @@ def test_filters_apply_to_the_next_question(page):
     assert dates and all("2024-12-02" not in d for d in dates)
 
 
+def test_filters_are_kept_across_a_reload(page):
+    page.get_by_text("Filters", exact=True).first.click()
+    page.locator("#qa-until textarea, #qa-until input").first.fill("2024-06-30")
+    page.locator("#qa-as-of textarea, #qa-as-of input").first.fill("2024-07-01")
+    page.get_by_label("newest first").check()
+    page.wait_for_timeout(800)  # the browser keeps them as they change
+    page.reload(wait_until="domcontentloaded")
+    page.wait_for_selector("#qa-question textarea", timeout=60_000)
+    page.get_by_text("Filters", exact=True).first.click()
+    page.wait_for_function("() => document.querySelector('#qa-until textarea, #qa-until input').value === "
+                           "'2024-06-30'", timeout=10_000)
+    assert page.locator("#qa-as-of textarea, #qa-as-of input").first.input_value() == "2024-07-01"
+    assert page.get_by_label("newest first").is_checked()
+    ask(page, "who holds Tal Rifaat?")  # and they apply
+    assert "as of 2024-07-01" in page.locator("#qa-chat .qa-filters").last.inner_text()
+    shot(page, "filters-kept")
+
+
 def test_upload_an_article_and_find_it(page, server):
     _, root = server
     upload(page, root / "glacier-retreat.md", "# Glacier retreats forty metres\n\nBy Ana Berg\n\nSeptember 3, 2024\n\n"
