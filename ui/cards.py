@@ -232,6 +232,24 @@ HEAD = """<style>@media (max-width: 700px) {
 // "Copy citation" on a card: the chat's HTML is sanitized (no inline handlers, no data-
 // attributes), so one listener on the page copies the text of the card's hidden .qa-citation;
 // the clipboard API needs a secure context (https or localhost), else the older execCommand route.
+// Gradio names each chat message by its raw HTML ("bot's message: <p class=..."): a screen
+// reader would read the tags. Each is named by its text instead, and renamed when it changes.
+const nameMessages = () => {
+  for (const el of document.querySelectorAll("#qa-chat [aria-label*='message:']")) {
+    const label = el.getAttribute("aria-label") || "";
+    if (!label.includes("<")) continue;
+    const who = label.startsWith("user") ? "Question" : "Answer";
+    // the label's HTML read as text by an inert parser (nothing in it runs or loads)
+    const html = label.slice(label.indexOf(":") + 1);
+    const parsed = new DOMParser().parseFromString(html, "text/html");
+    for (const hidden of parsed.querySelectorAll(".qa-citation, .qa-alone-q, .qa-sr")) hidden.remove();
+    for (const block of parsed.querySelectorAll("p, div, blockquote, summary, br")) block.append(" ");
+    const words = (parsed.body.textContent || "").replace(/\s+/g, " ").trim();
+    el.setAttribute("aria-label", `${who}: ${words.length > 300 ? words.slice(0, 299) + "…" : words}`);
+  }
+};
+new MutationObserver(nameMessages).observe(document.documentElement,
+  {subtree: true, childList: true, attributes: true, attributeFilter: ["aria-label"]});
 // "Ask without the conversation" under a rewritten follow-up: its question goes to a hidden box
 // whose button asks it with no history (the chat's HTML cannot call the app itself)
 document.addEventListener("click", (event) => {

@@ -711,3 +711,16 @@ def test_sources_are_what_the_answer_used(page):
     markdown = Path(download.value.path()).read_text(encoding="utf-8")
     sources = markdown.split("Sources:", 1)[1].strip().splitlines()
     assert len(sources) == 1 and sources[0].startswith("1. [Turkey-backed fighters take Tal Rifaat"), markdown
+
+
+def test_each_message_is_named_by_its_text(page):
+    """Gradio names a chat message by its raw HTML; a screen reader hears the text instead."""
+    ask(page, "who holds Tal Rifaat?")
+    page.wait_for_timeout(300)
+    labels = page.evaluate("() => [...document.querySelectorAll('#qa-chat [aria-label*=\"message\"], "
+                           "#qa-chat [aria-label^=\"Question:\"], #qa-chat [aria-label^=\"Answer:\"]')]"
+                           ".map(e => e.getAttribute('aria-label'))")
+    messages = [label for label in labels if label.startswith(("Question:", "Answer:", "user", "bot"))]
+    assert messages and not [label for label in messages if "<" in label], messages
+    assert "Question: who holds Tal Rifaat?" in messages
+    assert any(label.startswith("Answer: Armed groups backed by Turkey [1]") for label in messages), messages
