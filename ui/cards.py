@@ -169,6 +169,9 @@ CSS = """
 .qa-card { scroll-margin-top: 56px; }
 .qa-card:target { outline: 3px solid #c2410c; outline-offset: 1px; }
 .qa-card-head { font-size: 1.02em; }
+/* bold as the page's font has it: Gradio loads Source Sans Pro at 400 and 600 only, so a 700
+   ("bold") is drawn from another face; every bold text in an answer is the loaded 600 */
+#qa-chat strong, #qa-chat b, .qa-rank, .qa-cite, .qa-when { font-weight: 600; }
 .qa-rank { display: inline-block; min-width: 1.4em; font-weight: 600; color: var(--body-text-color-subdued); }
 .qa-meta { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 2px 0 6px; }
 .qa-citation, .qa-alone-q { display: none; }

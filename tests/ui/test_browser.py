@@ -724,3 +724,31 @@ def test_each_message_is_named_by_its_text(page):
     assert messages and not [label for label in messages if "<" in label], messages
     assert "Question: who holds Tal Rifaat?" in messages
     assert any(label.startswith("Answer: Armed groups backed by Turkey [1]") for label in messages), messages
+
+
+FACES = """async () => {
+  await document.fonts.ready;
+  const loaded = new Set([...document.fonts].filter((f) => f.status === "loaded")
+    .map((f) => f.family.replace(/["']/g, "") + " " + f.weight));
+  const out = [];
+  for (const el of document.querySelectorAll("#qa-chat *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const s = getComputedStyle(el);
+    const family = s.fontFamily.split(",")[0].replace(/["']/g, "").trim();
+    if (!loaded.has(family + " 400")) continue;  // a font the page did not load: not ours to check
+    out.push({text: el.textContent.trim().slice(0, 40), face: family + " " + s.fontWeight,
+              drawn: loaded.has(family + " " + s.fontWeight)});
+  }
+  return out;
+}"""
+
+
+def test_bold_titles_are_drawn_in_one_font(page):
+    """Every text in an answer asks for a weight the page's font has loaded: no bold drawn from
+    another face or synthesised (the titles once mixed two fonts' glyphs)."""
+    ask(page, "who holds Tal Rifaat?")
+    found = page.evaluate(FACES)
+    assert any("Turkey-backed fighters" in f["text"] for f in found)
+    missing = sorted({(f["face"], f["text"]) for f in found if not f["drawn"]})
+    assert not missing, missing
