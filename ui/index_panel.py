@@ -42,12 +42,20 @@ class IndexPanel:
     @staticmethod
     def check_urls(urls: str | None) -> list[str]:
         """The web addresses of ``urls`` (one per line); raises (a toast) when there is none or a bad one."""
-        wanted = [u.strip() for u in (urls or "").split() if u.strip()]
-        if not wanted:
+        lines = [line.strip() for line in (urls or "").splitlines() if line.strip()]
+        if not lines:
             raise user_error(ValueError("paste one or more web addresses first (https://..., one per line)"))
-        wrong = [u for u in wanted if not is_url(u)]
+        wanted, wrong = [], []
+        for number, line in enumerate(lines, start=1):
+            parts = line.split()  # a line may hold several addresses, but text is quoted whole
+            if all(is_url(u) for u in parts):
+                wanted += parts
+            else:
+                wrong.append(f"line {number}: “{line if len(line) <= 60 else line[:59] + '…'}”")
         if wrong:
-            raise user_error(ValueError(f"not a web address: {', '.join(wrong[:3])}; give http:// or https:// urls"))
+            raise user_error(ValueError(f"not a web address: {'; '.join(wrong[:3])}"
+                                        f"{f' and {len(wrong) - 3} more' if len(wrong) > 3 else ''}; "
+                                        "give http:// or https:// urls, one per line"))
         return wanted
 
     def upload(self, files: list[str] | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects it)

@@ -649,9 +649,10 @@ def test_side_panel_mistakes_are_toasts_that_block_nothing(page):
     page.click("text=Add articles")
     page.click("#qa-add")
     page.get_by_text("choose one or more files first", exact=False).first.wait_for(timeout=10_000)
-    page.fill("#qa-urls textarea", "not a web address")
-    page.click("#qa-fetch")
-    page.get_by_text("not a web address: not", exact=False).first.wait_for(timeout=10_000)
+    page.fill("#qa-urls textarea", "the harbour story from Monday")
+    page.click("#qa-fetch")  # the text is quoted whole, not split into words
+    page.get_by_text("not a web address: line 1: “the harbour story from Monday”",
+                     exact=False).first.wait_for(timeout=10_000)
     page.wait_for_timeout(500)
     marked = page.evaluate("""() => [...document.querySelectorAll('.error')].filter(e => {
         const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && !e.closest('.toast-wrap, [class*=toast]');

@@ -134,3 +134,12 @@ def test_as_of_leaves_later_articles_out_and_a_bad_one_is_named(demo_index):
     assert "Tal Rifaat" not in " ".join(p.title for p in turns[-1].passages)
     _, _, _, _, problem = chat.ask("who holds Tal Rifaat?", [], [], 5, as_of="next Tuesday")
     assert "As of" in problem
+
+
+def test_web_addresses_are_read_a_line_at_a_time():
+    from ui.index_panel import IndexPanel
+
+    assert IndexPanel.check_urls("https://a.example/x\n\n https://b.example/y https://c.example/z ") == [
+        "https://a.example/x", "https://b.example/y", "https://c.example/z"]
+    with pytest.raises(gr.Error, match="line 2: \u201cthe harbour story from Monday\u201d; give"):
+        IndexPanel.check_urls("https://a.example/x\nthe harbour story from Monday")
