@@ -46,8 +46,8 @@ class QAGroup(click.Group):
             raise click.ClickException(render.safe(" ".join(str(exc).split()))) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+        except KeyboardInterrupt as exc:
+            click.echo(render.interrupted(getattr(exc, "report", None)), err=True)
             sys.exit(130)
         except Exception as exc:
             if ctx.params.get("verbose", 0) >= 2:

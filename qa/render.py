@@ -151,6 +151,18 @@ def ingest_report(report: IngestReport) -> str:
 
 
 @terminal_safe
+def interrupted(report: IngestReport | None) -> str:
+    """What Ctrl+C left: for an ingest, what was kept (committed before the stop) and how to
+    finish; else one word."""
+    if report is None:
+        return "interrupted"
+    kept = len(report.added) + len(report.updated)
+    return (f"interrupted: kept {kept} article(s) stored before the stop ({len(report.added)} added, "
+            f"{len(report.updated)} updated, {report.chunks} chunks), {len(report.unchanged)} already there; "
+            "nothing half-written. Run the same command again to add the rest: what is stored is skipped.")
+
+
+@terminal_safe
 def article_list(articles: list[ArticleSummary]) -> str:
     if not articles:
         return "The index holds no articles. Add some with `qa ingest PATH...`."

@@ -24,6 +24,10 @@ SCROLL_TO_ANSWER = """() => { setTimeout(() => {
 }, 150); }"""
 
 
+SHOW_SUMMARY = """() => { const s = document.querySelector('#qa-upload-summary');
+  if (s) setTimeout(() => s.scrollIntoView({block: 'center'}), 150); }"""
+
+
 def chat_turn(index: Index, message: str, chat: list[dict] | None, k: int = 5, turns: list | None = None):
     """One question and its answer appended to the chat (for scripts and tests):
     (chat, turns, message under the question box)."""
@@ -86,10 +90,12 @@ def build_app(index: Index) -> gr.Blocks:
                 with gr.Accordion("Add articles", open=False, elem_id="qa-upload-panel"):
                     files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Files", elem_id="qa-files")
                     add = gr.Button("Add to the index", variant="primary", elem_id="qa-add")
+                    # right under the button: its progress ("12/40 articles", the file, the time left), then
+                    # what was added; HTML we escape (no Markdown autolinks)
+                    summary = gr.HTML(elem_id="qa-upload-summary")
                     urls = gr.Textbox(label="Web pages", placeholder="https://... (one per line)", lines=2,
                                       elem_id="qa-urls")
                     fetch = gr.Button("Fetch and add", elem_id="qa-fetch")
-                    summary = gr.HTML(elem_id="qa-upload-summary")  # HTML we escape: no Markdown autolinks
                 with gr.Accordion("What the index holds", open=False):
                     info = gr.Markdown(elem_id="qa-info")
                     table = gr.Dataframe(headers=["title", "date", "source", "passages"],
@@ -119,6 +125,8 @@ def build_app(index: Index) -> gr.Blocks:
         # panel below it (an error marks an event's outputs and holds them until reload)
         for button, check, handler, given in ((add, panel.check_files, panel.upload, files),
                                               (fetch, panel.check_urls, panel.add_urls, urls)):
+            # the summary shows the progress ("12/40 articles · ingest · harbour.md · 30 s left"): in view
+            button.click(None, None, None, js=SHOW_SUMMARY, api_visibility="private")
             button.click(check, given, None, api_visibility="private").success(
                 handler, given, summary, api_visibility="private").success(
                 panel.panel, None, facts, api_visibility="private").success(

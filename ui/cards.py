@@ -206,6 +206,11 @@ CSS = """
                      min-height: 24px; }
 .qa-body + .qa-body { border-top: 1px dashed var(--border-color-primary); margin-top: 6px; padding-top: 6px; }
 .qa-status { color: #b91c1c; min-height: 0; }
+/* room for the upload's progress (Gradio draws it over the summary, two lines) */
+#qa-upload-summary { min-height: 96px; }
+#qa-upload-summary [data-testid=status-tracker] { display: flex; flex-direction: column; justify-content: center;
+                                                  align-items: center; gap: 6px; }
+#qa-upload-summary .progress-text { position: static !important; }
 @media (max-width: 700px) {
   /* a phone: the page is the one scroll area, cards use the full width */
   #qa-chat { height: auto !important; max-height: none !important; }

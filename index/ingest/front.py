@@ -12,7 +12,7 @@ from index.directory import IndexDir, IndexWriter
 from index.embed import Embedder
 from index.errors import SettingsError
 from index.formats import JsonlFields, discover
-from index.ingest.pipeline import BATCH_CHARS, _model, read_all, store_articles
+from index.ingest.pipeline import BATCH_CHARS, _model, count_articles, read_all, store_articles
 from index.reports import IngestReport, RemoveReport
 from index.settings import IndexSettings
 from index.store import Feed, Store
@@ -77,8 +77,9 @@ def _ingest(paths: list, settings: IndexSettings, report: IngestReport, *, embed
         return ingest_on_cluster(files, settings, report, address=ray, model=embedder or _model(settings, rebuild),
                                  fields=fields, rebuild=rebuild, progress=progress, batch_chars=batch_chars)
     articles = read_all(files, fields, settings.max_file_bytes, report)  # streamed, not held
+    total = count_articles(files) if progress else None
     return store_articles(articles, settings, report, embedder=embedder, rebuild=rebuild, progress=progress,
-                          batch_chars=batch_chars)
+                          batch_chars=batch_chars, total=total)
 
 
 def remove(targets: Sequence[str], settings: IndexSettings | None = None) -> RemoveReport:

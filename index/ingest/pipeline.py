@@ -34,18 +34,20 @@ BATCH_CHARS = 400_000  # article text per commit: about 100k tokens, a few hundr
 
 def store_articles(articles: Iterable[Article], settings: IndexSettings, report: IngestReport | None = None, *,
                    embedder: Embedder | None = None, rebuild: bool = False, progress: bool = False,
-                   batch_chars: int = BATCH_CHARS) -> IngestReport:
-    """Chunk, embed and store ``articles`` (the second half of :func:`ingest`)."""
+                   batch_chars: int = BATCH_CHARS, total: int | None = None) -> IngestReport:
+    """Chunk, embed and store ``articles`` (the second half of :func:`ingest`); ``total``: how
+    many there are, when known (the progress bar's total, and its time left)."""
     embedder = embedder or load_embedder(_model(settings, rebuild), settings.offline, settings.device)
     index_dir = IndexDir(settings.index_dir)
     with index_dir.write_lock():
         return store_articles_locked(index_dir, articles, settings, report, embedder=embedder, rebuild=rebuild,
-                                     progress=progress, batch_chars=batch_chars)
+                                     progress=progress, batch_chars=batch_chars, total=total)
 
 
 def store_articles_locked(index_dir: IndexDir, articles: Iterable[Article], settings: IndexSettings,
                           report: IngestReport | None = None, *, embedder: Embedder, rebuild: bool = False,
-                          progress: bool = False, batch_chars: int = BATCH_CHARS) -> IngestReport:
+                          progress: bool = False, batch_chars: int = BATCH_CHARS,
+                          total: int | None = None) -> IngestReport:
     """:func:`store_articles` for a caller that holds the index's write lock."""
     report = report or IngestReport()
     chunker = Chunker(get_encoding(settings.encoding), settings.chunk_tokens, settings.chunk_overlap,
@@ -56,12 +58,16 @@ def store_articles_locked(index_dir: IndexDir, articles: Iterable[Article], sett
         try:
             todo = plan(articles, writer, report)  # a generator: articles are read as they are stored
             pooled = writer.manifest.sentence_vectors == "pooled"
-            with tqdm(unit=" articles", disable=not progress, desc="ingest") as bar:
-                for batch in batches(todo, batch_chars, lambda article: article):
+            with tqdm(total=total, unit=" articles", disable=not progress, desc="ingest") as bar:
+                def done(article: Article) -> None:  # "ingest · harbour.md · 30 s left: 12/40"
+                    bar.update(1)
+                    bar.set_description(progress_line(Path(article.origin or article.id).name, bar.format_dict),
+                                        refresh=False)
+
+                for batch in batches(counted(todo, report, bar), batch_chars, lambda article: article):
                     additions = encode([article for article, _ in batch], chunker, cached, settings.batch_size,
-                                       report.failed, pooled)
+                                       report.failed, pooled, done)
                     commit(writer, additions, {article.id for article, replaces in batch if replaces}, report)
-                    bar.update(len(batch))
         finally:
             report.embedded, report.reused = report.embedded + cached.embedded, report.reused + cached.reused
 
@@ -85,8 +91,8 @@ def write_index(index_dir: IndexDir, settings: IndexSettings, report: IngestRepo
     except BaseException as exc:
         if rebuild:
             shutil.rmtree(target.path, ignore_errors=True)  # the old index was never touched
-        if isinstance(exc, QAError):
-            exc.report = report
+        if isinstance(exc, (QAError, KeyboardInterrupt)):
+            exc.report = report  # what was committed before it stopped
         raise
     finally:
         report.warnings += [Notice(str(cache.path), note) for note in cache.notes]
@@ -105,6 +111,28 @@ def _model(settings: IndexSettings, rebuild: bool) -> str:
         if rebuild:
             return settings.model or DEFAULT_MODEL
         raise
+
+
+COUNT_LINES_UP_TO = 2_000_000_000  # bytes of JSON Lines counted for the progress bar's total
+
+
+def count_articles(files: Sequence[Path]) -> int | None:
+    """How many articles ``files`` hold, for the progress bar: a line of JSON Lines each, one
+    per other file (None when the JSON Lines are too large to count quickly)."""
+    total, lines_bytes = 0, 0
+    for path in files:
+        if path.suffix.lower() != ".jsonl":
+            total += 1
+            continue
+        try:
+            lines_bytes += path.stat().st_size
+            if lines_bytes > COUNT_LINES_UP_TO:
+                return None
+            with open(path, "rb") as handle:
+                total += sum(1 for line in handle if line.strip())
+        except OSError:
+            total += 1  # reading it will fail, and say why
+    return total
 
 
 def read_all(files: Sequence[Path], fields: JsonlFields | None, max_bytes: int,
@@ -150,6 +178,35 @@ def plan(items: Iterable[T], writer: IndexWriter, report: IngestReport,
         yield item, stored_hash is not None
 
 
+def progress_line(name: str, state: dict) -> str:
+    """The bar's words: what is being stored and, once there is a rate and a total, the time
+    left ("ingest · harbour.md · 30 s left"): the web page shows these words beside the count."""
+    words = f"ingest · {name[:40]}"
+    n, total, elapsed = state.get("n") or 0, state.get("total"), state.get("elapsed") or 0
+    if total and n and elapsed:
+        left = (total - n) * elapsed / n
+        words += f" · {left:.0f} s left" if left < 120 else f" · {left / 60:.0f} min left"
+    return words
+
+
+def counted(todo: Iterable[tuple[T, bool]], report: IngestReport, bar) -> Iterator[tuple[T, bool]]:
+    """``todo`` as it comes; the articles that need no storing (unchanged, skipped, failed to
+    read) advance the bar too, so its count reaches its total."""
+    def settled() -> int:
+        return len(report.unchanged) + len(report.skipped) + len(report.failed)
+
+    items = iter(todo)
+    while True:
+        before = settled()  # only what reading and planning the next article settled (not encoding)
+        try:
+            item = next(items)
+        except StopIteration:
+            bar.update(settled() - before)
+            return
+        bar.update(settled() - before)
+        yield item
+
+
 def batches(todo: Iterable[tuple[T, bool]], batch_chars: int, article_of: Callable[[T], Article]):
     batch, size = [], 0
     for item in todo:
@@ -162,17 +219,38 @@ def batches(todo: Iterable[tuple[T, bool]], batch_chars: int, article_of: Callab
         yield batch
 
 
+EMBED_GROUP_CHARS = 20_000  # articles embedded together between two steps of the progress bar
+
+
 def encode(articles: Sequence[Article], chunker: Chunker, embedder: Embedder, batch_size: int,
-           failed: list[ArticleError], pooled: bool = False) -> list[Addition]:
+           failed: list[ArticleError], pooled: bool = False,
+           done: Callable[[Article], None] | None = None) -> list[Addition]:
     """Chunk and embed ``articles``; one that cannot be chunked or embedded goes to ``failed``
-    (its old version, if any, stays)."""
-    chunked = []
+    (its old version, if any, stays). ``done`` is called for each article once it is
+    embedded (or has failed), a few articles at a time."""
+    additions, group, size = [], [], 0
+
+    def flush() -> None:
+        nonlocal group, size
+        additions.extend(_embed(group, embedder, batch_size, failed, pooled))
+        for article, _, _ in group:
+            if done:
+                done(article)
+        group, size = [], 0
+
     for article in articles:
         try:
-            chunked.append((article, None, chunker.chunk(article.text)))
+            group.append((article, None, chunker.chunk(article.text)))
+            size += len(article.text)
         except Exception as exc:
             failed.append(ArticleError(article.origin or article.id, f"cannot chunk it: {unexpected(exc)}"))
-    return _embed(chunked, embedder, batch_size, failed, pooled)
+            if done:
+                done(article)
+        if size >= EMBED_GROUP_CHARS:
+            flush()
+    if group:
+        flush()
+    return additions
 
 
 def commit(writer: IndexWriter, additions: Sequence[Addition], replacing: set[str], report: IngestReport) -> None:

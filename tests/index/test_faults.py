@@ -440,3 +440,31 @@ def test_the_http_api_answers_bad_input_with_400_and_follows_a_rebuild(demo, tmp
         assert status == 200 and all(not p["title"].startswith("Turkey-backed") for p in body["data"][0]["passages"])
     log = (tmp_path / "serve.log").read_text()
     assert "Traceback" not in log, log
+
+
+class _StoppedByCtrlC(HashingEmbedder):
+    """The user presses Ctrl+C while the third group of articles is being embedded."""
+
+    def embed(self, texts, batch_size=32):
+        if len(self.calls) == 2:
+            raise KeyboardInterrupt
+        return super().embed(texts, batch_size)
+
+
+def test_ctrl_c_keeps_what_was_stored_and_says_so(settings, tmp_path):
+    from qa.render import interrupted
+
+    path = tmp_path / "many.jsonl"
+    words = "the harbour board met on monday to discuss ferry timetables and new berths " * 250
+    path.write_text("".join(json.dumps({"id": f"a{i}", "title": f"Story {i}", "text": f"Story {i}. {words}"})
+                            + "\n" for i in range(6)))
+    with pytest.raises(KeyboardInterrupt) as stopped:  # two articles a batch, each batch one embedding call
+        ingest([path], settings, embedder=_StoppedByCtrlC(), batch_chars=30_000)
+    report = stopped.value.report
+    assert report.added == ["a0", "a1", "a2", "a3"]  # each batch committed before the stop is kept
+    said = interrupted(report)
+    assert said.startswith("interrupted: kept 4 article(s) stored before the stop") and "same command again" in said
+    with Index.open(settings=settings, embedder=HashingEmbedder()) as index:
+        assert {a.id for a in index.articles()} == {"a0", "a1", "a2", "a3"}
+    again = ingest([path], settings, embedder=HashingEmbedder())  # the rest, the kept ones skipped
+    assert sorted(again.added) == ["a4", "a5"] and sorted(again.unchanged) == ["a0", "a1", "a2", "a3"]

@@ -267,3 +267,18 @@ def test_progress_bar_only_when_asked(settings, embedder, tmp_path, capsys, quie
     ingest([tmp_path / "a.jsonl"], settings, embedder=embedder, progress=not quiet)
     err = capsys.readouterr().err
     assert ("ingest" in err and "articles/s" in err) != quiet
+
+
+def test_the_progress_bar_counts_to_a_total_and_names_the_file(settings, embedder, capsys):
+    """`qa ingest`'s bar: "n/total" from the start (a JSON Lines file counts its lines), the
+    file being stored, and the time left; unchanged articles count too."""
+    from tests.conftest import DEMO
+
+    total = len([p for p in DEMO.iterdir() if p.suffix != ".jsonl"]) + sum(
+        1 for p in DEMO.glob("*.jsonl") for line in p.read_text().splitlines() if line.strip())
+    ingest([DEMO], settings, embedder=embedder, progress=True)
+    bar = capsys.readouterr().err.replace("\r", "\n")
+    assert f" 0/{total} " in bar and f" {total}/{total} " in bar, bar
+    assert ".md" in bar or ".txt" in bar or ".jsonl" in bar  # the file being stored
+    ingest([DEMO], settings, embedder=embedder, progress=True)  # all unchanged: still counted to the end
+    assert f" {total}/{total} " in capsys.readouterr().err.replace("\r", "\n")

@@ -753,3 +753,30 @@ def test_bold_titles_are_drawn_in_one_font(page):
     assert any("Turkey-backed fighters" in f["text"] for f in found)
     missing = sorted({(f["face"], f["text"]) for f in found if not f["drawn"]})
     assert not missing, missing
+
+
+def test_an_upload_of_forty_articles_shows_its_progress(page, server):
+    """Right under the Add button, while it works: "n/40 articles" and what is being stored,
+    drawn visibly (not at opacity 0), then the summary."""
+    _, root = server
+    folder = root / "forty"
+    folder.mkdir()
+    sentence = "The lantern makers' guild met on Tuesday to plan the winter market stalls and the parade. "
+    for i in range(40):
+        (folder / f"guild-{i:02d}.md").write_text(f"# Guild notes {i}\n\nNovember {i % 28 + 1}, 2024\n\n"
+                                                   + sentence * 60 + "\n")
+    page.click("text=Add articles")
+    page.locator("#qa-files input[type=file]").set_input_files(sorted(str(p) for p in folder.iterdir()))
+    page.click("#qa-add")
+    seen = page.wait_for_function("""() => {
+      for (const e of document.querySelectorAll('#qa-upload-summary .progress-text, #qa-upload-summary .progress-level-inner')) {
+        const t = e.textContent.trim(); if (!t.includes('/40')) continue;
+        let o = 1; for (let x = e; x; x = x.parentElement) o *= Number(getComputedStyle(x).opacity);
+        const r = e.getBoundingClientRect();
+        return {text: t, opacity: o, inView: r.top >= 0 && r.bottom <= window.innerHeight};
+      }
+      return false; }""", timeout=60_000, polling=100).json_value()
+    assert seen["opacity"] > 0.9 and seen["inView"], seen
+    shot(page, "upload-progress")
+    page.wait_for_function("() => document.querySelector('#qa-upload-summary').innerText.includes('40 added')",
+                           timeout=120_000)
