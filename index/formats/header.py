@@ -56,13 +56,26 @@ def build(lines: list[str], origin: str, title: str | None, meta: dict[str, str]
                 continue
             who = _BYLINE.match(stripped)
             if byline is None and who:
-                byline = who.group("who").strip()
+                byline, dated = _byline_and_date(who.group("who").strip())
+                published = published or dated
                 continue
         body.append(line)
     text = "\n\n".join(paragraphs(body))
     title = (title or Path(origin).stem.replace("_", " ").replace("-", " ")).strip()
     return article(text=text, title=title, origin=origin, url=url, published=published, byline=byline,
                    source=source, article_id=meta.get("id"), date_lines=False)
+
+
+_DATE_AFTER = re.compile(r"^(?P<who>.+?)\s*(?:·|\||—|–|,|\s-\s)\s*(?P<when>[^·|—–]+)$")
+
+
+def _byline_and_date(who: str) -> tuple[str, str | None]:
+    """"Nadia Ferreira · 21 November 2024" -> ("Nadia Ferreira", "2024-11-21"): a byline that
+    carries the date after a separator; else (the byline, None)."""
+    match = _DATE_AFTER.match(who)
+    if match and (iso := parse_date_line(match.group("when").strip())):
+        return match.group("who").strip(), iso
+    return who, None
 
 
 def paragraphs(lines: list[str]) -> list[str]:

@@ -52,6 +52,11 @@ def parse(data: bytes, origin: str, url: str | None = None) -> Article:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise ArticleError(origin, f"cannot read the PDF ({' '.join(str(exc).split())[:120]})") from None
+    printed = _printed(meta)
+    page_url = None
+    if printed:  # the browser's own header and footer on every page: the print time, the page's address
+        pages, page_url = zip(*(_without_print_margins(page) for page in pages)) if pages else ((), ())
+        page_url = next((u for u in page_url if u), None)
     paragraphs = [p for page in pages for p in _paragraphs(page)]
     text = "\n\n".join(paragraphs)
     if len(text.split()) < MIN_WORDS:
@@ -59,13 +64,60 @@ def parse(data: bytes, origin: str, url: str | None = None) -> Article:
                                    f"{len(text.split())} words of text): it is probably scanned; run OCR "
                                    "(e.g. ocrmypdf) and add the result")
     title = _meta(meta, "/Title") or paragraphs[0][:120]
+    outlet = None
+    if printed:  # "Ferry berths to be rebuilt | The Harbour Ledger", and the masthead above the headline
+        title, outlet, paragraphs = _masthead(title, paragraphs)
     if len(paragraphs) > 1 and paragraphs[0].strip() == title.strip():
         paragraphs = paragraphs[1:]
-    found = build([line for p in paragraphs for line in (p, "")], origin, title, {"url": url} if url else {})
+    given = {k: v for k, v in (("url", url or page_url), ("source", outlet)) if v}
+    found = build([line for p in paragraphs for line in (p, "")], origin, title, given)
     created, author = _date(_meta(meta, "/CreationDate")), _meta(meta, "/Author")
-    if _printed(meta):  # the text's own lines first; the print date only when the text has none
+    if printed:  # the text's own lines first; the print date only when the text has none
         return dataclasses.replace(found, published=found.published or created, byline=found.byline or author)
     return dataclasses.replace(found, published=created or found.published, byline=author or found.byline)
+
+
+# "12/6/26, 6:29 PM" (a browser's print header: the time of printing, then the page's title)
+_PRINT_TIME = re.compile(r"^\s*\d{1,2}/\d{1,2}/\d{2,4},?\s+\d{1,2}:\d{2}(?:\s*[AP]M)?\b", re.I)
+# "https://example.org/story 1/2" (its footer: the page's address and the page number)
+_PRINT_FOOTER = re.compile(r"^\s*(?P<url>(?:https?|file|ﬁle)://\S+)\s+\d+/\d+\s*$")
+_TITLE_SEPARATORS = (" | ", " – ", " — ", " - ", " :: ")
+MASTHEAD_WORDS = 6  # an outlet's name is short
+
+
+def _without_print_margins(page: str) -> tuple[str, str | None]:
+    """A printed page without the browser's header and footer lines; the page's address
+    from the footer (http(s) only)."""
+    kept, url = [], None
+    for line in page.split("\n"):
+        footer = _PRINT_FOOTER.match(line)
+        if footer:
+            url = url or (footer["url"] if footer["url"].startswith("http") else None)
+            continue
+        if _PRINT_TIME.match(line):
+            continue
+        kept.append(line)
+    return "\n".join(kept), url
+
+
+def _masthead(title: str, paragraphs: list[str]) -> tuple[str, str | None, list[str]]:
+    """(title, outlet, paragraphs) of a printed page: the outlet is the site's name after
+    the title's separator ("... | The Harbour Ledger") or a short line above the headline
+    (the masthead), either found on the first lines of the page; it leaves the body."""
+    first = [p.strip() for p in paragraphs[:4]]
+    outlet = None
+    for separator in _TITLE_SEPARATORS:
+        head, _, tail = (part.strip() for part in title.rpartition(separator))
+        if head and tail and len(tail.split()) <= MASTHEAD_WORDS and (tail in first or head in first):
+            title, outlet = head, tail
+            break
+    if title.strip() in first:
+        at = first.index(title.strip())
+        above = [p for p in first[:at] if len(p.split()) <= MASTHEAD_WORDS and not re.search(r"[.!?]$", p)]
+        if outlet is None and above:
+            outlet = above[-1]
+        paragraphs = [p for i, p in enumerate(paragraphs) if not (i < at and p.strip() in above)]
+    return title, outlet, paragraphs
 
 
 PRINTERS = ("skia/pdf", "chrom", "mozilla", "firefox", "cairo", "quartz pdfcontext", "safari", "print to pdf",

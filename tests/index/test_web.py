@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -151,6 +153,27 @@ def test_a_page_printed_from_a_browser_is_dated_and_credited_by_its_text(produce
     assert article.source == "Northsound Herald" and article.title == "Ferry crews strike over rosters"
     assert article.text.startswith("Crews on the Skerry Isles ferries walked out on Monday over new rosters, "
                                    "stranding about 2,000 passengers")
+
+
+CHROMIUM_PRINT = ["The Harbour Ledger", "Ferry berths to be rebuilt before winter",
+                  "By Nadia Ferreira \u00b7 21 November 2024",
+                  "The harbour board voted on Tuesday to rebuild the two ferry berths at the north quay before",
+                  "the winter storms, after inspectors found the timber piles had rotted through in places.",
+                  "12/6/26, 6:29 PM Ferry berths to be rebuilt before winter | The Harbour Ledger",
+                  "https://ledger.example/2024/11/21/ferry-berths 1/1"]
+
+
+def test_a_page_printed_by_chromium_is_dated_credited_and_linked_from_its_first_page():
+    """As headless Chromium prints it: the title tag as the PDF's title ("... | The Harbour
+    Ledger"), the masthead above the headline, "By ... · date", and the print header (the
+    print time) and footer (the address, the page number) on the page."""
+    article = pdf_format.parse(make_pdf([[line.replace("\u00b7", "-") for line in CHROMIUM_PRINT]],
+                                        title="Ferry berths to be rebuilt before winter | The Harbour Ledger",
+                                        created="2026-12-06", producer="Skia/PDF m156"), "print.pdf")
+    assert article.published == "2024-11-21" and article.byline == "Nadia Ferreira"
+    assert article.source == "The Harbour Ledger" and article.title == "Ferry berths to be rebuilt before winter"
+    assert article.url == "https://ledger.example/2024/11/21/ferry-berths"
+    assert article.text.startswith("The harbour board voted on Tuesday") and "6:29 PM" not in article.text
 
 
 def test_a_pdf_not_printed_from_a_browser_keeps_its_own_date():
@@ -370,3 +393,27 @@ def test_a_url_with_a_password_is_fetched_but_the_password_never_stored(site, se
     finally:
         store.close()
     assert stored and all("s3cret" not in str(v) and "ana:" not in str(v) for row in stored for v in row), stored
+
+
+LEDGER_PAGE = """<!doctype html><html><head><meta charset="utf-8">
+<title>Ferry berths to be rebuilt before winter | The Harbour Ledger</title></head>
+<body><header><p>The Harbour Ledger</p></header><h1>Ferry berths to be rebuilt before winter</h1>
+<p>By Nadia Ferreira \u00b7 21 November 2024</p>
+<p>The harbour board voted on Tuesday to rebuild the two ferry berths at the north quay before the winter
+storms, after inspectors found the timber piles had rotted through in places.</p>
+<p>Work will start next month and cost about 2.4 million, the board said.</p></body></html>"""
+
+
+@pytest.mark.browser
+def test_a_pdf_headless_chromium_printed_is_dated_and_credited_from_its_first_page(tmp_path):
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip(f"no Chromium at {chromium}: `make test` installs Debian's chromium package")
+    page, printed = tmp_path / "ledger.html", tmp_path / "ledger.pdf"
+    page.write_text(LEDGER_PAGE, encoding="utf-8")
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={printed}",
+                    page.as_uri()], capture_output=True, timeout=120, check=True)
+    article = pdf_format.parse(printed.read_bytes(), str(printed))
+    assert (article.published, article.byline, article.source, article.title) == (
+        "2024-11-21", "Nadia Ferreira", "The Harbour Ledger", "Ferry berths to be rebuilt before winter")
+    assert article.text.startswith("The harbour board voted on Tuesday") and " PM " not in article.text
