@@ -235,15 +235,16 @@ def alternatives(judgement: Judgement, articles: dict[int, str], calibration: Ca
     seen, out = {articles.get(verdict.chunk_id)}, []
     for other in verdict.others:
         article, own = articles.get(other.chunk_id), judgement.own.get(other.chunk_id)
-        if (article is None or article in seen or own is None
-                or not same_answer(words(own.answer.text), words(other.answer.text))
-                or other.probability < calibration.answer_bar
-                or answer_kind(other.answer.text) != kind or variant(mine, other.answer.text)
-                or other.answer.text.strip().lower() == ((outlets or {}).get(other.chunk_id) or "").lower()
-                or any(variant(o.answer.text, other.answer.text) for o in out)):
+        if article is None or article in seen or own is None:
+            continue
+        said = own.answer.text  # as its passage says it alone
+        if (not same_answer(words(said), words(other.answer.text)) or other.probability < calibration.answer_bar
+                or answer_kind(said) != kind or variant(mine, said) or variant(mine, other.answer.text)
+                or said.strip().lower() == ((outlets or {}).get(other.chunk_id) or "").lower()
+                or any(variant(o.answer.text, said) for o in out)):
             continue
         seen.add(article)
-        out.append(replace(other, answer=own.answer))  # said as its passage says it alone
+        out.append(replace(other, answer=own.answer))
     return out
 
 
