@@ -608,6 +608,21 @@ def test_every_text_on_the_page_meets_wcag_contrast(page):
     assert not weak, weak
 
 
+def test_every_text_meets_wcag_contrast_on_a_phone(browser, server):
+    """The same measure at 390 x 844, where the cards take the whole width."""
+    url, _ = server
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone.goto(url, wait_until="domcontentloaded")
+    phone.wait_for_selector("#qa-question textarea", timeout=60_000)
+    ask(phone, "who holds Tal Rifaat?")
+    ask(phone, "what is the boiling point of tungsten?", phone.locator("#qa-chat .qa-card, #qa-chat .qa-none").count())
+    found = phone.evaluate(CONTRAST)
+    weak = sorted({(f["cls"] or f["text"], round(f["ratio"], 2), f["needed"]) for f in found if f["ratio"] < f["needed"]})
+    shot(phone, "phone-contrast")
+    phone.close()
+    assert len(found) > 20 and not weak, weak
+
+
 NAMES = """() => {
   const out = [];
   for (const el of document.querySelectorAll("button, input:not([type=hidden]), textarea, select, [role=button]")) {
