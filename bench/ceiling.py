@@ -28,9 +28,9 @@ from tqdm.auto import tqdm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.evaluate import first_hit, load_questions  # noqa: E402
+from qa.evaluation import first_hit, load_questions  # noqa: E402
 from qa.retriever import Index  # noqa: E402
-from qa.search.candidates import minmax  # noqa: E402
+from qa.search.hybrid import minmax  # noqa: E402
 from qa.search.rerank import RERANK_DEPTH, SENTENCE_WEIGHT  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"

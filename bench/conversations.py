@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.evaluate import first_hit  # noqa: E402
+from qa.evaluation import first_hit  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 
 CONVERSATIONS = ROOT / "bench" / "data" / "conversations.jsonl"

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from splits import news_part  # noqa: E402
 from splits import part as squad_part  # noqa: E402
 
-from qa.evaluate import first_hit  # noqa: E402
+from qa.evaluation import first_hit  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -66,7 +66,8 @@ def table(rows: list[tuple[float, bool]], margin: float) -> tuple[float, float]:
     """(share of answer-holding cards folded, share of the others folded)."""
     holding = [g for g, hit in rows if hit]
     other = [g for g, hit in rows if not hit]
-    return (sum(g > margin for g in holding) / max(1, len(holding)), sum(g > margin for g in other) / max(1, len(other)))
+    return (sum(g > margin for g in holding) / max(1, len(holding)),
+            sum(g > margin for g in other) / max(1, len(other)))
 
 
 def main() -> None:
@@ -86,7 +87,8 @@ def main() -> None:
         with Index.open(args.squad_index) as index:
             rows[part] += gaps(index, questions("squad11-dev", part))
     margin = next(m for m in MARGINS if table(rows["tune"], m)[0] <= LOST)
-    print("| margin | tune: answering folded | tune: others folded | report: answering folded | report: others folded |")
+    print("| margin | tune: answering folded | tune: others folded | report: answering folded "
+          "| report: others folded |")
     print("|---|---|---|---|---|")
     for m in MARGINS[::4] + [margin]:
         t, r = table(rows["tune"], m), table(rows["report"], m)
@@ -95,10 +97,11 @@ def main() -> None:
     print(f"cards: tune {counts['tune']}; report {counts['report']}")
     if args.write:
         t, r = table(rows["tune"], margin), table(rows["report"], margin)
-        OUT.write_text(json.dumps({"margin": margin, "by": BY, "lost_at_most": LOST, "tune": {"answering_folded": round(t[0], 4),
-                                   "others_folded": round(t[1], 4)}, "report": {"answering_folded": round(r[0], 4),
-                                   "others_folded": round(r[1], 4)}, "made_by": "python bench/fold.py"}, indent=1)
-                       + "\n")
+        made = {"margin": margin, "by": BY, "lost_at_most": LOST,
+                "tune": {"answering_folded": round(t[0], 4), "others_folded": round(t[1], 4)},
+                "report": {"answering_folded": round(r[0], 4), "others_folded": round(r[1], 4)},
+                "made_by": "python bench/fold.py"}
+        OUT.write_text(json.dumps(made, indent=1) + "\n")
         print(f"wrote {OUT}")
 
 

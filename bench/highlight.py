@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 from index.embed.models import load_embedder  # noqa: E402
 from index.store import codec  # noqa: E402
 from index.text.chunker import Chunker  # noqa: E402
-from index.text.terms import terms  # noqa: E402
 from index.text.tokens import get_encoding  # noqa: E402
+from index.text.vocabulary import terms  # noqa: E402
 from qa.search.highlight import choose_answer  # noqa: E402
 from qa.search.query import QueryTerms  # noqa: E402
 

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from splits import part as squad_part  # noqa: E402
 
 from index.text.sentences import split_sentences  # noqa: E402
-from qa.evaluate import normalize  # noqa: E402
+from qa.evaluation import normalize  # noqa: E402
 from qa.search.reader import Window, make_window, quotable  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"

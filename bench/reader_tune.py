@@ -22,9 +22,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.evaluate import normalize  # noqa: E402
+from qa.evaluation import normalize  # noqa: E402
 from qa.search import FEATURES  # noqa: E402
-from qa.search.confidence import confidence  # noqa: E402
+from qa.search.matching import confidence  # noqa: E402
 from qa.search.reader import Reader, windows  # noqa: E402
 from qa.search.reading import ShortAnswer, read  # noqa: E402
 
@@ -45,7 +45,7 @@ class Asked:
     has: list[float]  # the reader's has_answer for the first len(has) candidates
     short: list[ShortAnswer | None]  # the reader's span for those
     sentences: list[str]  # each read candidate's quoted sentence if its span leads
-    confidence: list[float]  # the reader-less confidence of each candidate (qa/search/confidence.py)
+    confidence: list[float]  # the reader-less confidence of each candidate (qa/search/matching.py)
     coverage: list[float]  # share of the question's IDF-weighted words in each read candidate's window
 
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from splits import in_training  # noqa: E402
 
-from qa.evaluate import first_hit  # noqa: E402
+from qa.evaluation import first_hit  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"

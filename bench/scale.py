@@ -41,11 +41,11 @@ sys.path.insert(0, str(ROOT))
 
 from index import Article, IndexDir, content_terms, open_reader  # noqa: E402
 from index.directory.writer import Addition, IndexWriter  # noqa: E402
-from index.ingest import ingest  # noqa: E402
+from index.ingestion import ingest  # noqa: E402
 from index.text.chunker import Chunker  # noqa: E402
 from index.text.sentences import split_sentences  # noqa: E402
 from index.text.tokens import get_encoding  # noqa: E402
-from qa.evaluate import evaluate, load_questions  # noqa: E402
+from qa.evaluation import evaluate, load_questions  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 

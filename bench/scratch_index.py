@@ -13,7 +13,7 @@ sys.path.insert(0, str(ROOT))
 
 import reader_data  # noqa: E402
 
-from index.ingest import ingest  # noqa: E402
+from index.ingestion import ingest  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 

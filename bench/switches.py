@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from splits import news_part  # noqa: E402
 
-from qa.evaluate import first_hit  # noqa: E402
+from qa.evaluation import first_hit  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 
 SWITCHES = ROOT / "bench" / "data" / "switches.jsonl"

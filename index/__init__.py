@@ -6,9 +6,8 @@ This is the package face: qa (and anything else) imports only the names below. S
 """
 
 import logging
-from pathlib import Path
 
-from index.directory import Facts, IndexDir, IndexReader, model_for
+from index.directory import Facts, IndexReader, model_for, open_reader
 from index.embed import (
     DEFAULT_MODEL,
     ONNX_MODEL,
@@ -33,7 +32,7 @@ from index.errors import (
     TokenizerError,
 )
 from index.formats import SUFFIXES, JsonlFields, parse_date
-from index.ingest import ingest, refresh, remove
+from index.ingestion import ingest, refresh, remove
 from index.maintenance import (
     BackupReport,
     CheckReport,
@@ -41,7 +40,7 @@ from index.maintenance import (
     Problem,
     RepairReport,
     backup,
-    check,
+    check_index,
     compact,
     repair,
 )
@@ -52,18 +51,6 @@ from index.text import STOPWORDS, Article, content_terms, skeleton, terms
 from index.web import FetchError, FetchPolicy, is_url
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
-
-
-def open_reader(path: str | Path, model_id: str | None = None) -> IndexReader:
-    """The index at ``path``, opened for reading (checked; a model id other than the
-    index's own is refused)."""
-    return IndexReader(IndexDir(path), model_id)
-
-
-def check_index(path: str | Path) -> CheckReport:
-    """Every check of the index at ``path`` (see :mod:`index.maintenance.check`)."""
-    return check(IndexDir(path))
-
 
 __all__ = [
     "Article", "ArticleError", "ArticleSummary", "BackupReport", "CheckReport", "ChunkRow", "ClusterError",

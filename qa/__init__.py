@@ -23,16 +23,41 @@ from index import (
            is_url,
 )
 from qa.api import ask, backup, check, compact, ingest, list_articles, open_index, refresh, remove, repair, retrieve
-from qa.evaluate import EvalResult, evaluate
+from qa.choices import ORDERS
+from qa.errors import (
+           ArticleError,
+           ClusterError,
+           FetchError,
+           IndexBusyError,
+           IndexCorruptError,
+           IndexMismatchError,
+           IndexNotFoundError,
+           IndexWriteError,
+           ModelLoadError,
+           QAError,
+           QuestionError,
+           SettingsError,
+           TextTooLongError,
+           TokenizerError,
+)
+from qa.evaluation import EvalResult, evaluate
+from qa.export import citation_text, conversation_markdown, safe_url
+from qa.grouping import ArticleHit, Excerpt, by_article, card_of, folded
+from qa.options import settings_options
 from qa.passage import Answer, Citation, IndexInfo, Passage
 from qa.retriever import Index
+from qa.search import check_date
 from qa.settings import Settings
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    "ARTICLE_SUFFIXES", "Answer", "ArticleSummary", "BackupReport", "CheckReport", "Citation", "CompactReport",
-    "EvalResult", "Feed", "FetchPolicy", "Index", "IndexInfo", "IngestReport", "Passage", "Problem",
-    "RemoveReport", "RepairReport", "Settings", "ask", "backup", "check", "compact", "evaluate", "ingest",
-    "is_url", "list_articles", "open_index", "refresh", "remove", "repair", "retrieve"
+    "ARTICLE_SUFFIXES", "Answer", "ArticleError", "ArticleHit", "ArticleSummary", "BackupReport", "CheckReport",
+    "Citation", "ClusterError", "CompactReport", "EvalResult", "Excerpt", "Feed", "FetchError", "FetchPolicy",
+    "Index", "IndexBusyError", "IndexCorruptError", "IndexInfo", "IndexMismatchError", "IndexNotFoundError",
+    "IndexWriteError", "IngestReport", "ModelLoadError", "ORDERS", "Passage", "Problem", "QAError", "QuestionError",
+    "RemoveReport", "RepairReport", "Settings", "SettingsError", "TextTooLongError", "TokenizerError", "ask",
+    "backup", "by_article", "card_of", "check", "check_date", "citation_text", "compact", "conversation_markdown",
+    "evaluate", "folded", "ingest", "is_url", "list_articles", "open_index", "refresh", "remove", "repair",
+    "retrieve", "safe_url", "settings_options"
 ]

@@ -8,7 +8,6 @@ from the ``ui`` package that way, so ``qa`` itself never imports the UI).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import logging
 import sys
@@ -29,8 +28,9 @@ from qa.api import remove as remove_articles
 from qa.api import repair as repair_index
 from qa.choices import EVAL_METHODS, ORDERS
 from qa.errors import QAError
-from qa.evaluate import evaluate
+from qa.evaluation import evaluate
 from qa.export import conversation_markdown
+from qa.options import settings_options
 from qa.render import safe
 from qa.retriever import Index
 from qa.settings import Settings
@@ -54,24 +54,6 @@ class QAGroup(click.Group):
                 raise
             message = render.safe(" ".join(f"{type(exc).__name__}: {exc}".split()))
             raise click.ClickException(f"unexpected error: {message} (run `qa -vv ...` for the traceback)") from None
-
-
-def settings_options(func):
-    """--index-dir, --model and --online, shared by every command."""
-
-    @click.option("--index-dir", type=click.Path(path_type=Path), default=None,
-                  help="Index directory [env QA_INDEX_DIR; default ./index-data].")
-    @click.option("--model", default=None,
-                  help="sentence-transformers model name or path [env QA_MODEL].")
-    @click.option("--online", is_flag=True, default=None,
-                  help="Allow downloading a model from the Hugging Face hub [env QA_OFFLINE=0].")
-    @functools.wraps(func)
-    def wrapper(*args, index_dir, model, online, **kwargs):
-        settings = Settings.from_env(index_dir=index_dir, model=model,
-                                     offline=False if online else None)
-        return func(*args, settings=settings, **kwargs)
-
-    return wrapper
 
 
 @click.group(cls=QAGroup)

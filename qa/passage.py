@@ -28,7 +28,7 @@ class Passage:
     (min-max normalized dense and BM25) score after reranking, comparable only within one
     answer; ``similarity`` the cosine similarity of passage and question; ``answer_score``
     the answering sentence's similarity blended with its word overlap; ``confidence`` what
-    decides whether it answers (qa/search/confidence.py). ``also_in`` lists other articles that
+    decides whether it answers (qa/search/matching.py). ``also_in`` lists other articles that
     carry the same passage (syndicated copies), collapsed into this one.
     """
 
@@ -57,7 +57,7 @@ class Passage:
 
     @property
     def confidence(self) -> float:
-        """How surely this passage answers the question (see :mod:`qa.search.confidence`)."""
+        """How surely this passage answers the question (see :mod:`qa.search.matching`)."""
         return round(confidence(self.answer_score, self.coverage), 4)
 
     @property

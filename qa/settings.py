@@ -12,7 +12,7 @@ from typing import ClassVar
 from index import IndexSettings, SettingsError
 from qa.choices import RERANKERS, RETRIEVALS, is_reranker
 
-# The confidence (qa/search/confidence.py) under which no passage is presented as an answer;
+# The confidence (qa/search/matching.py) under which no passage is presented as an answer;
 # fitted by bench/refusal.py on the training half of squad11-dev's articles.
 MIN_SCORE = 0.61
 MAX_CANDIDATES = 1000  # per retriever, before fusion

@@ -65,7 +65,7 @@ def shared_data(name: str) -> Path:
 @pytest.fixture(scope="session")
 def demo_index(tmp_path_factory, real_embedder):
     """The demo articles indexed with the real model, for tests that only ask questions."""
-    from index.ingest import ingest
+    from index.ingestion import ingest
     from qa.retriever import Index
 
     settings = Settings(index_dir=tmp_path_factory.mktemp("demo") / "index")

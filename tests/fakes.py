@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from index.embed.embedder import check_lengths
-from index.text.terms import terms
+from index.text.vocabulary import terms
 
 
 class HashingEmbedder:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from qa.retriever import Index
+from qa import Index
 from ui.handlers import ORDER_CHOICES, Chat
 from ui.index_panel import UPLOAD_TYPES, IndexPanel
 

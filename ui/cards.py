@@ -11,9 +11,7 @@ import dataclasses
 import hashlib
 import html
 
-from qa.export import citation_text, safe_url
-from qa.grouping import ArticleHit, Excerpt, by_article, card_of, folded
-from qa.passage import Answer, Citation
+from qa import Answer, ArticleHit, Citation, Excerpt, by_article, card_of, citation_text, folded, safe_url
 
 # HTML's special characters and the ones markdown would act on, all as numeric entities.
 _ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'*_`[]#~|\\$!{}"})

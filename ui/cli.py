@@ -11,9 +11,7 @@ import os
 
 import click
 
-from qa.cli import settings_options
-from qa.errors import SettingsError
-from qa.retriever import Index
+from qa import Index, SettingsError, settings_options
 from ui.security import auth_from_env, check_exposure
 
 log = logging.getLogger(__name__)

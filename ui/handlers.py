@@ -15,11 +15,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.choices import ORDERS
-from qa.errors import QAError, QuestionError
-from qa.export import conversation_markdown
-from qa.retriever import Index
-from qa.search import check_date
+from qa import ORDERS, Index, QAError, QuestionError, check_date, conversation_markdown
 from ui.cards import answer_html, text
 from ui.http import user_error
 

@@ -11,9 +11,8 @@ from pathlib import Path
 import gradio as gr
 
 from qa import ARTICLE_SUFFIXES as SUFFIXES
-from qa import FetchPolicy, api, is_url
-from qa.errors import QAError
-from qa.retriever import Index
+from qa import FetchPolicy, Index, QAError, ingest, is_url
+from qa import remove as remove_articles
 from ui.cards import text
 from ui.handlers import as_gradio
 from ui.http import user_error
@@ -72,7 +71,7 @@ class IndexPanel:
             kept.append(target)
         progress(0, desc="reading and embedding")
         try:
-            report = api.ingest(kept, settings=self.index.settings, progress=True)
+            report = ingest(kept, settings=self.index.settings, progress=True)
         except QAError as exc:
             raise as_gradio(exc) from None
         return _summary(report, name=lambda source: Path(source).name)
@@ -85,7 +84,7 @@ class IndexPanel:
         policy = FetchPolicy.for_settings(settings, allow_private=settings.allow_private_urls)
         progress(0, desc="fetching and embedding")
         try:
-            report = api.ingest(wanted, settings=settings, fetch=policy, progress=True)
+            report = ingest(wanted, settings=settings, fetch=policy, progress=True)
         except QAError as exc:
             raise as_gradio(exc) from None
         return _summary(report, name=lambda source: source)
@@ -105,7 +104,7 @@ class IndexPanel:
         if found is None:
             return ("Nothing removed: choose an article first.", gr.Row(visible=False), *self.panel())
         try:
-            report = api.remove([found.id], settings=self.index.settings)
+            report = remove_articles([found.id], settings=self.index.settings)
         except QAError as exc:
             raise as_gradio(exc) from None
         message = (f"Removed **{text(found.title)}** ({text(_cited(found))}), {found.chunks} passages."

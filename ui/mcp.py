@@ -10,7 +10,7 @@ of Gradio's MCP server (``_client_instance``, Gradio 6.x) and fails loudly if th
 
 from __future__ import annotations
 
-from qa.errors import SettingsError
+from qa import SettingsError
 
 
 def log_in_mcp_client(app, credentials: list[tuple[str, str]]) -> None:

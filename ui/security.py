@@ -16,7 +16,7 @@ import ipaddress
 import os
 from pathlib import Path
 
-from qa.errors import SettingsError
+from qa import SettingsError
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 

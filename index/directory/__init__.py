@@ -3,11 +3,11 @@ a rebuilt index in."""
 
 from index.directory.layout import IndexDir, lost_texts_hint, model_for
 from index.directory.manifest import Manifest
-from index.directory.reader import Facts, IndexReader
+from index.directory.reader import Facts, IndexReader, open_reader
 from index.directory.swap import beside, remove_leftovers, swap_in
 from index.directory.writer import Addition, IndexWriter
 
 __all__ = [
     "Addition", "Facts", "IndexDir", "IndexReader", "IndexWriter", "Manifest", "beside",
-    "lost_texts_hint", "model_for", "remove_leftovers", "swap_in"
+    "lost_texts_hint", "model_for", "open_reader", "remove_leftovers", "swap_in"
 ]

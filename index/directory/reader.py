@@ -193,3 +193,11 @@ class IndexReader:
                      self.store.quick_check() if quick_check else "not checked",
                      segments=len(vectors.parts), approximate=any(p.approximate for p in vectors.parts.values()),
                      sizes=self.dir.sizes())
+
+
+def open_reader(path, model_id: str | None = None) -> IndexReader:
+    """The index at ``path``, opened for reading (checked; a model id other than the
+    index's own is refused)."""
+    from index.directory.layout import IndexDir
+
+    return IndexReader(IndexDir(path), model_id)

@@ -1,6 +1,7 @@
 """The SQLite database of an index: articles, chunks and sentences, its migrations, keyword
 search (FTS5), filters, and the FAISS vector segments."""
 
+from index.store import codec  # the vector codec, as a namespace (codec.encode, codec.decode)
 from index.store.database import ArticleSummary, ChunkRow, Feed, Store
 from index.store.filters import Filter
 from index.store.keywords import KeywordIndex
@@ -10,6 +11,6 @@ from index.store.vectors import VectorIndex, fsync_dir
 
 __all__ = [
     "ANN_MIN_VECTORS", "ArticleSummary", "ChunkRow", "Feed", "Filter", "KeywordIndex", "Segment",
-    "SegmentSet", "Store", "VectorIndex", "check_file", "dump", "file_problem", "fsync_dir",
+    "SegmentSet", "Store", "VectorIndex", "check_file", "codec", "dump", "file_problem", "fsync_dir",
     "lost_texts_hint", "plan_merge", "repair_hint", "segment_file", "varint"
 ]

@@ -3,8 +3,8 @@ terms."""
 
 from index.text.articles import Article, content_hash, derive_id
 from index.text.chunker import ChunkedArticle, Chunker
-from index.text.terms import MIN_TERM_LENGTH, STOPWORDS, content_terms, skeleton, terms
 from index.text.tokens import get_encoding
+from index.text.vocabulary import MIN_TERM_LENGTH, STOPWORDS, content_terms, skeleton, terms
 
 __all__ = [
     "Article", "ChunkedArticle", "Chunker", "MIN_TERM_LENGTH", "STOPWORDS", "content_hash",

@@ -4,24 +4,26 @@ order shown, follow-ups."""
 
 from qa.search.arrange import Recency, boost_recent, collapse_duplicates, named_span, order, speaks_of_the_present
 from qa.search.calibration import FEATURES, LIKELY, UNSURE, Calibration, Logistic
-from qa.search.candidates import gather
 from qa.search.checks import check_date, check_k, check_question, check_sources, describe_filters
-from qa.search.confidence import confidence
 from qa.search.fold import fold_margin, less_related
 from qa.search.followup import (
     answer_focus,
     candidates,
+    carried_support,
     continues,
     needs_conversation,
     prefer_rewrite,
     refers_back,
     subject,
+    support,
     topic,
 )
+from qa.search.hybrid import gather
 from qa.search.kinds import asked_kind, fits
+from qa.search.matching import confidence
 from qa.search.query import Query, analyze, focused, shorten
 from qa.search.reader import Reader, load_reader
-from qa.search.reading import ShortAnswer, Span, blend, carried_support, read, support
+from qa.search.reading import ShortAnswer, Span, blend, read
 from qa.search.rerank import RERANK_DEPTH, Evidence, Reranker, answers_for, make_reranker
 from qa.search.verdict import Judgement, Read, Verdict, conclude, decide, judge, reads_of, respan
 from qa.search.when import asks_for_newest, resolve, said

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from index import ChunkRow
-from qa.search.candidates import Candidate
+from qa.search.hybrid import Candidate
 
 RECENCY_WEIGHT = 0.2
 RECENCY_HALF_LIFE_DAYS = 30

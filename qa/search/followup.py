@@ -20,6 +20,8 @@ to the user, who can rephrase.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Protocol
 
 from index import STOPWORDS, content_terms
 
@@ -165,3 +167,34 @@ def answer_focus(question: str, searched: str) -> str | None:
     if searched == question:
         return None
     return question if len(own_words(question)) >= MIN_OWN_WORDS else None
+
+
+class Shown(Protocol):
+    """What the follow-up policy reads of a passage an answer showed (a :class:`qa.Passage`)."""
+
+    article_id: str
+    reader: float | None
+    confidence: float
+    short_answer_sentence: tuple[int, int] | None
+    ranked_sentence: tuple[int, int] | None
+
+
+def support(passages: Iterable[Shown]) -> float:
+    """The best reader-less confidence (qa/search/matching.py) among the passages the reader read."""
+    return max((p.confidence for p in passages if p.reader is not None), default=0.0)
+
+
+def carried_support(previous, lead: Shown) -> float:
+    """What a rewritten follow-up inherits from the turn before it: that turn's support when it
+    was answered and showed the article the follow-up's lead passage comes from, and the
+    reader's answer lies in the sentence the first stages chose too. The support
+    (:func:`support`) says the archive covers the subject; a follow-up ("when did that
+    happen? (Aleppo)") matches its passages poorly in words, though the conversation already
+    found them on topic. The reader reads the follow-up without the conversation, so its
+    answer counts only where the sentence ranking, which searched with the subject, agrees."""
+    if not getattr(previous, "answered", False) or lead.article_id not in {p.article_id for p in previous.passages}:
+        return 0.0
+    mine, ranked = lead.short_answer_sentence, lead.ranked_sentence
+    if mine is None or ranked is None or not (ranked[0] <= mine[0] and mine[1] <= ranked[1]):
+        return 0.0
+    return support(previous.passages)

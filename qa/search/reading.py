@@ -10,12 +10,8 @@ chosen when the model was trained (``reader.json`` beside it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from qa.search.reader import Reader, Reading, Window, windows
-
-if TYPE_CHECKING:  # qa.passage is the API layer above this room
-    from qa.passage import Passage
 
 
 @dataclass(frozen=True)
@@ -91,24 +87,3 @@ def blend(evidence, weight: float) -> None:
         if candidate.reader is not None:
             candidate.score += weight * candidate.reader
     evidence.candidates.sort(key=lambda c: -c.score)
-
-
-def support(passages) -> float:
-    """The best reader-less confidence (qa/search/confidence.py) among the passages the reader read."""
-    return max((p.confidence for p in passages if p.reader is not None), default=0.0)
-
-
-def carried_support(previous, lead: Passage) -> float:
-    """What a rewritten follow-up inherits from the turn before it: that turn's support when it
-    was answered and showed the article the follow-up's lead passage comes from, and the
-    reader's answer lies in the sentence the first stages chose too. The support
-    (:func:`support`) says the archive covers the subject; a follow-up ("when did that
-    happen? (Aleppo)") matches its passages poorly in words, though the conversation already
-    found them on topic. The reader reads the follow-up without the conversation, so its
-    answer counts only where the sentence ranking, which searched with the subject, agrees."""
-    if not getattr(previous, "answered", False) or lead.article_id not in {p.article_id for p in previous.passages}:
-        return 0.0
-    mine, ranked = lead.short_answer_sentence, lead.ranked_sentence
-    if mine is None or ranked is None or not (ranked[0] <= mine[0] and mine[1] <= ranked[1]):
-        return 0.0
-    return support(previous.passages)

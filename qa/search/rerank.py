@@ -20,8 +20,8 @@ import numpy as np
 
 from index import ChunkRow, ModelLoadError, SettingsError, resolve_model
 from qa.choices import CROSS_ENCODER, RERANKERS
-from qa.search.candidates import Candidate, minmax
 from qa.search.highlight import SentenceMatch, choose_answer
+from qa.search.hybrid import Candidate, minmax
 from qa.search.query import Query
 from qa.search.reading import ShortAnswer
 

@@ -36,9 +36,10 @@ import numpy as np
 
 from index import skeleton
 from qa.search.calibration import FEATURES, NONE, Calibration
-from qa.search.confidence import confidence
+from qa.search.followup import carried_support
 from qa.search.kinds import answer_kind, asked_kind, fits
-from qa.search.reading import ShortAnswer, Span, carried_support
+from qa.search.matching import confidence
+from qa.search.reading import ShortAnswer, Span
 from qa.search.when import resolve, said
 
 
@@ -107,7 +108,7 @@ class Read:
     short: ShortAnswer
     article: str  # its article's id
     score: float  # its ranking score (the reader's has-answer blended in)
-    support: float  # its reader-less confidence (qa/search/confidence.py)
+    support: float  # its reader-less confidence (qa/search/matching.py)
     coverage: float  # the share of the question's words (by rarity) in it
 
 

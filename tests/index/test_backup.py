@@ -8,8 +8,8 @@ import threading
 from click.testing import CliRunner
 
 from index.directory.layout import IndexDir
-from index.ingest import ingest
-from index.maintenance.check import check
+from index.ingestion import ingest
+from index.maintenance.checks import check
 from qa.cli import main
 from qa.retriever import Index
 from tests.conftest import DEMO

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from index import open_reader
-from index.ingest import ingest
+from index.ingestion import ingest
 from qa.settings import Settings
 from tests.conftest import DEMO
 from tests.fakes import HashingEmbedder

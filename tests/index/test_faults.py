@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from index.directory.layout import IndexDir
 from index.directory.reader import IndexReader
 from index.errors import IndexCorruptError, ModelLoadError
-from index.ingest import ingest
-from index.maintenance.check import check
-from index.maintenance.repair import repair
+from index.ingestion import ingest
+from index.maintenance.checks import check
+from index.maintenance.repairs import repair
 from qa.cli import main
 from qa.retriever import Index
 from tests.conftest import DEMO

@@ -14,7 +14,7 @@ import pytest
 from index.directory.layout import IndexDir
 from index.directory.reader import IndexReader
 from index.formats import read_articles
-from index.ingest import ingest, remove
+from index.ingestion import ingest, remove
 from qa.retriever import Index
 from tests.conftest import ROOT
 from tests.fakes import HashingEmbedder
@@ -200,7 +200,7 @@ def test_sigkill_halfway_leaves_every_article_whole_and_a_rerun_completes(settin
     data = write_articles(tmp_path / "big.jsonl", 40, words=200)
     script = textwrap.dedent(f"""
         import time
-        from index.ingest import ingest
+        from index.ingestion import ingest
         from qa.settings import Settings
         from tests.fakes import HashingEmbedder
 

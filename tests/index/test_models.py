@@ -5,7 +5,7 @@ import pytest
 from index.directory.layout import model_for
 from index.embed import DEFAULT_MODEL, INT8_MODEL, ONNX_MODEL, TORCH_MODEL, load_embedder
 from index.embed.onnx import INT8_FILE, OnnxEmbedder, model_file
-from index.ingest import ingest
+from index.ingestion import ingest
 from qa.errors import IndexMismatchError, ModelLoadError
 from qa.retriever import Index
 from qa.settings import Settings

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 
 from index.directory.layout import IndexDir
 from index.directory.reader import IndexReader
-from index.ingest import ingest, remove
-from index.maintenance.check import check
-from index.maintenance.compact import compact
+from index.ingestion import ingest, remove
+from index.maintenance.checks import check
+from index.maintenance.compaction import compact
 from index.store.segments import MERGE_FACTOR, Segment, plan_merge
 from index.store.vectors import VectorIndex
 from qa.cli import main
@@ -183,8 +183,8 @@ def test_sigkill_in_the_middle_of_merges_leaves_a_whole_index(settings, embedder
     """Kill a process that commits and merges (approximate segments included) at several moments."""
     data = write_articles(tmp_path / "a.jsonl", 120, words=150)
     script = textwrap.dedent(f"""
-        from index.maintenance.compact import compact
-        from index.ingest import ingest, remove
+        from index.maintenance.compaction import compact
+        from index.ingestion import ingest, remove
         from qa.settings import Settings
         from tests.fakes import HashingEmbedder
 

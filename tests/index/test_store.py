@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from index.directory.layout import IndexDir
 from index.directory.reader import IndexReader
 from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
-from index.ingest import ingest
+from index.ingestion import ingest
 from qa.cli import main
 from qa.retriever import Index
 from tests.conftest import DEMO
@@ -161,8 +161,8 @@ def _as_written_before_passages_were_spans(db_path) -> None:
 
 
 def test_an_index_from_before_passage_spans_opens_answers_and_takes_changes(settings, embedder, tmp_path):
-    from index.ingest import remove
-    from index.maintenance.check import check
+    from index.ingestion import remove
+    from index.maintenance.checks import check
 
     archive = tmp_path / "archive"
     archive.mkdir()

@@ -12,7 +12,7 @@ import pytest
 from index import Feed, FetchPolicy
 from index.directory.layout import IndexDir
 from index.formats import pdf as pdf_format
-from index.ingest import ingest, refresh
+from index.ingestion import ingest, refresh
 from index.store.database import Store
 from index.web.fetch import Fetcher, FetchError
 from tests.pdfs import assemble, make_pdf
@@ -239,7 +239,7 @@ def test_a_slow_page_is_fetched_before_the_write_lock_so_a_remove_does_not_wait(
     import threading
     import time
 
-    from index.ingest import remove
+    from index.ingestion import remove
 
     first = ingest([f"{site.url}/news/market.html"], settings, embedder=embedder, fetch=FAST)
     assert first.ok and len(first.added) == 1

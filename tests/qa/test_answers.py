@@ -2,7 +2,7 @@
 
 import pytest
 
-from index.ingest import ingest
+from index.ingestion import ingest
 from qa.errors import QuestionError
 from qa.retriever import Index
 from qa.settings import Settings

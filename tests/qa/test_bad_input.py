@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from index.ingest import ingest
+from index.ingestion import ingest
 from qa.cli import main
 
 

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from qa.cli import main
 from qa.errors import QAError
-from qa.evaluate import evaluate, first_hit
+from qa.evaluation import evaluate, first_hit
 
 
 @pytest.fixture

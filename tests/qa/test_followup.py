@@ -10,15 +10,16 @@ from qa.passage import Answer, Passage
 from qa.search.followup import (
     answer_focus,
     candidates,
+    carried_support,
     continues,
     names,
     needs_conversation,
     prefer_rewrite,
     split_searched,
     subject,
+    support,
     topic,
 )
-from qa.search.reading import carried_support, support
 
 
 def test_candidates_carry_the_topic_and_the_previous_answers_names():

@@ -6,11 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from index.ingest import ingest
+from index.ingestion import ingest
 from qa.errors import QuestionError, SettingsError
 from qa.retriever import Index
 from qa.search.arrange import RECENCY_WEIGHT, Recency, boost_recent, named_span, speaks_of_the_present
-from qa.search.candidates import Candidate, minmax
+from qa.search.hybrid import Candidate, minmax
 from qa.settings import Settings
 
 

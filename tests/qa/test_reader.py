@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from index.ingest import ingest
+from index.ingestion import ingest
 from index.text.sentences import split_sentences
 from qa.errors import ModelLoadError
 from qa.retriever import Index

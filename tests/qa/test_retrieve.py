@@ -3,7 +3,7 @@ import dataclasses
 import pytest
 
 import qa
-from index.ingest import ingest
+from index.ingestion import ingest
 from qa.errors import QAError, QuestionError
 from qa.retriever import Index
 from tests.conftest import DEMO

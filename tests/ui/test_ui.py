@@ -7,7 +7,7 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from index.ingest import ingest
+from index.ingestion import ingest
 from qa.retriever import Index
 from ui.app import build_app, chat_turn
 from ui.cards import answer_html

@@ -1,8 +1,8 @@
 """Articles in: the front door (files, urls, feeds and sitemaps, a Ray cluster) over one
 pipeline that chunks, embeds and commits them; removing them; refreshing feeds."""
 
-from index.ingest.front import ingest, refresh, remove
-from index.ingest.pipeline import store_articles_locked
+from index.ingestion.front import ingest, refresh, remove
+from index.ingestion.pipeline import store_articles_locked
 
 __all__ = [
     "ingest", "refresh", "remove", "store_articles_locked"

@@ -22,7 +22,7 @@ from index.directory import IndexDir, IndexWriter
 from index.embed import Embedder
 from index.errors import ArticleError
 from index.formats import JsonlFields, html, parse_date, pdf, unexpected
-from index.ingest.pipeline import read_all, store_articles
+from index.ingestion.pipeline import read_all, store_articles
 from index.reports import IngestReport, Notice
 from index.settings import IndexSettings
 from index.store import Feed, Store

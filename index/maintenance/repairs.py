@@ -23,8 +23,8 @@ from tqdm.auto import tqdm
 from index.directory import IndexDir, IndexWriter, Manifest, lost_texts_hint, remove_leftovers
 from index.embed import CachedEmbedder, Embedder, EmbeddingCache, load_embedder
 from index.errors import IndexCorruptError, QAError
-from index.ingest import store_articles_locked
-from index.maintenance.check import CheckReport, check
+from index.ingestion import store_articles_locked
+from index.maintenance.checks import CheckReport, check
 from index.maintenance.salvage import salvage
 from index.settings import IndexSettings
 from index.store import KeywordIndex, Store, VectorIndex

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from index.directory import IndexDir, Manifest
 from index.errors import IndexCorruptError, IndexWriteError, QAError
-from index.maintenance.check import check
+from index.maintenance.checks import check
 from index.settings import IndexSettings
 from index.store import Store
 

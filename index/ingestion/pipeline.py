@@ -78,7 +78,7 @@ def write_index(index_dir: IndexDir, settings: IndexSettings, report: IngestRepo
                 store: Callable[[IndexWriter, EmbeddingCache], None], *, rebuild: bool = False) -> IngestReport:
     """Run ``store(writer, cache)`` on the index (or, with ``rebuild``, on a new one beside it that
     replaces it once complete); the cache notes and the failure's report are recorded (the
-    time: by the front door, :func:`index.ingest.ingest`)."""
+    time: by the front door, :func:`index.ingestion.ingest`)."""
     remove_leftovers(index_dir)
     target = beside(index_dir) if rebuild else index_dir
     cache = EmbeddingCache(index_dir.cache_path)

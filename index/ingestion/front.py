@@ -1,5 +1,5 @@
 """The front door of ingest: files and folders, urls, feeds and sitemaps, or a Ray cluster,
-each to the one pipeline (:mod:`index.ingest.pipeline`); removing articles; refreshing the
+each to the one pipeline (:mod:`index.ingestion.pipeline`); removing articles; refreshing the
 feeds an index follows."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from index.directory import IndexDir, IndexWriter
 from index.embed import Embedder
 from index.errors import SettingsError
 from index.formats import JsonlFields, discover
-from index.ingest.pipeline import BATCH_CHARS, _model, count_articles, read_all, store_articles
+from index.ingestion.pipeline import BATCH_CHARS, _model, count_articles, read_all, store_articles
 from index.reports import IngestReport, RemoveReport
 from index.settings import IndexSettings
 from index.store import Feed, Store
@@ -40,11 +40,11 @@ def ingest(
     the exception's ``report`` says what was done. With ``rebuild``, the new index is
     built beside the old one and replaces it only once complete. With ``ray`` (``local``,
     ``auto`` or a cluster's host:port), reading, parsing, chunking and encoding run on a Ray
-    cluster (see :mod:`index.ingest.cluster`); this process stays the one writer.
+    cluster (see :mod:`index.ingestion.cluster`); this process stays the one writer.
 
     ``paths`` may hold http(s) urls: the page is fetched and read like a saved page (or a
     PDF). ``feeds``: feeds and sitemaps whose new links are fetched; they are remembered in
-    the index for :func:`index.ingest.web.refresh`. ``fetch``: how to fetch (timeouts, robots.txt, private
+    the index for :func:`index.ingestion.web.refresh`. ``fetch``: how to fetch (timeouts, robots.txt, private
     addresses; default: :class:`FetchPolicy` with the size limit of ``max_file_mb``).
     """
     settings = settings or IndexSettings.from_env()
@@ -67,12 +67,12 @@ def _ingest(paths: list, settings: IndexSettings, report: IngestReport, *, embed
         if ray is not None:
             raise SettingsError("--ray reads files; fetch urls and feeds without it (they are fetched one "
                                 "at a time here anyway)")
-        from index.ingest.web import ingest_web
+        from index.ingestion.web import ingest_web
 
         return ingest_web(files, urls, feeds, settings, report, fetch, embedder=embedder, rebuild=rebuild,
                           fields=fields, progress=progress, batch_chars=batch_chars)
     if ray is not None:
-        from index.ingest.cluster import ingest_on_cluster
+        from index.ingestion.cluster import ingest_on_cluster
 
         return ingest_on_cluster(files, settings, report, address=ray, model=embedder or _model(settings, rebuild),
                                  fields=fields, rebuild=rebuild, progress=progress, batch_chars=batch_chars)

@@ -30,7 +30,7 @@ from index.directory import Addition, IndexDir
 from index.embed import CachedEmbedder, Embedder, EmbeddingCache, load_embedder
 from index.errors import ArticleError, ClusterError
 from index.formats import JsonlFields
-from index.ingest.pipeline import BATCH_CHARS, batches, commit, encode, plan, read_all, write_index
+from index.ingestion.pipeline import BATCH_CHARS, batches, commit, encode, plan, read_all, write_index
 from index.reports import IngestReport, Notice
 from index.settings import IndexSettings
 from index.text import Chunker, get_encoding

@@ -58,6 +58,11 @@ class CheckReport:
                 "checked": sorted(self.checked)}
 
 
+def check_index(path) -> CheckReport:
+    """Every check of the index at ``path`` (a folder name; see :func:`check`)."""
+    return check(IndexDir(path))
+
+
 def check(index_dir: IndexDir) -> CheckReport:
     """Every check, slowest included (it reads the whole database and vector file)."""
     if not index_dir.exists():
