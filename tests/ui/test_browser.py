@@ -2,7 +2,7 @@
 
 A real ``qa serve`` runs on a free port over the demo articles plus a hostile one; the
 tests ask, follow up, upload, filter and look for injected script. Screenshots of the
-main screens go to ``test-artifacts/``.
+main screens go to ``docs/screens/`` (the README shows them); measurements to ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -102,9 +102,12 @@ def _in_view(page, selector: str) -> bool:
     return box["y"] <= lead["y"] <= box["y"] + box["height"]
 
 
+SCREENS = ROOT / "docs" / "screens"  # the docs show what the browser tests saw, never an older picture
+
+
 def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    SCREENS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
 
 
 def test_empty_state(page):
