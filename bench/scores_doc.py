@@ -1,4 +1,4 @@
-"""Write docs/scores.md from qa.passage.SCORES (tests/test_docs.py checks it matches).
+"""Write docs/scores.md from qa.search.SCORES (tests/test_docs.py checks it matches).
 
     python bench/scores_doc.py
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.passage import SCORES  # noqa: E402
+from qa.search import SCORES  # noqa: E402
 
 DOC = ROOT / "docs" / "scores.md"
 HEAD = """# The numbers in an answer
@@ -21,7 +21,7 @@ JSON's `scores` field repeats what each one means. `qa ask --passages` prints ea
 two of them: `score` (what the passages are ranked by) and `reader` (the reader's probability
 that the passage answers). Plain `qa ask` prints only the answer's probability.
 
-<!-- made by `python bench/scores_doc.py` from qa.passage.SCORES; tests/test_docs.py checks it -->
+<!-- made by `python bench/scores_doc.py` from qa.search.SCORES; tests/test_docs.py checks it -->
 | field | what it means |
 |---|---|
 """

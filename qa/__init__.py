@@ -43,10 +43,10 @@ from qa.errors import (
 from qa.evaluation import EvalResult, evaluate
 from qa.export import citation_text, conversation_markdown, safe_url
 from qa.grouping import ArticleHit, Excerpt, by_article, card_of, folded
+from qa.info import IndexInfo
 from qa.options import settings_options
-from qa.passage import Answer, Citation, IndexInfo, Passage
 from qa.retriever import Index
-from qa.search import check_date
+from qa.search import Answer, Citation, Passage, check_date
 from qa.settings import Settings
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

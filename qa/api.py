@@ -26,8 +26,8 @@ from index import ingest as _ingest
 from index import refresh as _refresh
 from index import remove as _remove
 from index import repair as _repair
-from qa.passage import Answer, Passage
 from qa.retriever import Index
+from qa.search import Answer, Passage
 from qa.settings import Settings
 
 _open: dict[tuple[Path, str | None], Index] = {}

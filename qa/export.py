@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from qa.grouping import by_article, card_of
-from qa.passage import Answer, Passage
+from qa.search import Answer, Passage
 
 
 def citation_text(p: Passage, number: int | None = None, quote: str | None = None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.passage import Citation, Passage
+from qa.search import Citation, Passage
 
 
 @dataclass(frozen=True)

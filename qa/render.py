@@ -9,7 +9,8 @@ import textwrap
 import click
 
 from index import ArticleSummary, IngestReport, RemoveReport
-from qa.passage import Answer, IndexInfo, Passage
+from qa.info import IndexInfo
+from qa.search import Answer, Passage
 
 OPEN, CLOSE = "»", "«"  # marks around the answering sentence
 # C0 and C1 control characters (but newline and tab), DEL, and the bidirectional overrides

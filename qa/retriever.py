@@ -17,11 +17,14 @@ import numpy as np
 from index import ArticleSummary, Embedder, Filter, IndexReader, load_embedder, open_reader
 from qa.choices import ORDERS
 from qa.errors import QuestionError
-from qa.passage import Answer, Citation, IndexInfo, Passage
+from qa.info import IndexInfo
 from qa.search import (
     RERANK_DEPTH,
+    Answer,
+    Citation,
     Evidence,
     Judgement,
+    Passage,
     Query,
     Reader,
     Recency,

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from qa.search.query import QueryTerms
+from qa.search.record import QueryTerms, SentenceMatch
 
 LEXICAL_WEIGHT = 0.3  # weight of the IDF-weighted word overlap, which lies in [0, 1]
 EXTEND_RATIO = 0.85  # a neighbour scoring this share of the best sentence is marked too
@@ -44,15 +43,6 @@ def dateline_length(sentence: str) -> int:
     """How many leading characters of ``sentence`` are a dateline (0 when none)."""
     found = _DATELINE.match(sentence)
     return found.end() if found and found.end() < len(sentence) else 0
-
-
-@dataclass(frozen=True)
-class SentenceMatch:
-    """The sentence(s) of a passage that best answer the question."""
-
-    span: tuple[int, int]  # in the passage
-    score: float  # blended score of the best sentence
-    similarity: float  # its embedding similarity to the question
 
 
 def sentence_scores(query: np.ndarray, query_terms: QueryTerms, passage: str,

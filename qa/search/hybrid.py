@@ -10,23 +10,13 @@ reciprocal rank fusion (docs/retrieval.md: realtimeqa-dev R@1 .812 vs .750).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from index import Filter, IndexReader
 from qa.search.query import Query
+from qa.search.record import Candidate
 
 DENSE_WEIGHT = 0.5  # the keyword weight is 1 - DENSE_WEIGHT
-
-
-@dataclass
-class Candidate:
-    chunk_id: int
-    dense: float  # cosine similarity to the question
-    keyword: float  # BM25 score, 0 if the keyword index did not propose it
-    score: float = 0.0  # the running ranking score
-    reader: float | None = None  # the reader's probability that it answers, when it read it
 
 
 def gather(reader: IndexReader, query: Query, query_vector: np.ndarray,

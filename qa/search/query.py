@@ -6,57 +6,16 @@ vocabulary's character-trigram index: "Rif'at" -> "rifaat", "Tel Rifat" -> "rifa
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from index import IndexReader, content_terms, terms
+from qa.search.record import Query, QueryTerms
 
 _APOSTROPHE_WORD = re.compile(r"\b(\w+)['’`‘](\w+)\b")
 CARRIED_WEIGHT = 0.5  # a carried subject's words, when marking the answer to a follow-up
 MAX_KEYWORD_TERMS = 32  # more would make FTS5 rank by common words and slow it down
 MAX_SPELLING_LOOKUPS = 8  # unknown words matched to known spellings (each costs two small queries)
-
-
-@dataclass(frozen=True)
-class QueryTerms:
-    """The question's content words with their IDF weights.
-
-    A key is a tuple of alternative spellings: a word the index does not know is
-    represented by the known spellings it was matched to, and counts once.
-    """
-
-    weights: dict[tuple[str, ...], float]
-
-    @classmethod
-    def from_frequencies(cls, question: str, frequencies: dict[str, int], total: int,
-                         variants: dict[str, tuple[str, ...]] | None = None) -> QueryTerms:
-        variants = variants or {}
-
-        def idf(term: str) -> float:
-            return math.log(1 + total / (1 + frequencies.get(term, 0)))
-
-        weights = {}
-        for word in content_terms(question):
-            spellings = variants.get(word, (word,))
-            weights[spellings] = max(idf(t) for t in spellings)
-        return cls(weights)
-
-    def overlap(self, text: str) -> float:
-        """Share of the question's (IDF-weighted) content words that ``text`` contains."""
-        total = sum(self.weights.values())
-        if total == 0:
-            return 0.0
-        present = set(terms(text))
-        return sum(w for spellings, w in self.weights.items() if any(t in present for t in spellings)) / total
-
-
-@dataclass(frozen=True)
-class Query:
-    text: str
-    terms: tuple[str, ...]  # keyword-search terms, variants included
-    variants: dict[str, tuple[str, ...]]  # unknown word -> known spellings it was matched to
-    weights: QueryTerms  # IDF weights of the question's own words, for highlighting
 
 
 def analyze(question: str, reader: IndexReader) -> Query:

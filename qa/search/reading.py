@@ -9,55 +9,25 @@ chosen when the model was trained (``reader.json`` beside it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from qa.search.reader import Reader, Reading, Window, windows
+from qa.search.record import ShortAnswer, Span
 
 
-@dataclass(frozen=True)
-class Span:
-    """One answer span the reader found in a passage."""
+def short_answer(window: Window, reading: Reading, passage: str) -> ShortAnswer | None:
+    """The reader's ``reading`` of ``window`` as a :class:`ShortAnswer` in the passage's own offsets."""
+    start, end = reading.span
+    if end <= start:
+        return None
 
-    text: str  # as the passage writes it
-    span: tuple[int, int]  # in the passage's text
-    sentence: tuple[int, int]  # the sentence holding it, in the passage's text
-    probability: float  # the span's probability, given that the passage answers
+    def located(a: int, b: int, p: float) -> Span:
+        span = window.to_passage(a, b)
+        return Span(passage[span[0] : span[1]], span, window.sentence_of(a), round(p, 4))
 
-
-@dataclass(frozen=True)
-class ShortAnswer:
-    """The reader's answer found in one passage, and its next best spans."""
-
-    chunk_id: int
-    text: str  # the short answer, as the passage writes it
-    span: tuple[int, int]  # in the passage's text
-    sentence: tuple[int, int]  # the sentence holding it, in the passage's text
-    has_answer: float  # the reader's probability that the passage answers the question
-    probability: float  # has_answer x the span's probability
-    span_probability: float = 0.0  # the span's probability, given that the passage answers
-    alternatives: tuple[Span, ...] = ()  # the next best spans, best first
-    masses: tuple[float, float] = (0.0, 0.0)  # the reading's start and end masses (qa/search/verdict.py)
-
-    @classmethod
-    def of(cls, window: Window, reading: Reading, passage: str) -> ShortAnswer | None:
-        start, end = reading.span
-        if end <= start:
-            return None
-
-        def located(a: int, b: int, p: float) -> Span:
-            span = window.to_passage(a, b)
-            return Span(passage[span[0] : span[1]], span, window.sentence_of(a), round(p, 4))
-
-        first = located(start, end, reading.span_probability)
-        return cls(window.chunk_id, first.text, first.span, first.sentence, round(reading.has_answer, 4),
-                   round(reading.score, 4), first.probability,
-                   tuple(located(a, b, p) for a, b, p in reading.alternatives),
-                   (reading.start_mass, reading.end_mass))
-
-    @property
-    def spans(self) -> tuple[Span, ...]:
-        """Every span found, best first."""
-        return (Span(self.text, self.span, self.sentence, self.span_probability), *self.alternatives)
+    first = located(start, end, reading.span_probability)
+    return ShortAnswer(window.chunk_id, first.text, first.span, first.sentence, round(reading.has_answer, 4),
+               round(reading.score, 4), first.probability,
+               tuple(located(a, b, p) for a, b, p in reading.alternatives),
+               (reading.start_mass, reading.end_mass))
 
 
 def read(reader: Reader, evidence, depth: int, question: str | None = None) -> dict[int, ShortAnswer | None]:
@@ -76,7 +46,7 @@ def read(reader: Reader, evidence, depth: int, question: str | None = None) -> d
             out[candidate.chunk_id] = None
             continue
         candidate.reader = reading.has_answer
-        out[candidate.chunk_id] = ShortAnswer.of(found[candidate.chunk_id], reading,
+        out[candidate.chunk_id] = short_answer(found[candidate.chunk_id], reading,
                                                  evidence.rows[candidate.chunk_id].text)
     return out
 

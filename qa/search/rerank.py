@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -21,29 +20,15 @@ import numpy as np
 from index import ChunkRow, ModelLoadError, SettingsError, resolve_model
 from qa.choices import CROSS_ENCODER, RERANKERS
 from qa.search.highlight import SentenceMatch, choose_answer
-from qa.search.hybrid import Candidate, minmax
+from qa.search.hybrid import minmax
 from qa.search.query import Query
-from qa.search.reading import ShortAnswer
+from qa.search.record import Evidence
 
 log = logging.getLogger(__name__)
 
 RERANK_DEPTH = 20  # how many fused candidates a reranker sees
 SENTENCE_WEIGHT = 0.1  # weight of the best-sentence score against the fused score
 CROSS_ENCODER_WEIGHT = 0.8
-
-
-@dataclass
-class Evidence:
-    """A question's top candidates with everything known about them (see ``Index.evidence``)."""
-
-    question: str
-    query: Query
-    vector: np.ndarray  # the question's embedding
-    candidates: list[Candidate]  # best first once reranked
-    rows: dict[int, ChunkRow]  # by chunk id
-    sentences: dict[int, tuple[list[tuple[int, int]], np.ndarray]]  # spans and vectors, by chunk id
-    answers: dict[int, SentenceMatch]  # the answering sentence, by chunk id
-    short: dict[int, ShortAnswer | None] = field(default_factory=dict)  # the reader's, by chunk id (those read)
 
 
 class Reranker(Protocol):

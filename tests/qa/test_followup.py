@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from qa.errors import QuestionError
-from qa.passage import Answer, Passage
+from qa.search import Answer, Passage
 from qa.search.followup import (
     answer_focus,
     candidates,

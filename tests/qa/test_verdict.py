@@ -3,7 +3,6 @@ calibrated probability that decides what is said."""
 
 import pytest
 
-from qa.passage import Passage
 from qa.search import (
     FEATURES,
     LIKELY,
@@ -11,6 +10,7 @@ from qa.search import (
     Calibration,
     Judgement,
     Logistic,
+    Passage,
     Read,
     ShortAnswer,
     Span,

@@ -1,10 +1,124 @@
-"""What a question returns: passages with their citation and answering sentence."""
+"""The record a question's stages pass along, at the bottom of qa/search: what the question
+asks (:class:`Query`), the candidates and what is known of them (:class:`Candidate`,
+:class:`SentenceMatch`, :class:`Evidence`), what the reader found (:class:`Span`,
+:class:`ShortAnswer`), and what the question returns (:class:`Passage`, :class:`Citation`,
+:class:`Answer`; ``SCORES`` says what each number means). Only data and what it says of itself:
+no stage. Every stage imports from here; this module imports no stage (matching.py, the formula a
+passage's confidence is, has no import of its own).
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
-from qa.search import confidence
+import numpy as np
+
+from index import ChunkRow, content_terms, terms
+from qa.search.matching import confidence
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """The question's content words with their IDF weights.
+
+    A key is a tuple of alternative spellings: a word the index does not know is
+    represented by the known spellings it was matched to, and counts once.
+    """
+
+    weights: dict[tuple[str, ...], float]
+
+    @classmethod
+    def from_frequencies(cls, question: str, frequencies: dict[str, int], total: int,
+                         variants: dict[str, tuple[str, ...]] | None = None) -> QueryTerms:
+        variants = variants or {}
+
+        def idf(term: str) -> float:
+            return math.log(1 + total / (1 + frequencies.get(term, 0)))
+
+        weights = {}
+        for word in content_terms(question):
+            spellings = variants.get(word, (word,))
+            weights[spellings] = max(idf(t) for t in spellings)
+        return cls(weights)
+
+    def overlap(self, text: str) -> float:
+        """Share of the question's (IDF-weighted) content words that ``text`` contains."""
+        total = sum(self.weights.values())
+        if total == 0:
+            return 0.0
+        present = set(terms(text))
+        return sum(w for spellings, w in self.weights.items() if any(t in present for t in spellings)) / total
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    terms: tuple[str, ...]  # keyword-search terms, variants included
+    variants: dict[str, tuple[str, ...]]  # unknown word -> known spellings it was matched to
+    weights: QueryTerms  # IDF weights of the question's own words, for highlighting
+
+
+@dataclass
+class Candidate:
+    chunk_id: int
+    dense: float  # cosine similarity to the question
+    keyword: float  # BM25 score, 0 if the keyword index did not propose it
+    score: float = 0.0  # the running ranking score
+    reader: float | None = None  # the reader's probability that it answers, when it read it
+
+
+@dataclass(frozen=True)
+class SentenceMatch:
+    """The sentence(s) of a passage that best answer the question."""
+
+    span: tuple[int, int]  # in the passage
+    score: float  # blended score of the best sentence
+    similarity: float  # its embedding similarity to the question
+
+
+@dataclass(frozen=True)
+class Span:
+    """One answer span the reader found in a passage."""
+
+    text: str  # as the passage writes it
+    span: tuple[int, int]  # in the passage's text
+    sentence: tuple[int, int]  # the sentence holding it, in the passage's text
+    probability: float  # the span's probability, given that the passage answers
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The reader's answer found in one passage, and its next best spans."""
+
+    chunk_id: int
+    text: str  # the short answer, as the passage writes it
+    span: tuple[int, int]  # in the passage's text
+    sentence: tuple[int, int]  # the sentence holding it, in the passage's text
+    has_answer: float  # the reader's probability that the passage answers the question
+    probability: float  # has_answer x the span's probability
+    span_probability: float = 0.0  # the span's probability, given that the passage answers
+    alternatives: tuple[Span, ...] = ()  # the next best spans, best first
+    masses: tuple[float, float] = (0.0, 0.0)  # the reading's start and end masses (qa/search/verdict.py)
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        """Every span found, best first."""
+        return (Span(self.text, self.span, self.sentence, self.span_probability), *self.alternatives)
+
+
+@dataclass
+class Evidence:
+    """A question's top candidates with everything known about them (see ``Index.evidence``)."""
+
+    question: str
+    query: Query
+    vector: np.ndarray  # the question's embedding
+    candidates: list[Candidate]  # best first once reranked
+    rows: dict[int, ChunkRow]  # by chunk id
+    sentences: dict[int, tuple[list[tuple[int, int]], np.ndarray]]  # spans and vectors, by chunk id
+    answers: dict[int, SentenceMatch]  # the answering sentence, by chunk id
+    short: dict[int, ShortAnswer | None] = field(default_factory=dict)  # the reader's, by chunk id (those read)
 
 
 @dataclass(frozen=True)
@@ -167,31 +281,3 @@ SCORES = {
     "passages[].answer_score": "the answering sentence's similarity blended with its word overlap",
     "passages[].coverage": "share of the question's words (weighted by rarity) found in the passage",
 }
-
-
-@dataclass(frozen=True)
-class IndexInfo:
-    """What an index holds and how it was built."""
-
-    path: str
-    model: str
-    dimension: int
-    max_seq_length: int
-    encoding: str
-    chunk_tokens: int
-    chunk_overlap: int
-    articles: int
-    chunks: int
-    sentences: int
-    earliest: str | None
-    latest: str | None
-    generation: int
-    created_at: str
-    updated_at: str
-    integrity: str = "not checked"  # the database's quick check: "ok (quick check)", or why it was not run
-    segments: int = 0  # vector files
-    approximate: bool = False  # searched approximately (IVF) past 200,000 passages
-    sizes: dict[str, int] = field(default_factory=dict)  # bytes on disk: database, vectors, cache
-
-    def to_dict(self) -> dict:
-        return asdict(self)
