@@ -6,12 +6,15 @@ follow-ups) and the conductor that runs them in order (qa/search/conductor.py)."
 from qa.search.arrange import Recency, boost_recent, collapse_duplicates, named_span, order, speaks_of_the_present
 from qa.search.calibration import FEATURES, LIKELY, UNSURE, Calibration, Logistic
 from qa.search.checks import check_date, check_k, check_question, check_sources, describe_filters
+from qa.search.conductor import Conductor, Knobs
 from qa.search.fold import fold_margin, less_related
 from qa.search.followup import (
+    Turn,
     answer_focus,
     candidates,
     carried_support,
     continues,
+    follow,
     needs_conversation,
     prefer_rewrite,
     refers_back,
@@ -43,12 +46,13 @@ from qa.search.verdict import Judgement, Read, Verdict, conclude, decide, judge,
 from qa.search.when import asks_for_newest, resolve, said
 
 __all__ = [
-    "Answer", "Calibration", "Candidate", "Citation", "Evidence", "FEATURES", "Judgement", "LIKELY", "Logistic",
-    "Passage", "Query", "QueryTerms", "RERANK_DEPTH", "Read", "Reader", "Recency", "Reranker", "SCORES",
-    "SentenceMatch", "ShortAnswer", "Span", "UNSURE", "Verdict", "analyze", "answer_focus", "answers_for",
-    "asked_kind", "asks_for_newest", "blend", "boost_recent", "candidates", "carried_support", "check_date",
-    "check_k", "check_question", "check_sources", "collapse_duplicates", "conclude", "confidence", "continues",
-    "decide", "describe_filters", "fits", "focused", "fold_margin", "gather", "judge", "less_related", "load_reader",
-    "make_reranker", "named_span", "needs_conversation", "order", "prefer_rewrite", "read", "reads_of", "refers_back",
-    "resolve", "respan", "said", "shorten", "speaks_of_the_present", "subject", "support", "topic"
+    "Answer", "Calibration", "Candidate", "Citation", "Conductor", "Evidence", "FEATURES", "Judgement", "Knobs",
+    "LIKELY", "Logistic", "Passage", "Query", "QueryTerms", "RERANK_DEPTH", "Read", "Reader", "Recency", "Reranker",
+    "SCORES", "SentenceMatch", "ShortAnswer", "Span", "Turn", "UNSURE", "Verdict", "analyze", "answer_focus",
+    "answers_for", "asked_kind", "asks_for_newest", "blend", "boost_recent", "candidates", "carried_support",
+    "check_date", "check_k", "check_question", "check_sources", "collapse_duplicates", "conclude", "confidence",
+    "continues", "decide", "describe_filters", "fits", "focused", "fold_margin", "follow", "gather", "judge",
+    "less_related", "load_reader", "make_reranker", "named_span", "needs_conversation", "order", "prefer_rewrite",
+    "read", "reads_of", "refers_back", "resolve", "respan", "said", "shorten", "speaks_of_the_present", "subject",
+    "support", "topic"
 ]

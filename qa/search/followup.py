@@ -20,7 +20,8 @@ to the user, who can rephrase.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from index import STOPWORDS, content_terms
@@ -198,3 +199,43 @@ def carried_support(previous, lead: Shown) -> float:
     if mine is None or ranked is None or not (ranked[0] <= mine[0] and mine[1] <= ranked[1]):
         return 0.0
     return support(previous.passages)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the follow-up policy decided for one question: what was searched, what it found,
+    the reader's judgement of it, and the conversation's topic before it."""
+
+    searched: str
+    passages: list
+    judgement: object | None
+    previous_topic: str
+
+
+def follow(question: str, history: Sequence, search: Callable[[str, str | None], tuple[list, object | None]],
+           fit: Callable[[str, list], float], failed: Exception | None, asked: tuple[list, object | None]) -> Turn:
+    """The follow-up policy for one turn. ``asked``: what ``question`` as asked found
+    (passages, judgement); ``failed``: why it could not be searched alone ("what about them?"
+    has no word to search for), raised again unless a rewrite is kept. A question that needs
+    the conversation is searched again with its subject added (``search(text, focus)``, one
+    rewrite at a time, :func:`candidates`), and the rewrite is kept by :func:`prefer_rewrite`;
+    ``fit(question, passages)`` is how well the first passage answers the question's own words."""
+    passages, judgement = asked
+    searched, best = question, (passages[0].similarity if passages else None)
+    previous_topic, lead, last = "", "", history[-1] if history else None
+    if last is not None:
+        previous_topic, lead = (subject(last), "") if isinstance(last, str) else (last.topic, last.lead)
+    if last is not None and needs_conversation(question):
+        asked_fit = passages[0].answer_score if passages else None
+        pointing = refers_back(question)
+        for rewritten in candidates(question, previous_topic, lead):
+            found, judged = search(rewritten, answer_focus(question, rewritten))
+            rewrite_fit = None if pointing or not found else fit(question, found[:1])
+            continuing = searched == question and bool(found) and not isinstance(last, str) and continues(
+                question, found[0].text, found[0].article_id, {p.article_id for p in last.passages})
+            if prefer_rewrite(best, found[0].similarity if found else None, asked_fit, rewrite_fit, pointing,
+                              continuing):
+                passages, searched, best, judgement = found, rewritten, found[0].similarity, judged
+    if failed is not None and searched == question:
+        raise failed
+    return Turn(searched, passages, judgement, previous_topic)

@@ -180,3 +180,31 @@ def test_a_new_subject_in_the_middle_of_a_chat_inherits_nothing(demo):
         assert answer.answered == alone.answered and answer.text == alone.text, item
         if not item["a"]:
             assert not answer.answered, (item["q"], answer.text, answer.probability)
+
+
+def test_a_follow_up_turn_embeds_each_text_once(settings, tmp_path):
+    """The question, and each rewrite of it, is embedded once a turn, however many stages
+    (the search, the sentences it marks, the fit of a rewrite) use it."""
+    from collections import Counter
+
+    from index.ingestion import ingest
+    from qa.retriever import Index
+    from tests.conftest import DEMO
+    from tests.fakes import HashingEmbedder
+
+    class Counting(HashingEmbedder):
+        texts: Counter = Counter()
+
+        def embed(self, texts, batch_size=32):
+            Counting.texts.update(texts)
+            return super().embed(texts, batch_size)
+
+    embedder = Counting()
+    ingest([DEMO], settings, embedder=embedder)
+    with Index.open(settings=settings.replace(reader=False), embedder=embedder) as index:
+        first = index.ask("who holds Tal Rifaat?")
+        Counting.texts.clear()
+        answer = index.ask("how many fans watched it?", history=[first])
+    assert Counting.texts["how many fans watched it?"] == 1, Counting.texts
+    assert Counting.texts and max(Counting.texts.values()) == 1, Counting.texts
+    assert answer.question == "how many fans watched it?"
