@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 from index.errors import SettingsError
 
+MAX_FILE_MB = 20  # the largest one-article file, JSON Lines line or fetched page read (QA_MAX_FILE_MB)
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 MIN_CHUNK_TOKENS = 16  # smaller windows hold less than a sentence
@@ -57,7 +59,7 @@ class IndexSettings:
     chunk_tokens: int = 200
     chunk_overlap: int = 40
     batch_size: int = 32
-    max_file_mb: int = 20
+    max_file_mb: int = MAX_FILE_MB
     offline: bool = True
     device: str = "cpu"
     sentence_vectors: str | None = None

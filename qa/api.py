@@ -39,10 +39,10 @@ def open_index(path: str | Path | None = None, *, settings: Settings | None = No
     return Index.open(path, settings=settings)
 
 
-def retrieve(question: str, k: int = 5, index_dir: str | Path | None = None, *, since: str | None = None,
+def retrieve(question: str, k: int | None = None, index_dir: str | Path | None = None, *, since: str | None = None,
              until: str | None = None, sources: list[str] | None = None, order_by: str = "relevance",
              prefer_recent: bool = False, as_of: str | None = None) -> list[Passage]:
-    """The ``k`` passages that best answer ``question``, best first.
+    """The ``k`` passages that best answer ``question``, best first (``k``: ``QA_TOP_K``, else 5).
 
     ``since``, ``until``, ``sources``, ``order_by``, ``prefer_recent``, ``as_of``: see
     :meth:`Index.retrieve`. The index and model stay loaded between calls (one per
@@ -52,8 +52,8 @@ def retrieve(question: str, k: int = 5, index_dir: str | Path | None = None, *, 
                                        prefer_recent=prefer_recent, as_of=as_of)
 
 
-def ask(question: str, k: int = 5, index_dir: str | Path | None = None, *, history=(), since: str | None = None,
-        until: str | None = None, sources: list[str] | None = None, order_by: str = "relevance",
+def ask(question: str, k: int | None = None, index_dir: str | Path | None = None, *, history=(),
+        since: str | None = None, until: str | None = None, sources: list[str] | None = None, order_by: str = "relevance",
         prefer_recent: bool = False, as_of: str | None = None) -> Answer:
     """Like :func:`retrieve`, plus whether the archive answers it: the short answer first
     (see :meth:`Index.ask`; ``history``: the conversation so far, for follow-ups)."""

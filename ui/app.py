@@ -28,13 +28,6 @@ SHOW_SUMMARY = """() => { const s = document.querySelector('#qa-upload-summary')
   if (s) setTimeout(() => s.scrollIntoView({block: 'center'}), 150); }"""
 
 
-def chat_turn(index: Index, message: str, chat: list[dict] | None, k: int = 5, turns: list | None = None):
-    """One question and its answer appended to the chat (for scripts and tests):
-    (chat, turns, message under the question box)."""
-    chat_out, turns_out, _, note, _ = Chat(index).ask(message, chat, turns or [], k)
-    return chat_out, turns_out, note
-
-
 FILTER_NAMES = ("since", "until", "as_of", "sources", "order", "k")
 
 

@@ -88,7 +88,7 @@ class Chat:
         path.write_text(conversation_markdown(turns), encoding="utf-8")
         return str(path)
 
-    def search(self, question: str, k: int = 5, since: str = "", until: str = "",
+    def search(self, question: str, k: int | None = None, since: str = "", until: str = "",
                sources: list[str] | None = None, order: str = "relevance") -> dict:
         """Search the user's archive of news articles for the passages that best answer a question.
 
@@ -104,7 +104,7 @@ class Chat:
 
         Args:
             question: the question in plain words, e.g. "who holds Tal Rifaat?"
-            k: how many passages to return (1-50; default 5)
+            k: how many passages to return (1-50; default: the server's QA_TOP_K, else 5)
             since: only articles published on or after this date, YYYY-MM-DD ("" for no limit)
             until: only articles published on or before this date, YYYY-MM-DD ("" for no limit)
             sources: only articles from these outlets (an empty list for all)

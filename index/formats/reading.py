@@ -11,12 +11,13 @@ from index.formats import html, jsonl, markdown, pdf, text
 from index.formats.decoding import decode, read_limited
 from index.formats.files import discover as _discover
 from index.formats.jsonl import JsonlFields
+from index.settings import MAX_FILE_MB
 from index.text import Article
 
 FORMATS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
            ".jsonl": "jsonl", ".pdf": "pdf"}
 SUFFIXES = sorted(FORMATS)
-DEFAULT_MAX_BYTES = 20_000_000
+DEFAULT_MAX_BYTES = MAX_FILE_MB * 1_000_000
 _TEXT_PARSERS = {"text": text.parse, "markdown": markdown.parse}
 _BINARY_PARSERS = {"html": html.parse, "pdf": pdf.parse}  # they read the bytes themselves
 

@@ -21,14 +21,13 @@ from email.message import Message
 from urllib.parse import urljoin, urlsplit
 
 from index.errors import ArticleError
-from index.settings import IndexSettings
+from index.settings import MAX_FILE_MB, IndexSettings
 from index.web.addresses import PrivateAddress, checked_transport
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "article-qa/0.1 (news question answering; +https://pypi.org/project/article-qa/)"
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "application/pdf")
-FEED_TYPES = ("xml", "rss", "atom", "text/plain")  # feeds and sitemaps come under many types
 
 
 class FetchError(ArticleError):
@@ -47,7 +46,7 @@ DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}  # Content-E
 class FetchPolicy:
     timeout_s: float = 15.0  # connect, and each wait for bytes
     deadline_s: float = 60.0  # the whole of one url, redirects included: a server dripping bytes is cut off
-    max_bytes: int = 20_000_000  # of the body, decompressed
+    max_bytes: int = MAX_FILE_MB * 1_000_000  # of the body, decompressed
     max_redirects: int = 5
     max_links: int = 2000  # new links taken from one feed or sitemap per run; the rest wait for the next
     robots: bool = True  # obey robots.txt

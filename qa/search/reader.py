@@ -282,11 +282,11 @@ class Reader:
                                       "token_type_ids": encoded.types})[0]
         return np.asarray(out, dtype=np.float32)
 
-    def read(self, question: str, found: Sequence[Window], sentence_weight: float | None = None) -> list[Reading]:
-        """A :class:`Reading` of each window, in order. ``sentence_weight`` (default: the
-        trained setting) x a sentence's answering score is added to the log-probability of
-        the spans in it: the reader's span, in the sentence that best answers."""
-        weight = self.config.sentence_weight if sentence_weight is None else sentence_weight
+    def read(self, question: str, found: Sequence[Window]) -> list[Reading]:
+        """A :class:`Reading` of each window, in order. The trained ``sentence_weight`` x a
+        sentence's answering score is added to the log-probability of the spans in it: the
+        reader's span, in the sentence that best answers."""
+        weight = self.config.sentence_weight
         if not found:
             return []
         encoded = encode(self.tokenizer, question, [w.text for w in found])

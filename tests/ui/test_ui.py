@@ -9,12 +9,18 @@ import pytest
 
 from index.ingestion import ingest
 from qa.retriever import Index
-from ui.app import build_app, chat_turn
+from ui.app import build_app
 from ui.cards import answer_html
 from ui.handlers import Chat, filter_problem
 
 
 @pytest.mark.model
+def chat_turn(index, message, chat, k=5, turns=None):
+    """One question through the chat's own handler: (chat, turns, message under the box)."""
+    chat_out, turns_out, _, note, _ = Chat(index).ask(message, chat, turns or [], k)
+    return chat_out, turns_out, note
+
+
 def test_app_builds_and_answers_a_chat_turn(demo_index):
     app = build_app(demo_index)
     assert isinstance(app, gr.Blocks)
