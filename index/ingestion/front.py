@@ -44,7 +44,7 @@ def ingest(
 
     ``paths`` may hold http(s) urls: the page is fetched and read like a saved page (or a
     PDF). ``feeds``: feeds and sitemaps whose new links are fetched; they are remembered in
-    the index for :func:`index.ingestion.web.refresh`. ``fetch``: how to fetch (timeouts, robots.txt, private
+    the index for :func:`index.ingestion.front.refresh`. ``fetch``: how to fetch (timeouts, robots.txt, private
     addresses; default: :class:`FetchPolicy` with the size limit of ``max_file_mb``).
     """
     settings = settings or IndexSettings.from_env()
