@@ -79,7 +79,7 @@ def answers(index: Index, qs: list[dict], times: list[float] | None = None) -> d
         answered_right += a.answered and right
         short += right
         lead += holds(a.lead, q["answers"])
-        if getattr(a, "confidence", "") == "likely":
+        if getattr(a, "level", "") == "likely":
             likely += 1
             likely_right += right
         given.append((a.probability, right))

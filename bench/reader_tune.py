@@ -69,7 +69,7 @@ def collect(index, questions, reader: Reader, depth: int, as_of=None, found=None
         rows = ev.rows
         out.append(Asked(
             answers, [c.score for c in cands], [holds(rows[c.chunk_id].text, answers) for c in cands],
-            [c.reader for c in cands[:depth]], [shorts.get(c.chunk_id) for c in cands[:depth]],
+            [c.has_answer for c in cands[:depth]], [shorts.get(c.chunk_id) for c in cands[:depth]],
             [rows[c.chunk_id].text[slice(*s.sentence)] if (s := shorts.get(c.chunk_id)) else ""
              for c in cands[:depth]],
             [confidence(ev.answers[c.chunk_id].score, ev.query.weights.overlap(rows[c.chunk_id].text))

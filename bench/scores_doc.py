@@ -18,7 +18,7 @@ HEAD = """# The numbers in an answer
 
 `qa ask --json` (and the chat's HTTP API) return an answer with numbers beside its text; the
 JSON's `scores` field repeats what each one means. `qa ask --passages` prints each passage with
-two of them: `score` (what the passages are ranked by) and `reader` (the reader's probability
+two of them: `score` (what the passages are ranked by) and `has_answer` (the reader's probability
 that the passage answers). Plain `qa ask` prints only the answer's probability.
 
 <!-- made by `python bench/scores_doc.py` from qa.search.SCORES; tests/test_docs.py checks it -->

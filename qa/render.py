@@ -44,7 +44,8 @@ def marked_text(p: Passage) -> str:
 
 
 def passage(p: Passage, width: int = 88) -> str:
-    head = f"{p.rank}. {safe(p.title)}  (score {p.score:.3f}, reader {'-' if p.reader is None else f'{p.reader:.2f}'})"
+    has = "-" if p.has_answer is None else f"{p.has_answer:.2f}"
+    head = f"{p.rank}. {safe(p.title)}  (score {p.score:.3f}, has_answer {has})"  # named as in docs/scores.md
     lines = [head]
     if cite := citation(p):
         lines.append(f"   {cite}")

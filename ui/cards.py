@@ -114,7 +114,7 @@ def answer_html(answer: Answer) -> str:
         when = f'<span class="qa-when">{text(answer.when)}</span> ' if answer.when else ""
         lead += (f'<p class="qa-short"><strong>{text(answer.text)}</strong>{resolved} '
                  f'<a class="qa-cite" href="#qa-{key}-{number}">[{number}]</a> {when}'
-                 f'<span class="qa-sure qa-{answer.confidence or "answer"}" title="the probability that it is right">'
+                 f'<span class="qa-sure qa-{answer.level or "answer"}" title="the probability that it is right">'
                  f'{text(answer.label.lower())}, probability {answer.probability:.2f}</span></p>')
     lead += (f'<blockquote class="qa-lead">{prose(cited.answer)}</blockquote>'
              f'<p class="qa-lead-source">— {_linked(cited.title, cited.url)}{", " + source if source else ""}</p>')

@@ -93,7 +93,7 @@ class Chat:
         """Search the user's archive of news articles for the passages that best answer a question.
 
         The result leads with the short answer ("answer", e.g. "pro-Turkey factions"), the
-        probability that it is right ("probability", calibrated; "confidence" says it in words:
+        probability that it is right ("probability", calibrated; "level" says it in words:
         "likely" or "unsure"; say so when unsure), and "cited": the rank of the passage that
         holds it, whose "answer" field is the sentence to quote. "scores" says what each
         number means. Check "answered": when false, nothing in the archive answers
@@ -111,7 +111,7 @@ class Chat:
             order: "relevance" (best first), "newest" or "oldest" (a timeline)
 
         Returns:
-            {question, answered, answer (the short answer), probability, confidence, cited, lead (the
+            {question, answered, answer (the short answer), probability, level, cited, lead (the
             quoted sentence), others, filters, scores, passages: [{rank, title, source, published, url, byline,
             answer (the answering sentence), short_answer, reader, text (the passage), also_in}]}
         """

@@ -118,9 +118,9 @@ class Conductor:
             span=(row.start, row.end), answer_span=self._marked(answer.span, short), ranked_sentence=answer.span,
             answer_score=answer.score, chunk_id=row.id, similarity=c.dense,
             coverage=round(found.query.weights.overlap(row.text), 4),
-            reader=None if c.reader is None else round(c.reader, 4),
+            has_answer=None if c.has_answer is None else round(c.has_answer, 4),
             short_answer=short.text if short else None, short_answer_span=short.span if short else None,
-            short_answer_probability=short.probability if short else None,
+            short_answer_score=short.probability if short else None,
             short_answer_sentence=short.sentence if short else None,
             also_in=tuple(Citation(r.article_id, r.title, r.source, r.published, r.url) for r in also.values()),
         )

@@ -174,7 +174,7 @@ class Shown(Protocol):
     """What the follow-up policy reads of a passage an answer showed (a :class:`qa.Passage`)."""
 
     article_id: str
-    reader: float | None
+    has_answer: float | None
     confidence: float
     short_answer_sentence: tuple[int, int] | None
     ranked_sentence: tuple[int, int] | None
@@ -182,7 +182,7 @@ class Shown(Protocol):
 
 def support(passages: Iterable[Shown]) -> float:
     """The best reader-less confidence (qa/search/matching.py) among the passages the reader read."""
-    return max((p.confidence for p in passages if p.reader is not None), default=0.0)
+    return max((p.confidence for p in passages if p.has_answer is not None), default=0.0)
 
 
 def carried_support(previous, lead: Shown) -> float:

@@ -33,7 +33,7 @@ def short_answer(window: Window, reading: Reading, passage: str) -> ShortAnswer 
 def read(reader: Reader, evidence, depth: int, question: str | None = None) -> dict[int, ShortAnswer | None]:
     """Read the best ``depth`` candidates of ``evidence`` (sorted best first) with ``question``
     (else the one searched): for each, its short answer (None when its window held no sentence
-    to read), and ``candidate.reader``."""
+    to read), and ``candidate.has_answer``."""
     top = evidence.candidates[:depth]
     found = windows(evidence, [c.chunk_id for c in top])
     ordered = [found[c.chunk_id] for c in top if c.chunk_id in found]
@@ -42,10 +42,10 @@ def read(reader: Reader, evidence, depth: int, question: str | None = None) -> d
     for candidate in top:
         reading = readings.get(candidate.chunk_id)
         if reading is None:
-            candidate.reader = 0.0
+            candidate.has_answer = 0.0
             out[candidate.chunk_id] = None
             continue
-        candidate.reader = reading.has_answer
+        candidate.has_answer = reading.has_answer
         out[candidate.chunk_id] = short_answer(found[candidate.chunk_id], reading,
                                                  evidence.rows[candidate.chunk_id].text)
     return out
@@ -54,6 +54,6 @@ def read(reader: Reader, evidence, depth: int, question: str | None = None) -> d
 def blend(evidence, weight: float) -> None:
     """Add ``weight x has_answer`` to the score of each read candidate and sort again."""
     for candidate in evidence.candidates:
-        if candidate.reader is not None:
-            candidate.score += weight * candidate.reader
+        if candidate.has_answer is not None:
+            candidate.score += weight * candidate.has_answer
     evidence.candidates.sort(key=lambda c: -c.score)

@@ -65,7 +65,7 @@ class Candidate:
     dense: float  # cosine similarity to the question
     keyword: float  # BM25 score, 0 if the keyword index did not propose it
     score: float = 0.0  # the running ranking score
-    reader: float | None = None  # the reader's probability that it answers, when it read it
+    has_answer: float | None = None  # the reader's probability that it answers, when it read it
 
 
 @dataclass(frozen=True)
@@ -162,10 +162,10 @@ class Passage:
     similarity: float = 0.0
     also_in: tuple[Citation, ...] = ()
     coverage: float = 0.0  # share of the question's (IDF-weighted) words anywhere in the passage
-    reader: float | None = None  # the reader's probability that the passage answers (None: not read)
+    has_answer: float | None = None  # the reader's probability that the passage answers (None: not read)
     short_answer: str | None = None  # the reader's answer span in this passage (None: not read)
     short_answer_span: tuple[int, int] | None = None  # its range inside ``text``
-    short_answer_probability: float | None = None  # ``reader`` x the span's probability
+    short_answer_score: float | None = None  # ``has_answer`` x the span's probability (not calibrated)
     short_answer_sentence: tuple[int, int] | None = None  # the sentence holding it, inside ``text``
     ranked_sentence: tuple[int, int] | None = None  # the answering sentence the first stages chose, before the reader
 
@@ -180,7 +180,13 @@ class Passage:
         return self.text[self.answer_span[0] : self.answer_span[1]]
 
     def to_dict(self) -> dict:
-        return asdict(self) | {"answer": self.answer, "confidence": self.confidence}
+        """What a user can read of it: the text, where it comes from, the sentence that answers,
+        the short answer and the numbers SCORES names (offsets of the passage, the answering
+        sentence and the short answer in it, for highlighting; no internal ids but the chunk's)."""
+        fields = asdict(self)
+        for internal in ("ranked_sentence", "short_answer_sentence"):
+            fields.pop(internal)
+        return fields | {"answer": self.answer, "confidence": self.confidence}
 
     def __repr__(self) -> str:
         text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
@@ -196,7 +202,8 @@ class Answer:
     ``threshold`` (or, with the reader off, no passage's confidence reaches it): the
     passages are then only the closest ones, not answers. ``text`` is the short answer (""
     when not answered), ``probability`` the calibrated probability that it is right (given
-    when not answered too), ``confidence`` that probability in words ("likely", "unsure"),
+    when not answered too; 0 with the reader off), ``level`` that probability in words
+    ("likely", "unsure"),
     ``cited`` the rank of the passage that holds it. ``searched`` is the text that was
     actually searched (a follow-up question may be rewritten).
     """
@@ -210,7 +217,7 @@ class Answer:
     filters: str = ""  # the filters that applied, as a reader would say them ("" for none)
     text: str = ""  # the short answer
     probability: float = 0.0  # that the short answer is right (calibrated); under ``threshold``: not answered
-    confidence: str = ""  # the probability in words: "likely" or "unsure" ("" when not answered)
+    level: str = ""  # the probability in words: "likely" or "unsure" ("" when not answered)
     cited: int | None = None  # rank of the passage holding the short answer
     differing: tuple[int, ...] = ()  # ranks of passages of other articles that answer differently
     dated: str | None = None  # time decided (as of a day, or "the new / latest ..."): the answer's article's date
@@ -234,7 +241,7 @@ class Answer:
     def label(self) -> str:
         """The answer's probability in words, as the chat and the CLI say it: "Likely answer"
         or "Unsure answer" ("Answer" when the reader is off)."""
-        return {"likely": "Likely answer", "unsure": "Unsure answer"}.get(self.confidence, "Answer")
+        return {"likely": "Likely answer", "unsure": "Unsure answer"}.get(self.level, "Answer")
 
     @property
     def said(self) -> str:
@@ -255,7 +262,7 @@ class Answer:
 
     def to_dict(self) -> dict:
         return {"question": self.question, "searched": self.searched, "answered": self.answered,
-                "answer": self.text, "probability": self.probability, "confidence": self.confidence,
+                "answer": self.text, "probability": self.probability, "level": self.level,
                 "cited": self.cited, "lead": self.lead if self.answered else "", "filters": self.filters,
                 "threshold": self.threshold, "others": [p.rank for p in self.others],
                 "less_related": list(self.less_related), "dated": self.dated, "resolved": self.resolved,
@@ -272,10 +279,12 @@ SCORES = {
     "resolved": "a relative time in the answer ('late last week') as the days it names, from its article's date",
     "less_related": "ranks of passages far below the best (their score lacks more than the shipped margin of the "
                     "best one's) and not cited: the chat folds them under 'Less related'",
-    "confidence": "the probability in words: likely, unsure ('' when not answered)",
+    "level": "the probability in words: likely, unsure ('' when not answered)",
     "passages[].score": "the ranking score: orders the passages of this answer only, not comparable across questions",
-    "passages[].reader": "the reader's probability that this passage answers the question (None: not read)",
-    "passages[].short_answer_probability": "reader x the probability of this passage's short answer span",
+    "passages[].has_answer": "the reader's probability that this passage answers the question (None: not read)",
+    "passages[].short_answer_score": "has_answer x the probability of this passage's short answer span (not "
+                                     "calibrated: it ranks the passages' answers, the answer's probability says "
+                                     "how likely it is right)",
     "passages[].confidence": "how well the passage's best sentence matches the question, without the reader",
     "passages[].similarity": "cosine similarity of the passage and the question (embeddings)",
     "passages[].answer_score": "the answering sentence's similarity blended with its word overlap",

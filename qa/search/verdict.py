@@ -293,6 +293,6 @@ def conclude(judgement: Judgement | None, passages: list, calibration: Calibrati
     for rank in (lead.rank, *others):
         held = passages[rank - 1]
         passages[rank - 1] = replace(held, answer_span=held.short_answer_sentence)
-    return True, {"text": verdict.answer.text, "probability": verdict.probability, "confidence": verdict.level,
+    return True, {"text": verdict.answer.text, "probability": verdict.probability, "level": verdict.level,
                   "cited": lead.rank, "differing": tuple(others), "dated": dated,
                   "resolved": said(resolve(verdict.answer.text, lead.published))}

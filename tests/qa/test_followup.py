@@ -74,7 +74,7 @@ def test_a_rewrite_continues_the_conversation_only_in_its_articles_and_on_the_qu
 def _passage(article: str, answer_score: float, reader_sentence=(0, 40), ranked=(0, 40)) -> Passage:
     return Passage(text="x" * 80, score=1.0, rank=1, article_id=article, title="t", url=None, published=None,
                    source=None, byline=None, span=(0, 80), answer_span=reader_sentence, answer_score=answer_score,
-                   chunk_id=1, coverage=0.5, reader=0.5, short_answer="x", short_answer_sentence=reader_sentence,
+                   chunk_id=1, coverage=0.5, has_answer=0.5, short_answer="x", short_answer_sentence=reader_sentence,
                    ranked_sentence=ranked)
 
 

@@ -141,7 +141,7 @@ def test_the_shipped_reader_finds_the_short_answer(index):
     answer = index.ask("when does the new pier open?", k=3)
     assert answer.answered and answer.text == "May"
     assert answer.passage.article_id == "harbour" and answer.lead == "Officials said the new pier opens in May."
-    assert answer.probability >= answer.threshold and answer.confidence in ("likely", "unsure")
+    assert answer.probability >= answer.threshold and answer.level in ("likely", "unsure")
     mayor = index.ask("who is the mayor?", k=3)
     assert mayor.answered and "Ada Brook" in mayor.text and mayor.passage.article_id == "orchard"
 
@@ -156,7 +156,7 @@ def test_without_the_reader_the_confidence_decides(index):
     plain = Index(index.reader, index.embedder, index.settings.replace(reader=False))
     answer = plain.ask("when does the new pier open?", k=3)
     assert answer.text == "" and plain.answerer is None
-    assert all(p.short_answer is None and p.reader is None for p in answer.passages)
+    assert all(p.short_answer is None and p.has_answer is None for p in answer.passages)
 
 
 def test_another_article_that_answers_differently_is_shown_with_its_date(settings, embedder, tmp_path):

@@ -158,7 +158,7 @@ def _passage(chunk_id: int, article: str, rank: int, answer: str, source: str | 
     at = text.index(answer)
     return Passage(text=text, score=1.0, rank=rank, article_id=article, title="t", url=None, published=None,
                    source=source, byline=None, span=(0, len(text)), answer_span=(0, len(text)), answer_score=0.5,
-                   chunk_id=chunk_id, coverage=0.5, reader=0.9, short_answer=answer,
+                   chunk_id=chunk_id, coverage=0.5, has_answer=0.9, short_answer=answer,
                    short_answer_span=(at, at + len(answer)), short_answer_sentence=(0, len(text)))
 
 
@@ -172,7 +172,7 @@ def test_the_answer_and_other_articles_different_answers_are_stated_by_the_bars(
     answered, fields = conclude(Judgement(verdict, own), passages, c)
     assert answered and fields["text"] == "Ada Brook" and fields["cited"] == 1
     assert fields["differing"] == (2,)  # article c says the same: not another answer
-    assert fields["probability"] == verdict.probability and fields["confidence"] in (LIKELY, UNSURE)
+    assert fields["probability"] == verdict.probability and fields["level"] in (LIKELY, UNSURE)
     high = calibration(answer_bar=0.99, likely_bar=0.995, scale_by="ranked")
     verdict = decide("who opened it?", read(shorts, articles=articles), high)
     answered, fields = conclude(Judgement(verdict, {}), passages, high)
