@@ -39,26 +39,21 @@ def open_index(path: str | Path | None = None, *, settings: Settings | None = No
     return Index.open(path, settings=settings)
 
 
-def retrieve(question: str, k: int | None = None, index_dir: str | Path | None = None, *, since: str | None = None,
-             until: str | None = None, sources: list[str] | None = None, order_by: str = "relevance",
-             prefer_recent: bool = False, as_of: str | None = None) -> list[Passage]:
+def retrieve(question: str, k: int | None = None, index_dir: str | Path | None = None, **options) -> list[Passage]:
     """The ``k`` passages that best answer ``question``, best first (``k``: ``QA_TOP_K``, else 5).
 
-    ``since``, ``until``, ``sources``, ``order_by``, ``prefer_recent``, ``as_of``: see
-    :meth:`Index.retrieve`. The index and model stay loaded between calls (one per
-    index directory); use :func:`open_index` to manage that yourself.
+    ``options`` are :meth:`Index.retrieve`'s (``since``, ``until``, ``sources``, ``order_by``,
+    ``prefer_recent``, ``as_of``, ``method``). The index and model stay loaded between calls
+    (one per index directory); use :func:`open_index` to manage that yourself.
     """
-    return _cached(index_dir).retrieve(question, k, since=since, until=until, sources=sources, order_by=order_by,
-                                       prefer_recent=prefer_recent, as_of=as_of)
+    return _cached(index_dir).retrieve(question, k, **options)
 
 
 def ask(question: str, k: int | None = None, index_dir: str | Path | None = None, *, history=(),
-        since: str | None = None, until: str | None = None, sources: list[str] | None = None,
-        order_by: str = "relevance", prefer_recent: bool = False, as_of: str | None = None) -> Answer:
+        **options) -> Answer:
     """Like :func:`retrieve`, plus whether the archive answers it: the short answer first
     (see :meth:`Index.ask`; ``history``: the conversation so far, for follow-ups)."""
-    return _cached(index_dir).ask(question, k, history=history, since=since, until=until, sources=sources,
-                                  order_by=order_by, prefer_recent=prefer_recent, as_of=as_of)
+    return _cached(index_dir).ask(question, k, history=history, **options)
 
 
 def _cached(index_dir: str | Path | None) -> Index:

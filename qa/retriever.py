@@ -12,8 +12,8 @@ from qa.search import (
     Answer,
     Conductor,
     Evidence,
-    Judgement,
     Knobs,
+    Options,
     Passage,
     Reader,
     Recency,
@@ -92,13 +92,8 @@ class Index:
         the reader reads them too when they stand alone (no word pointing back, such as
         "that"), else it reads what is searched, the subject with it.
         """
-        return self.retrieve_judged(question, k, since=since, until=until, sources=sources, order_by=order_by,
-                                    prefer_recent=prefer_recent, as_of=as_of, method=method, focus=focus)[0]
-
-    def retrieve_judged(self, question: str, k: int | None = None, **options) -> tuple[list[Passage],
-                                                                                       Judgement | None]:
-        """:meth:`retrieve`, and the reader's judgement of the passages shown (None: reader off)."""
-        return self.stages().retrieve(question, k, **options)
+        options = Options(since, until, sources, order_by, prefer_recent, as_of, method)
+        return self.stages().retrieve(question, k, options, focus=focus)[0]
 
     def evidence(self, question: str, k: int = 10, *, where: Filter | None = None, method: str | None = None,
                  rerank: bool = True, read: bool = True, focus: str | None = None,
@@ -127,8 +122,8 @@ class Index:
         question (see :mod:`qa.search.followup`). A question with a subject of its own is
         searched as asked. ``Answer.searched`` says what was searched.
         """
-        return self.stages().ask(question, k, history=history, since=since, until=until, sources=sources,
-                                 order_by=order_by, prefer_recent=prefer_recent, as_of=as_of, method=method)
+        options = Options(since, until, sources, order_by, prefer_recent, as_of, method)
+        return self.stages().ask(question, k, options, history=history)
 
     def fit(self, question: str, passages: Sequence[Passage]) -> list[float]:
         """How well each passage's best sentence answers ``question`` itself."""

@@ -30,13 +30,14 @@ from qa.search.hybrid import gather
 from qa.search.query import analyze, focused, shorten
 from qa.search.reader import Reader
 from qa.search.reading import blend, read
-from qa.search.record import Answer, Citation, Evidence, Passage, Query, ShortAnswer
+from qa.search.record import Answer, Citation, Evidence, Options, Passage, Query, ShortAnswer
 from qa.search.rerank import RERANK_DEPTH, Reranker, answers_for
 from qa.search.verdict import Judgement, conclude, judge, reads_of, respan
 from qa.search.when import asks_for_newest
 
 log = logging.getLogger(__name__)
 
+ASKED_PLAINLY = Options()  # no filter, best first
 SOURCES_LISTED = 20  # outlets named in the error for an unknown one
 # For a large k: each retriever proposes at least 2k passages, and 3k are reranked, so that
 # after duplicates collapse there are still k distinct ones.
@@ -66,12 +67,12 @@ class Conductor:
     answerer: Reader | None
     knobs: Knobs
 
-    def retrieve(self, question: str, k: int | None = None, *, since: str | None = None,
-                 until: str | None = None, sources: list[str] | None = None, order_by: str = "relevance",
-                 prefer_recent: bool = False, as_of: str | None = None, method: str | None = None,
+    def retrieve(self, question: str, k: int | None = None, options: Options = ASKED_PLAINLY, *,
                  focus: str | None = None, memo: dict | None = None) -> tuple[list[Passage], Judgement | None]:
         """The passages (see :meth:`qa.Index.retrieve`), and the reader's judgement of those
         shown (None: reader off)."""
+        since, until, sources, order_by = options.since, options.until, options.sources, options.order_by
+        prefer_recent, as_of, method = options.prefer_recent, options.as_of, options.method
         question = check_question(question)
         k = self.knobs.top_k if k is None else check_k(k)
         if order_by not in ORDERS:
@@ -163,23 +164,20 @@ class Conductor:
             blend(found, config.weight)
         return found
 
-    def ask(self, question: str, k: int | None = None, *, history: Sequence = (), since: str | None = None,
-            until: str | None = None, sources: list[str] | None = None, order_by: str = "relevance",
-            prefer_recent: bool = False, as_of: str | None = None, method: str | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, options: Options = ASKED_PLAINLY, *,
+            history: Sequence = ()) -> Answer:
         """One turn (see :meth:`qa.Index.ask`)."""
         question = check_question(question)
-        options = {"since": since, "until": until, "sources": sources, "order_by": order_by,
-                   "prefer_recent": prefer_recent, "as_of": as_of, "method": method}
         memo: dict = {}  # every text this turn embeds, embedded once
         failed, asked = None, ([], None)
         try:
-            asked = self.retrieve(question, k, memo=memo, **options)
+            asked = self.retrieve(question, k, options, memo=memo)
         except QuestionError as exc:  # maybe nothing to search for alone ("what about them?")
             if not history:
                 raise
             failed = exc
         turn = follow(question, history,
-                      lambda text, focus: self.retrieve(text, k, focus=focus, memo=memo, **options),
+                      lambda text, focus: self.retrieve(text, k, options, focus=focus, memo=memo),
                       lambda text, passages: self.fit(text, passages, memo)[0], failed, asked)
         passages, searched = turn.passages, turn.searched
         short = {}
@@ -188,7 +186,7 @@ class Conductor:
             threshold = calibration.answer_bar
             answered, short = conclude(turn.judgement, passages, calibration,
                                        history[-1] if searched != question else None,
-                                       newest=bool(as_of) or asks_for_newest(question))
+                                       newest=bool(options.as_of) or asks_for_newest(question))
         else:
             threshold = self.knobs.min_score
             answered = any(p.confidence >= threshold for p in passages)
@@ -197,7 +195,8 @@ class Conductor:
         return Answer(question=question, searched=searched, passages=tuple(passages), answered=answered,
                       threshold=threshold, less_related=folded,
                       topic=topic(question, turn.previous_topic, rewritten=searched != question),
-                      filters=describe_filters(since=since, until=until, sources=sources, as_of=as_of), **short)
+                      filters=describe_filters(since=options.since, until=options.until, sources=options.sources,
+                                               as_of=options.as_of), **short)
 
     def fit(self, question: str, passages: Sequence[Passage], memo: dict | None = None) -> list[float]:
         """How well each passage's best sentence answers ``question`` itself (its answer score

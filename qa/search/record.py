@@ -122,6 +122,21 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Options:
+    """How a question is asked, besides its words (see :meth:`qa.Index.retrieve`): the dates
+    and outlets that filter, the order shown, whether recency counts, the day it is asked on,
+    and the retrieval method (None: the settings')."""
+
+    since: str | None = None
+    until: str | None = None
+    sources: list[str] | None = None
+    order_by: str = "relevance"
+    prefer_recent: bool = False
+    as_of: str | None = None
+    method: str | None = None
+
+
+@dataclass(frozen=True)
 class Citation:
     """Where a passage was published."""
 
