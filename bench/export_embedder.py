@@ -1,5 +1,5 @@
 """Export the packaged all-MiniLM-L6-v2 weights to the int8 ONNX embedder that ships as the
-default model (``index/embed/weights/``; card: EMBEDDER.md there).
+default model (``index/embed/models/``; card: EMBEDDER.md there).
 
     pip install -e '.[train]'                         # torch's ONNX exporter, onnxruntime's quantizer
     python bench/export_embedder.py                   # writes the .onnx and its .json card

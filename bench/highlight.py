@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.embed.models import load_embedder  # noqa: E402
+from index.embed.loading import load_embedder  # noqa: E402
 from index.store import codec  # noqa: E402
 from index.text.chunker import Chunker  # noqa: E402
 from index.text.tokens import get_encoding  # noqa: E402

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from reader_tune import holds, matches  # noqa: E402
 from splits import news_part, part  # noqa: E402
 
-from index.embed.models import load_embedder  # noqa: E402
+from index.embed.loading import load_embedder  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 

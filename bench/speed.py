@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.embed.models import DEFAULT_MODEL, load_embedder  # noqa: E402
+from index.embed.loading import DEFAULT_MODEL, load_embedder  # noqa: E402
 from index.ingestion import ingest  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 from qa.settings import Settings  # noqa: E402

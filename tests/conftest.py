@@ -43,7 +43,7 @@ def embedder() -> HashingEmbedder:
 @pytest.fixture(scope="session")
 def real_embedder():
     """The real default model, loaded once for the whole session."""
-    from index.embed.models import load_embedder
+    from index.embed.loading import load_embedder
 
     return load_embedder()
 

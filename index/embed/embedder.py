@@ -3,7 +3,7 @@
 Every embedder measures texts in its own word pieces (remembering recent lengths: the
 chunker measures every piece, and the guard in ``embed`` would otherwise tokenize them all
 a second time) and refuses a text it would silently truncate. Which model to load, and
-from where, is :mod:`index.embed.models`.
+from where, is :mod:`index.embed.loading`.
 """
 
 from __future__ import annotations

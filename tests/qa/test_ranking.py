@@ -204,7 +204,7 @@ def test_a_cross_encoder_plugs_in_and_ranks_by_its_scores(tmp_path, settings, re
     from sentence_transformers import CrossEncoder
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-    from index.embed.models import TORCH_MODEL, resolve_model
+    from index.embed.loading import TORCH_MODEL, resolve_model
     from qa.search.rerank import CROSS_ENCODER_WEIGHT
 
     torch.manual_seed(0)
