@@ -288,7 +288,8 @@ class Answer:
 SCORES = {
     "probability": "the probability that the short answer is right, calibrated on held-back questions "
                    "(of answers given 0.8, about 8 in 10 were right); the question is answered from threshold",
-    "threshold": "the probability under which the question is not answered",
+    "threshold": "the bar under which the question is not answered: of probability (the reader on), else of the "
+                 "best passage's confidence (QA_READER=0: probability is then 0, QA_MIN_SCORE is the bar)",
     "dated": "when time decides (asked as of a day, or for the new / latest / current one), the date of the "
              "article the answer comes from: the newest that answers",
     "resolved": "a relative time in the answer ('late last week') as the days it names, from its article's date",
