@@ -26,7 +26,8 @@ from qa.evaluation import normalize  # noqa: E402
 from qa.search import FEATURES  # noqa: E402
 from qa.search.matching import confidence  # noqa: E402
 from qa.search.reader import Reader, windows  # noqa: E402
-from qa.search.reading import ShortAnswer, read  # noqa: E402
+from qa.search.reading import read_best  # noqa: E402
+from qa.search.record import ShortAnswer  # noqa: E402
 
 log = logging.getLogger("reader_tune")
 RANKS = 10
@@ -64,7 +65,7 @@ def collect(index, questions, reader: Reader, depth: int, as_of=None, found=None
     for q, ev in tqdm(list(zip(questions, found)), desc="reading", unit="q", leave=False):
         answers = tuple(q["answers"] if isinstance(q, dict) else q.answers)
         cands = ev.candidates[:RANKS]
-        shorts = read(reader, ev, depth)
+        shorts = read_best(reader, ev, depth)
         windows_of = windows(ev, [c.chunk_id for c in cands[:depth]])
         rows = ev.rows
         out.append(Asked(

@@ -29,7 +29,7 @@ from qa.search.followup import follow, refers_back, topic
 from qa.search.hybrid import gather
 from qa.search.query import analyze, focused, shorten
 from qa.search.reader import Reader
-from qa.search.reading import blend, read
+from qa.search.reading import blend, read_best
 from qa.search.record import Answer, Citation, Evidence, Options, Passage, Query, ShortAnswer
 from qa.search.rerank import RERANK_DEPTH, Reranker, answers_for
 from qa.search.verdict import Judgement, conclude, judge, reads_of, respan
@@ -160,7 +160,7 @@ class Conductor:
             found.answers = answers_for(mine, self.vector(focus, mine, memo), rows, sentences)
         if read_ and self.answerer is not None:
             config = self.answerer.config
-            found.short = read(self.answerer, found, config.depth, reads)
+            found.short = read_best(self.answerer, found, config.depth, reads)
             blend(found, config.weight)
         return found
 

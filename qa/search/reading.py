@@ -1,7 +1,7 @@
 """The reader's stage of a question: read the best candidates and blend.
 
 After the sentence rerank, the reader (qa/search/reader.py) reads the window of each of the best
-``depth`` candidates. Each read candidate gets ``has_answer`` (``Candidate.reader``) and its
+``depth`` candidates. Each read candidate gets ``has_answer`` (``Candidate.has_answer``) and its
 spans (:class:`ShortAnswer`), and ``weight x has_answer`` is added to its score. Which span
 answers the question, and how surely, is qa/search/verdict.py's. Depth and weight were
 chosen when the model was trained (``reader.json`` beside it).
@@ -10,7 +10,7 @@ chosen when the model was trained (``reader.json`` beside it).
 from __future__ import annotations
 
 from qa.search.reader import Reader, Reading, Window, windows
-from qa.search.record import ShortAnswer, Span
+from qa.search.record import Evidence, ShortAnswer, Span
 
 
 def short_answer(window: Window, reading: Reading, passage: str) -> ShortAnswer | None:
@@ -30,7 +30,8 @@ def short_answer(window: Window, reading: Reading, passage: str) -> ShortAnswer 
                (reading.start_mass, reading.end_mass))
 
 
-def read(reader: Reader, evidence, depth: int, question: str | None = None) -> dict[int, ShortAnswer | None]:
+def read_best(reader: Reader, evidence: Evidence, depth: int,
+              question: str | None = None) -> dict[int, ShortAnswer | None]:
     """Read the best ``depth`` candidates of ``evidence`` (sorted best first) with ``question``
     (else the one searched): for each, its short answer (None when its window held no sentence
     to read), and ``candidate.has_answer``."""

@@ -39,7 +39,7 @@ from qa.search.calibration import FEATURES, NONE, Calibration
 from qa.search.followup import carried_support
 from qa.search.kinds import answer_kind, asked_kind, fits
 from qa.search.matching import confidence
-from qa.search.reading import ShortAnswer, Span
+from qa.search.record import ShortAnswer, Span
 from qa.search.when import resolve, said
 
 
