@@ -55,7 +55,7 @@ def turn_markdown(turn: Answer) -> list[str]:
             lines += [f"{turn.label}: **{_md(turn.said)}** [{number}] ({when}probability {turn.probability:.2f})", ""]
         lines += [f"> {_md(cited.answer)} [{number}]", ""]
         for other in turn.others:
-            where = ", ".join(_md(x) for x in (other.source, other.published) if x)
+            where = _md(other.where)
             lines += [f"Also — {where + ': ' if where else ''}**{_md(other.short_answer)}** "
                       f"[{card_of(hits, other.rank)}]", ""]
         used = {card_of(hits, p.rank) for p in (cited, *turn.others)}

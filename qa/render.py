@@ -108,7 +108,7 @@ def lead(result: Answer, width: int = 88) -> str:
                            subsequent_indent="   ")
     lines.append(f"  \u2014 {safe(cited.title)}" + (f", {citation(cited)}" if citation(cited) else ""))
     for other in result.others:  # another article's answer: "Also — CNN, 2022-09-06: Liz Truss [2]"
-        where = ", ".join(safe(x) for x in (other.source, other.published) if x)
+        where = safe(other.where)
         lines.append(f"  Also — {where + ': ' if where else ''}{safe(other.short_answer)} [{other.rank}]")
     return "\n".join(lines)
 

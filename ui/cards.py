@@ -107,7 +107,7 @@ def answer_html(answer: Answer) -> str:
     number = card_of(hits, cited.rank)
     cards = _fold([(h.rank, article_card(h, f"qa-{key}-{h.rank}", cited.answer if h.rank == number else None,
                                          quoted_above=h.rank == number)) for h in hits], fold)
-    source = ", ".join(text(x) for x in (cited.source, cited.published) if x)
+    source = text(cited.where)
     lead = ""
     if answer.text:
         resolved = f' <span class="qa-resolved">({text(answer.resolved)})</span>' if answer.resolved else ""
@@ -120,7 +120,7 @@ def answer_html(answer: Answer) -> str:
              f'<p class="qa-lead-source">— {_linked(cited.title, cited.url)}{", " + source if source else ""}</p>')
     for other in answer.others:  # another article's answer, said with where and when it was published
         n = card_of(hits, other.rank)
-        where = ", ".join(text(x) for x in (other.source, other.published) if x)
+        where = text(other.where)
         lead += (f'<p class="qa-other">Also — {where + ": " if where else ""}'
                  f'<strong>{text(other.short_answer)}</strong> <a class="qa-cite" href="#qa-{key}-{n}">[{n}]</a></p>')
     return head + lead + cards
@@ -254,7 +254,9 @@ const nameMessages = () => {
     el.setAttribute("aria-label", `${who}: ${words.length > 300 ? words.slice(0, 299) + "…" : words}`);
   }
 };
-new MutationObserver(nameMessages).observe(document.documentElement,
+let naming = 0;  // one pass per frame, however many changes the page makes in it
+new MutationObserver(() => { if (!naming) naming = requestAnimationFrame(() => { naming = 0; nameMessages(); }); })
+  .observe(document.documentElement,
   {subtree: true, childList: true, attributes: true, attributeFilter: ["aria-label"]});
 // "Ask without the conversation" under a rewritten follow-up: its question goes to a hidden box
 // whose button asks it with no history (the chat's HTML cannot call the app itself)

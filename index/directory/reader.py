@@ -198,6 +198,4 @@ class IndexReader:
 def open_reader(path, model_id: str | None = None) -> IndexReader:
     """The index at ``path``, opened for reading (checked; a model id other than the
     index's own is refused)."""
-    from index.directory.layout import IndexDir
-
     return IndexReader(IndexDir(path), model_id)

@@ -37,11 +37,14 @@ _ASKS = [
     (re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b"), None),  # the first wh-word decides
 ]
 
-_NUMBER_WORDS = frozenset((
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds "
-    "thousand thousands million millions billion billions trillion dozen dozens half quarter third double "
-    "triple twice once single first second several few many most all none no percent tens"
+# counts (an answer holding one is a quantity: answer_kind), and the other words a quantity is said in
+_CARDINALS = frozenset((
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty sixty seventy "
+    "eighty ninety hundred hundreds thousand thousands million millions billion billions trillion dozen dozens"
+).split())
+_NUMBER_WORDS = _CARDINALS | frozenset((
+    "zero thirteen fourteen fifteen sixteen seventeen eighteen nineteen half quarter third double triple twice "
+    "once single first second several few many most all none no percent tens"
 ).split())
 _TIME_WORDS = frozenset((
     "january february march april may june july august september october november december jan feb mar apr "
@@ -83,11 +86,8 @@ _EVENT = frozenset("after before during since until following in at by".split())
 _LEADING = frozenset("the a an his her their its our this that these those some".split())
 
 
-_CARDINALS = frozenset((
-    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty sixty seventy "
-    "eighty ninety hundred hundreds thousand thousands million millions billion billions trillion dozen dozens"
-).split())
 _YEAR = re.compile(r"^(?:in |since |by )?(?:1[5-9]|20)\d\d$")
+_JOINING = frozenset("of and or de la del der von van al bin for on in".split())  # "Brothers of Italy"
 _TIMELY = _TIME_WORDS - frozenset("may age era time times fall now second night morning evening afternoon".split())
 
 
@@ -106,5 +106,3 @@ def answer_kind(answer: str) -> str:
     named = [w for w in words if w.lower() not in _LEADING and w.lower() not in _JOINING]
     return NAME if named and all(w[:1].isupper() for w in named) else PHRASE
 
-
-_JOINING = frozenset("of and or de la del der von van al bin for on in".split())  # "Brothers of Italy"

@@ -190,6 +190,11 @@ class Passage:
         return round(confidence(self.answer_score, self.coverage), 4)
 
     @property
+    def where(self) -> str:
+        """'outlet, date' as an answer cites it, leaving out what is unknown."""
+        return ", ".join(x for x in (self.source, self.published) if x)
+
+    @property
     def answer(self) -> str:
         """The sentence(s) of the passage that best answer the question."""
         return self.text[self.answer_span[0] : self.answer_span[1]]

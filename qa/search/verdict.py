@@ -279,20 +279,12 @@ def conclude(judgement: Judgement | None, passages: list, calibration: Calibrati
         verdict = verdict.rescored(calibration, carried_support(previous, lead))
     if not verdict.answered:
         return False, {"probability": verdict.probability}
-    if lead.short_answer_span != verdict.answer.span:  # the newest article's answer leads
-        a = verdict.answer
-        lead = passages[lead.rank - 1] = replace(lead, short_answer=a.text, short_answer_span=a.span,
-                                                 short_answer_sentence=a.sentence)
-    others = []
-    for other in others_found:
-        held = passages[ranks[other.chunk_id] - 1]
-        a = other.answer
-        passages[held.rank - 1] = replace(held, short_answer=a.text, short_answer_span=a.span,
-                                          short_answer_sentence=a.sentence)
-        others.append(held.rank)
-    for rank in (lead.rank, *others):
-        held = passages[rank - 1]
-        passages[rank - 1] = replace(held, answer_span=held.short_answer_sentence)
+    others = [ranks[other.chunk_id] for other in others_found]
+    for rank, told in ((lead.rank, verdict.answer), *zip(others, (o.answer for o in others_found))):
+        held = passages[rank - 1]  # says its answer, quoted by the sentence that holds it
+        passages[rank - 1] = replace(held, short_answer=told.text, short_answer_span=told.span,
+                                     short_answer_sentence=told.sentence, answer_span=told.sentence)
+    lead = passages[lead.rank - 1]
     return True, {"text": verdict.answer.text, "probability": verdict.probability, "level": verdict.level,
                   "cited": lead.rank, "differing": tuple(others), "dated": dated,
                   "resolved": said(resolve(verdict.answer.text, lead.published))}
