@@ -72,7 +72,7 @@ class Index:
         """The conductor over this index as it is now (models may be swapped in tests and benches)."""
         s = self.settings
         return Conductor(self.reader, self.embedder, self.reranker, self.answerer,
-                         Knobs(s.top_k, s.candidates, s.retrieval, s.keyword_budget, s.min_score))
+                         Knobs(s.top_k, s.candidates, s.retrieval, s.min_score))
 
     def retrieve(self, question: str, k: int | None = None, *, since: str | None = None,
                  until: str | None = None, sources: list[str] | None = None, order_by: str = "relevance",

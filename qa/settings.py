@@ -47,7 +47,6 @@ class Settings(IndexSettings):
         "host": "QA_HOST",
         "port": "QA_PORT",
         "concurrency": "QA_CONCURRENCY",
-        "keyword_budget": "QA_KEYWORD_BUDGET",
         "allowed_hosts": "QA_ALLOWED_HOSTS",
         "allow_private_urls": "QA_ALLOW_PRIVATE_URLS",
     }
@@ -61,7 +60,6 @@ class Settings(IndexSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     concurrency: int = 4
-    keyword_budget: int = 0  # rows FTS5 may rank per question before common terms join (0: every term)
     allowed_hosts: str = ""  # names besides the loopback ones and the bind address a request's Host may give
     allow_private_urls: bool = False  # the web app's url box may fetch loopback/private/link-local addresses
 
@@ -77,7 +75,5 @@ class Settings(IndexSettings):
             raise SettingsError(f"top_k={self.top_k} must be at least 1")
         if not 0 < self.port < 65536:
             raise SettingsError(f"port={self.port} is not a TCP port: use 1-65535")
-        if self.keyword_budget < 0:
-            raise SettingsError(f"keyword_budget={self.keyword_budget} must be 0 (off) or a number of rows")
         if not 1 <= self.concurrency <= MAX_CONCURRENCY:
             raise SettingsError(f"concurrency={self.concurrency} must be between 1 and {MAX_CONCURRENCY}")

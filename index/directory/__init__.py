@@ -1,6 +1,8 @@
 """An index on disk: the folder's layout and manifest, the one writer, the reader, and swapping
 a rebuilt index in."""
 
+from index.directory.keywords import catch_up, open_keywords, pending, reconcile
+from index.directory.keywords import rebuild as rebuild_keywords
 from index.directory.layout import IndexDir, lost_texts_hint, model_for
 from index.directory.manifest import Manifest
 from index.directory.reader import Facts, IndexReader, open_reader
@@ -8,6 +10,7 @@ from index.directory.swap import beside, remove_leftovers, swap_in
 from index.directory.writer import Addition, IndexWriter
 
 __all__ = [
-    "Addition", "Facts", "IndexDir", "IndexReader", "IndexWriter", "Manifest", "beside",
-    "lost_texts_hint", "model_for", "open_reader", "remove_leftovers", "swap_in"
+    "Addition", "Facts", "IndexDir", "IndexReader", "IndexWriter", "Manifest", "beside", "catch_up",
+    "lost_texts_hint", "model_for", "open_keywords", "open_reader", "pending", "rebuild_keywords",
+    "reconcile", "remove_leftovers", "swap_in"
 ]

@@ -5,6 +5,7 @@
       articles.sqlite        articles, chunks, sentence vectors; meta: generation, segments
       vectors-000007.faiss   a segment of chunk vectors, written by generation 7
       vectors-000012.faiss   ... and one by generation 12 (index/store/segments.py)
+      keywords-1f0c9a2e/     the tantivy keyword index the database names (index/directory/keywords.py)
       embedding-cache.sqlite vectors by (model, text hash); kept by --rebuild
       .write.lock            held by the one process that writes
 
@@ -13,7 +14,8 @@ vectors, or a merge) is written first under its own name, then the SQLite transa
 that records g+1 and its list of segments commits, then the manifest is replaced, and only
 then are files no longer listed deleted. SQLite's list is the truth: a reader opens the
 segments it names, so a crash at any step leaves an index that opens with every article
-fully present or absent.
+fully present or absent. The keyword index is brought in step after that transaction and
+before the manifest (a crash in between is replayed by the next writer).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import fcntl
 import logging
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +42,7 @@ DATABASE = "articles.sqlite"
 CACHE = "embedding-cache.sqlite"
 LOCK = ".write.lock"
 _VECTORS = re.compile(r"^vectors-(\d+)\.faiss$")
+_KEYWORDS = re.compile(r"^keywords-[0-9a-f]+$")
 
 
 class IndexDir:
@@ -89,9 +93,13 @@ class IndexDir:
         return found
 
     def sizes(self) -> dict[str, int]:
-        """Bytes on disk of the database (with its write-ahead log), the vector files and the cache."""
-        sizes = {"database": 0, "vectors": 0, "cache": 0}
+        """Bytes on disk of the database (with its write-ahead log), the vector files, the
+        keyword index and the cache."""
+        sizes = {"database": 0, "vectors": 0, "keywords": 0, "cache": 0}
         for child in self.path.iterdir():
+            if _KEYWORDS.match(child.name) and child.is_dir():
+                sizes["keywords"] += sum(f.stat().st_size for f in child.iterdir() if f.is_file())
+                continue
             part = ("database" if child.name.startswith(DATABASE) else "cache" if child.name.startswith(CACHE)
                     else "vectors" if _VECTORS.match(child.name) else None)
             if part:
@@ -102,17 +110,21 @@ class IndexDir:
         return sizes
 
     def remove_stale(self, keep: set[str]) -> None:
-        """Delete the vector files not named in ``keep`` (the committed segments) and leftover
-        temporary files."""
+        """Delete the vector files and keyword directories not named in ``keep`` (the committed
+        ones) and leftover temporary files."""
         for path in self.vector_files().values():
             if path.name not in keep:
                 path.unlink(missing_ok=True)
+        for path in self.path.glob("keywords-*"):
+            if _KEYWORDS.match(path.name) and path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
         for tmp in self.path.glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
 
     def is_ours(self, name: str) -> bool:
         """Whether ``name`` in the directory is an index file (rebuilt, not kept, by a rebuild)."""
         return (name in (MANIFEST, LOCK) or name.startswith(DATABASE) or bool(_VECTORS.match(name))
+                or bool(_KEYWORDS.match(name))
                 or (name.startswith(".") and name.endswith(".tmp")))
 
     @contextmanager

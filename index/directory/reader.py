@@ -1,13 +1,15 @@
 """The one door qa reads an index through: dense and keyword search, the evidence of given
 chunks, the articles and facts. SQL and FAISS stay behind it.
 
-It keeps a consistent (SQLite, vector segments) pair that follows new generations. Opening
+It keeps a consistent (SQLite, vector segments, keyword index) triple that follows new
+generations. Opening an index written before the keyword index moved to tantivy converts it
+first, once (under the write lock, with progress). Opening
 runs the quick checks (the database is one, the manifest agrees with it, each vector
 segment has its recorded size and checksum, one live vector per chunk); a failure is an
 :class:`IndexCorruptError` naming the file and the fix. :meth:`IndexReader.refresh` is
-cheap (a ``stat`` and one SQLite read): it loads a newer generation's new segments when a
-writer committed one, and reopens everything when the index was rebuilt or replaced (the
-database is another file now).
+cheap (a ``stat`` and one SQLite read): it loads a newer generation's new segments (and the
+keyword index's last commit) when a writer committed one, and reopens everything when the
+index was rebuilt or replaced (the database is another file now).
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.directory.keywords import catch_up, open_keywords
 from index.directory.layout import IndexDir, file_identity
 from index.directory.manifest import Manifest
 from index.errors import IndexCorruptError
-from index.store import ArticleSummary, ChunkRow, Filter, KeywordIndex, SegmentSet, Store, repair_hint
+from index.store import ArticleSummary, ChunkRow, Filter, SegmentSet, Store, Vocabulary, repair_hint
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,10 @@ class IndexReader:
             manifest.check_model(self.model_id, self.dir.path)
         store = Store(self.dir.database_path)
         try:
+            if store.meta("keywords") is None:  # written before tantivy: convert it, once
+                with self.dir.write_lock():
+                    catch_up(self.dir, store)
+            keywords = open_keywords(self.dir, store)
             state = store.state()
             if manifest.generation == state.generation:
                 counts = store.counts(sentences=False)
@@ -74,6 +81,8 @@ class IndexReader:
         self.manifest: Manifest = manifest
         self.identity = identity
         self.generation = -1
+        self.keywords = keywords
+        self.stamp = store.stamp()
         self.vectors = SegmentSet(manifest.dimension)
         self._load(state)
 
@@ -89,10 +98,16 @@ class IndexReader:
                     log.info("the index at %s was replaced: reopening it", self.dir.path)
                     self._open()
                     return True
-        if self.store.generation() == self.generation:  # one small read; the chunk count only on change
+        stamp = self.store.stamp()  # one small read; the chunk count only on change
+        if stamp == self.stamp:
             return False
         with self._lock:
-            return self._load(self.store.state())
+            if stamp[1:] != self.stamp[1:]:  # the keyword index committed (or was rebuilt)
+                self.keywords = open_keywords(self.dir, self.store) if stamp[1] != self.stamp[1] else self.keywords
+                if self.keywords is not None:
+                    self.keywords.reload()
+            self.stamp = stamp
+            return self._load(self.store.state()) or True
 
     def _load(self, state) -> bool:
         for _ in range(5):  # a writer may commit (or merge away a segment) between our reads
@@ -138,27 +153,31 @@ class IndexReader:
         ids, scores = self.vectors.search(vector, n, allowed)
         return {int(i): float(s) for i, s in zip(ids, scores)}
 
-    def keyword_search(self, terms: Sequence[str], n: int, where: Filter | None = None,
-                       budget: int | None = None) -> dict[int, float]:
-        """{chunk id: BM25} of the ``n`` best keyword matches (``budget``: see
-        :meth:`KeywordIndex.search`); passages committed after the vectors were loaded wait
-        for the next refresh."""
-        vectors = self.vectors
-        return {i: s for i, s in KeywordIndex(self.store).search(terms, n, where, budget) if i in vectors}
+    def keyword_search(self, terms: Sequence[str], n: int, where: Filter | None = None) -> dict[int, float]:
+        """{chunk id: BM25} of the ``n`` best keyword matches that pass ``where``; passages
+        committed after the vectors were loaded wait for the next refresh."""
+        vectors, keywords = self.vectors, self.keywords
+        if keywords is None:
+            return {}
+        return {i: s for i, s in keywords.search(terms, n, where) if i in vectors}
 
     def allowed_chunks(self, where: Filter | None) -> list[int] | None:
         """The chunk ids a filter lets through (None: no filter)."""
         if where is None or not where.active:
             return None
-        return KeywordIndex(self.store).chunk_ids(where)
+        condition, params = where.sql()
+        return [r[0] for r in self.store.fetch(
+            f"SELECT c.id FROM chunk_spans c JOIN articles a ON a.id = c.article_id WHERE {condition}", params)]
 
     def term_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
         """({term: number of chunks holding it}, number of chunks)."""
-        return KeywordIndex(self.store).document_frequencies(terms, total=len(self.vectors))
+        keywords = self.keywords
+        found = keywords.document_frequencies(terms) if keywords is not None else {}
+        return {t: f for t, f in found.items() if f}, len(self.vectors)
 
     def similar_terms(self, term: str) -> list[str]:
         """Known terms spelled like ``term`` ("tell" -> "tal"), best first."""
-        return KeywordIndex(self.store).similar_terms(term)
+        return Vocabulary(self.store).similar_terms(term)
 
     # -- evidence of chunks ----------------------------------------------------------------
 

@@ -3,7 +3,9 @@
 The caller holds the directory's write lock (see :meth:`IndexDir.write_lock`). A commit
 writes the next generation's vector segment (its new vectors only), then records in one
 SQLite transaction the new rows, the generation and the list of segments with their
-SHA-256 and size, then replaces the manifest, then deletes files no longer listed.
+SHA-256 and size (and the articles the keyword index must take up), then brings the
+keyword index in step (:func:`index.directory.keywords.catch_up`), then replaces the
+manifest, then deletes files no longer listed.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.directory.keywords import catch_up
 from index.directory.layout import IndexDir
 from index.directory.manifest import Manifest
 from index.embed import Embedder
 from index.errors import IndexCorruptError, IndexWriteError
 from index.settings import IndexSettings
-from index.store import ANN_MIN_VECTORS, KeywordIndex, Segment, SegmentSet, Store, VectorIndex, dump, plan_merge
+from index.store import ANN_MIN_VECTORS, Segment, SegmentSet, Store, VectorIndex, dump, plan_merge
 from index.text import Article, ChunkedArticle
 
 log = logging.getLogger(__name__)
@@ -71,13 +74,18 @@ class IndexWriter:
                     self.store.set_meta("build", manifest.build_record())
             state = self.store.state()
             self.generation, self.segments = state.generation, list(state.segments)
+            catch_up(index_dir, self.store)  # an earlier index's conversion, or a write a crash cut short
             if not index_dir.manifest_path.exists() or manifest.generation != self.generation \
                     or manifest.segments != dump(self.segments):
                 self._write_manifest(len(state.removed))  # new, or a crash after a commit
         except BaseException:
             self.store.close()
             raise
-        index_dir.remove_stale(keep={s.file for s in self.segments})
+        index_dir.remove_stale(keep=self._files())
+
+    def _files(self) -> set[str]:
+        """The vector files and the keyword directory the database names."""
+        return {s.file for s in self.segments} | {self.store.meta("keywords") or ""}
 
     def close(self) -> None:
         self.store.close()
@@ -94,8 +102,7 @@ class IndexWriter:
             ids: list[int] = []
             for add in additions:
                 ids += self.store.add_article(add.article, add.chunked, add.sentence_vectors)
-            if additions:
-                KeywordIndex(self.store).sync_terms()
+            self.store.mark_keywords([*removals, *(add.article.id for add in additions)])
             if not ids:
                 return self.segments
             vectors = np.concatenate([np.atleast_2d(a.chunk_vectors) for a in additions if len(a.chunk_vectors)])
@@ -155,8 +162,13 @@ class IndexWriter:
             self.dir.vectors_path(generation).unlink(missing_ok=True)  # SQLite rolled back
             raise
         self.generation, self.segments = generation, segments
+        try:
+            catch_up(self.dir, self.store)
+        except IndexWriteError as exc:
+            raise IndexWriteError(f"{exc}; the articles are committed, and the keyword index takes them up on "
+                                  f"the next write or `qa repair --index-dir {self.dir.path}`") from None
         self._write_manifest(len(self.store.removed_ids()))
-        self.dir.remove_stale(keep={s.file for s in segments})
+        self.dir.remove_stale(keep=self._files())
 
     def _save(self, vectors: VectorIndex, generation: int) -> Segment:
         path = self.dir.vectors_path(generation)

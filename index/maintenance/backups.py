@@ -8,9 +8,12 @@ beside the vector files of another (or a WAL mid-write): an unusable copy. Here:
 2. that copy names its generation's vector segments; each is copied (segments are never
    rewritten, only deleted once a later generation no longer lists them: a segment gone
    meanwhile means a writer moved on, and the copy is taken again);
-3. the manifest is written from the copy's own build record and counts, the embedding
+3. the keyword index the copy names is copied at its latest commit (tantivy never rewrites
+   a file either) and, if a writer committed after the database was copied, brought to the
+   copy's passages;
+4. the manifest is written from the copy's own build record and counts, the embedding
    cache copied the same online way (``cache=False`` leaves it out);
-4. the copy is checked whole (``qa check``'s checks, each segment's recorded size and
+5. the copy is checked whole (``qa check``'s checks, each segment's recorded size and
    SHA-256 among them) in a hidden directory beside DEST and only then renamed to DEST: DEST
    is a complete index or absent.
 
@@ -19,6 +22,7 @@ No write lock is taken: readers and the writer go on while the copy is made.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -27,11 +31,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.directory import IndexDir, Manifest
+from index.directory import IndexDir, Manifest, pending, reconcile
 from index.errors import IndexCorruptError, IndexWriteError, QAError
 from index.maintenance.checks import check
 from index.settings import IndexSettings
-from index.store import Store
+from index.store import Store, segment_files
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +114,7 @@ def _copy(source: IndexDir, copy: IndexDir, report: BackupReport, cache: bool) -
     store = Store(copy.database_path)
     try:
         state, counts, record = store.state(), store.counts(), store.meta("build")
+        keywords, opstamp, waiting = store.meta("keywords"), store.meta("keywords_opstamp"), pending(store)
     finally:
         store.close()
     if not record:
@@ -119,6 +124,7 @@ def _copy(source: IndexDir, copy: IndexDir, report: BackupReport, cache: bool) -
     for segment in state.segments:
         _copy_segment(source.path / segment.file, copy.path / segment.file)  # verified by the check after
         files.append(segment.file)
+    files += _copy_keywords(source, copy, keywords, opstamp, waiting)
     Manifest.from_build_record(record).at_state(state, counts).write(copy.manifest_path)
     files.append(copy.manifest_path.name)
     if cache and source.cache_path.is_file():
@@ -144,6 +150,38 @@ def _online_copy(path: Path, to: Path) -> None:
     finally:
         dst.close()
         src.close()
+
+
+def _copy_keywords(source: IndexDir, copy: IndexDir, name: str | None, opstamp: str | None,
+                   waiting: int) -> list[str]:
+    """Copy the keyword index the database copy names, at its latest commit (tantivy never
+    changes a file once written: a commit or merge writes new ones and a new meta.json);
+    when a writer committed after the database was copied, the copy's keyword index is
+    brought to the copy's passages (:func:`reconcile`)."""
+    if name is None:
+        return []
+    folder, into = source.path / name, copy.path / name
+    into.mkdir()
+    try:
+        meta = (folder / "meta.json").read_bytes()
+        parsed = json.loads(meta)
+    except FileNotFoundError:
+        raise _MovedOn(f"{name} was replaced") from None
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"cannot read {folder / 'meta.json'} ({exc}): run `qa check --index-dir "
+                                f"{source.path}`") from None
+    for file in segment_files(folder, parsed)[1:]:
+        _copy_segment(folder / file, into / file)
+    (into / "meta.json").write_bytes(meta)
+    if waiting or str(parsed.get("opstamp", 0)) != (opstamp or "0"):
+        store = Store(copy.database_path)
+        try:
+            removed, added = reconcile(copy, store)
+        finally:
+            store.close()
+        log.info("a write went on during the copy: its keyword index took back %d passage(s) and added %d",
+                 removed, added)
+    return [f"{name}/{file}" for file in segment_files(into, json.loads((into / "meta.json").read_text()))]
 
 
 def _copy_segment(path: Path, to: Path) -> None:

@@ -2,8 +2,9 @@
 
 Parts: the manifest, the database (SQLite's integrity check, each article's text against
 its content hash, each chunk's text against its article, the sentence vectors), the vector
-file (its recorded size and SHA-256, one vector per chunk), the keyword index (FTS5's own
-integrity check, one entry per chunk) and the embedding cache. Each problem names the
+file (its recorded size and SHA-256, one vector per chunk), the keyword index (tantivy's
+directory opens, one entry per chunk, no write left half done; the vocabulary's trigram
+index) and the embedding cache. Each problem names the
 part, what is wrong and the fix. (The quick form of these checks runs on every open: see
 :class:`index.directory.reader.IndexReader`.)
 """
@@ -16,9 +17,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from index.directory import IndexDir, Manifest
+from index.directory import IndexDir, Manifest, pending
 from index.errors import IndexCorruptError, QAError
-from index.store import Store, check_file, codec, file_problem, lost_texts_hint
+from index.store import KeywordIndex, Store, check_file, codec, file_problem, lost_texts_hint
 from index.text import content_hash
 
 PARTS = ("manifest", "database", "vectors", "keywords", "cache")
@@ -84,7 +85,7 @@ def check(index_dir: IndexDir) -> CheckReport:
             _check_agreement(manifest, build, report, repair)
         _check_database(index_dir, store, report, repair, build)
         _check_vectors(index_dir, store, report, repair, build)
-        _check_keywords(store, report, repair)
+        _check_keywords(index_dir, store, report, repair)
         if manifest is not None:
             _check_counts(index_dir, manifest, store, report, repair)
     except QAError as exc:  # the database broke while being read: that is what is wrong
@@ -220,20 +221,36 @@ def _check_vectors(index_dir: IndexDir, store: Store, report: CheckReport, repai
                                        f"live vectors that are not the {state.chunks} stored passages", rebuild))
 
 
-def _check_keywords(store: Store, report: CheckReport, repair: str) -> None:
+def _check_keywords(index_dir: IndexDir, store: Store, report: CheckReport, repair: str) -> None:
     rebuild = f"{repair}: it rebuilds the keyword index from the stored passages"
     try:
-        store.fetch("INSERT INTO chunks_fts (chunks_fts, rank) VALUES ('integrity-check', 1)")
         store.fetch("INSERT INTO term_trigrams (term_trigrams, rank) VALUES ('integrity-check', 1)")
-        indexed = store.fetch("SELECT COUNT(*) FROM chunks_fts_docsize")[0][0]
     except QAError as exc:
-        cause = exc.__cause__ or exc
-        report.problems.append(Problem("keywords", f"the keyword index is damaged ({cause})", rebuild))
-        return
+        report.problems.append(Problem("keywords", f"the vocabulary's trigram index is damaged "
+                                       f"({exc.__cause__ or exc})", rebuild))
     chunks = store.fetch("SELECT COUNT(*) FROM chunk_spans")[0][0]
-    if indexed != chunks:
-        report.problems.append(Problem("keywords", f"the keyword index holds {indexed} passages, the database "
-                                       f"{chunks}", rebuild))
+    name = store.meta("keywords")
+    if name is None:
+        if chunks:
+            report.problems.append(Problem("keywords", f"no keyword index is recorded for the {chunks} passages (an "
+                                           "index written before the keyword index moved to tantivy)",
+                                           f"{repair}: it builds it (so does opening the index)"))
+        return
+    try:
+        keywords = KeywordIndex(index_dir.path / name, fix=rebuild)
+        indexed = set(keywords.chunk_ids())
+    except (QAError, ValueError, OSError) as exc:
+        report.problems.append(Problem("keywords", str(exc).split(": run")[0], rebuild))
+        return
+    report.facts["keyword_passages"] = len(indexed)
+    waiting = pending(store)
+    if waiting:
+        report.problems.append(Problem("keywords", f"{waiting} article(s) of a write that was cut short are not in "
+                                       "the keyword index yet", f"{repair}: it indexes them (so does the next "
+                                       "ingest)"))
+    elif indexed != set(store.chunk_ids()):
+        report.problems.append(Problem("keywords", f"the keyword index holds {len(indexed)} passages that are not "
+                                       f"the database's {chunks}", rebuild))
 
 
 def _check_counts(index_dir: IndexDir, manifest: Manifest, store: Store, report: CheckReport, repair: str) -> None:

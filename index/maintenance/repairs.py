@@ -20,14 +20,23 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from index.directory import IndexDir, IndexWriter, Manifest, lost_texts_hint, remove_leftovers
+from index.directory import (
+    IndexDir,
+    IndexWriter,
+    Manifest,
+    catch_up,
+    lost_texts_hint,
+    open_keywords,
+    rebuild_keywords,
+    remove_leftovers,
+)
 from index.embed import CachedEmbedder, Embedder, EmbeddingCache, load_embedder
 from index.errors import IndexCorruptError, QAError
 from index.ingestion import store_articles_locked
 from index.maintenance.checks import CheckReport, check
 from index.maintenance.salvage import salvage
 from index.settings import IndexSettings
-from index.store import KeywordIndex, Store, VectorIndex
+from index.store import Store, VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -149,12 +158,10 @@ def _rebuild_from_texts(index_dir: IndexDir, settings: IndexSettings, build: Man
 
 def _repair_in_place(index_dir: IndexDir, settings: IndexSettings, build: Manifest, embedder: Embedder,
                      found: CheckReport, report: RepairReport, progress: bool) -> None:
+    if "keywords" in found.parts():
+        report.actions.append(_repair_keywords(index_dir, progress))
     writer = IndexWriter(index_dir, settings, None)
     try:
-        if "keywords" in found.parts():
-            with writer.store.transaction():
-                KeywordIndex(writer.store).rebuild()
-            report.actions.append("rebuilt the keyword index from the stored passages")
         if "vectors" in found.parts():
             cache = EmbeddingCache(index_dir.cache_path)
             try:
@@ -166,6 +173,24 @@ def _repair_in_place(index_dir: IndexDir, settings: IndexSettings, build: Manife
             report.actions.append(f"re-embedded {len(vectors)} passages into {writer.segments[-1].file}")
     finally:
         writer.close()
+
+
+def _repair_keywords(index_dir: IndexDir, progress: bool) -> str:
+    """Index the articles a cut-short write left waiting, or rebuild the keyword index from
+    the database when that is not enough (damaged, missing, or not the stored passages)."""
+    store = Store(index_dir.database_path)
+    try:
+        try:
+            waiting = catch_up(index_dir, store)
+            keywords = open_keywords(index_dir, store)
+            if keywords is not None and set(keywords.chunk_ids()) == set(store.chunk_ids()):
+                return f"indexed the {waiting} article(s) a cut-short write left out of the keyword index"
+        except IndexCorruptError as exc:
+            log.info("rebuilding the keyword index: %s", exc)
+        count = rebuild_keywords(index_dir, store, progress)
+        return f"rebuilt the keyword index from the stored passages of {count} article(s)"
+    finally:
+        store.close()
 
 
 def _embed_chunks(store: Store, embedder: CachedEmbedder, dimension: int, progress: bool) -> VectorIndex:

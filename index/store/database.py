@@ -178,6 +178,11 @@ class Store:
         self._db.execute("DELETE FROM removed_vectors")
         self._db.executemany("INSERT INTO removed_vectors VALUES (?)", [(int(i),) for i in ids])
 
+    def mark_keywords(self, article_ids: Sequence[str]) -> None:
+        """Record that the keyword index must take up these articles' changes (see
+        :mod:`index.directory.keywords`); call inside the transaction that changes them."""
+        self._db.executemany("INSERT OR IGNORE INTO keyword_pending VALUES (?)", [(a,) for a in article_ids])
+
     def set_meta(self, key: str, value: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
@@ -197,6 +202,14 @@ class Store:
 
     def generation(self) -> int:
         return int(self.meta("generation") or 0)
+
+    def stamp(self) -> tuple[str | None, ...]:
+        """What changes when a reader has something new to load: the generation, the keyword
+        index's directory and its last commit (one small read)."""
+        with self._lock, self._guard():
+            found = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN "
+                                          "('generation', 'keywords', 'keywords_opstamp')"))
+        return found.get("generation"), found.get("keywords"), found.get("keywords_opstamp")
 
     def state(self) -> State:
         """The committed generation, its vector segments, the removed ids and the chunk count,

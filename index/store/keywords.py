@@ -1,211 +1,211 @@
-"""Keyword search over the chunks, in the same SQLite database as the documents.
+"""Keyword search over the passages: a tantivy index beside the database.
 
-* BM25 ranking by SQLite FTS5 (``chunks_fts``, kept in step with ``chunks`` by triggers,
-  so it is transactional and incremental: nothing to rebuild);
-* term statistics from ``fts5vocab`` (document frequencies, for IDF weights);
-* the vocabulary by character trigram (``term_trigrams``) and by consonant skeleton
-  (``known_terms.skeleton``), so a query word the index has never seen ("Rif'at", "Tell")
-  is matched to close spellings it has ("rifaat", "tal");
-* the chunk ids that pass a date/source filter, for filtering before ranking.
+tantivy (the Rust search library) ranks by BM25 and returns an exact top k without
+scoring every passage that holds a word of the question (block-max WAND): a common word
+("said", in half an archive) no longer costs a scan of its posting list. Each passage is
+one document:
 
-Only :class:`index.directory.reader.IndexReader` and the writer use this module: qa reads through
-the reader.
+* ``text``: its terms as :func:`index.text.terms` splits them (lower case, accents off),
+  joined by spaces and indexed by tantivy's whitespace tokenizer, so the question's terms,
+  split by the same function, match exactly; term frequencies only, no positions;
+* ``chunk``: the chunk id (a fast field: hits map to ids without reading stored documents);
+* ``article``: the article id, to delete an article's passages by one term;
+* ``day`` (days since 1970-01-01 of the article's date) and ``source`` (lower case): the
+  filters, applied inside the query with a score of 0, so a filtered question ranks the
+  passages that pass it exactly as the unfiltered one would and never comes back empty
+  while matches exist.
+
+SQLite stays the record; this index is derived from it (see
+:mod:`index.directory.keywords` for how the two stay in step). Nothing here is pickled:
+tantivy's files are its own format.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from collections.abc import Sequence
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
-from index.store.database import Store
+import tantivy
+
+from index.errors import IndexCorruptError, IndexWriteError
 from index.store.filters import Filter
-from index.store.sqlite import varint
-from index.text import MIN_TERM_LENGTH, skeleton
-from index.text import terms as text_terms
+
+log = logging.getLogger(__name__)
+
+WRITER_HEAP = 64_000_000  # bytes of tantivy's indexing buffer (it writes a segment when full)
+_EPOCH = date(1970, 1, 1)
 
 
-def match_expression(terms: Sequence[str]) -> str:
-    """An FTS5 query that matches any of ``terms`` (each quoted, so nothing is syntax)."""
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(terms))
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("chunk", indexed=True, fast=True)
+    builder.add_text_field("article", tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("day", indexed=True, fast=True)
+    builder.add_text_field("source", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("text", tokenizer_name="whitespace", index_option="freq")
+    return builder.build()
 
 
-# Candidate spellings looked at per unknown word: those sharing its consonant skeleton, and
-# those sharing character trigrams (edit distance and Jaccard then pick the best three).
-SKELETON_MATCHES = 50
-TRIGRAM_MATCHES = 200
-# With a keyword budget, how much more each further try may score (see KeywordIndex.search)
-BUDGET_GROWTH = 8
-# ... and how many more rows than asked the rare terms find, to be ranked again by every term
-RESCORE_POOL = 4
-BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25() defaults
+SCHEMA = _schema()
+FIELDS = ("chunk", "article", "day", "source", "text")
+
+
+def day_number(published: str | None) -> int | None:
+    """Days since 1970-01-01 of an ISO date (its first ten characters); None if it has none."""
+    if not published:
+        return None
+    try:
+        return (date.fromisoformat(published[:10]) - _EPOCH).days
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class KeywordPassage:
+    """What the keyword index holds of one passage."""
+
+    chunk: int
+    article: str
+    terms: Sequence[str]
+    published: str | None = None
+    source: str | None = None
+
+    def document(self) -> tantivy.Document:
+        doc = tantivy.Document(chunk=self.chunk, article=self.article, text=" ".join(self.terms))
+        day = day_number(self.published)
+        if day is not None:
+            doc.add_integer("day", day)
+        if self.source:
+            doc.add_text("source", self.source.lower())
+        return doc
 
 
 class KeywordIndex:
-    def __init__(self, store: Store):
-        self.store = store
+    """One tantivy index directory. ``create``: make it when it does not exist yet."""
 
-    def search(self, terms: Sequence[str], limit: int, where: Filter | None = None,
-               budget: int | None = None) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score; higher is better) of the best matches for any of ``terms``.
+    def __init__(self, path: Path, *, create: bool = False, fix: str = ""):
+        self.path = Path(path)
+        self.fix = fix
+        if not create and not (self.path / "meta.json").is_file():
+            raise IndexCorruptError(f"the keyword index {self.path} is missing its meta.json: {fix}".rstrip(": "))
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self.index = tantivy.Index(SCHEMA, path=str(self.path), reuse=True)
+            self.index.config_reader(reload_policy="Manual")
+        except (ValueError, OSError) as exc:
+            raise IndexCorruptError(f"the keyword index {self.path} cannot be opened ({exc}): {fix}") from None
+        names = [f["name"] for f in self._meta().get("schema", [])]
+        if names and tuple(names) != FIELDS:
+            raise IndexCorruptError(f"the keyword index {self.path} has the fields {names}, not {list(FIELDS)}: "
+                                    f"{fix}")
 
-        FTS5 scores every row its query matches, so a common word ("said": half the archive)
-        costs a scan of its whole posting list. With a ``budget`` (QA_KEYWORD_BUDGET), the
-        query holds only the rarest terms whose document frequencies add up to at most that
-        many rows (the rarest one at least), ranked by BM25 over those terms; when that
-        leaves fewer than ``limit`` rows (a filter, or few rare terms), the budget grows
-        ``BUDGET_GROWTH``-fold, up to every term: a filter never empties what matches. The
-        rare terms find ``RESCORE_POOL`` times the rows asked for, which are then ranked by
-        BM25 over *every* term, computed here from their text (the common words' evidence
-        back, without FTS5 reading the common words' posting lists).
-        """
-        if not budget:
-            return self._ranked(list(dict.fromkeys(terms)), limit, where) if terms else []
-        known = self._by_rarity(terms)
-        if not known:
+    def _meta(self) -> dict:
+        try:
+            return json.loads((self.path / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"the keyword index's {self.path / 'meta.json'} cannot be read ({exc}): "
+                                    f"{self.fix}") from None
+
+    def opstamp(self) -> int:
+        """The operation stamp of the last commit (recorded in the database after each one)."""
+        return int(self._meta().get("opstamp", 0))
+
+    def files(self) -> list[str]:
+        """The files the last commit uses (meta.json first), for a copy."""
+        return segment_files(self.path, self._meta())
+
+    def reload(self) -> None:
+        """See the last commit (searchers are made per question)."""
+        self.index.reload()
+
+    def count(self) -> int:
+        """Passages indexed (deleted ones left out)."""
+        return self.index.searcher().num_docs
+
+    def chunk_ids(self) -> list[int]:
+        """Every indexed chunk id (reads the whole index: for checks)."""
+        searcher = self.index.searcher()
+        total = searcher.num_docs
+        if not total:
             return []
-        while True:
-            chosen = _within(known, budget)
-            if len(chosen) == len(known):  # every term within the budget: FTS5 ranks them all
-                return self._ranked([t for t, _ in chosen], limit, where)
-            found = self._ranked([t for t, _ in chosen], limit * RESCORE_POOL, where)
-            if len(found) >= limit:
-                return self._rescored([i for i, _ in found], known, limit)
-            budget *= BUDGET_GROWTH
+        hits = searcher.search(tantivy.Query.all_query(), total, count=False).hits
+        return [int(i) for i in searcher.fast_field_values("chunk", [address for _, address in hits])]
 
-    def _rescored(self, ids: list[int], known: list[tuple[str, int]], limit: int) -> list[tuple[int, float]]:
-        """The best ``limit`` of ``ids`` by BM25 over every term of ``known`` (term, document
-        frequency), as FTS5's bm25() computes it, from the passages' text."""
-        rows, averages = self.totals()
-        marks = ",".join("?" * len(ids))
-        texts = self.store.fetch(f"SELECT id, text FROM chunks WHERE id IN ({marks})", ids)
-        scored = [(i, bm25(text_terms(text), known, rows, averages)) for i, text in texts]
-        return sorted(scored, key=lambda item: -item[1])[:limit]
+    # -- search ----------------------------------------------------------------------------
 
-    def totals(self) -> tuple[int, float]:
-        """(rows, average tokens per row) of the keyword index, from FTS5's own record of
-        them (one small read: counting would read the whole table)."""
-        found = self.store.fetch("SELECT block FROM chunks_fts_data WHERE id = 1")
-        if not found or not found[0][0]:
-            return 0, 0.0
-        rows, at = varint(found[0][0], 0)
-        tokens, _ = varint(found[0][0], at)
-        return rows, tokens / rows if rows else 0.0
-
-    def _by_rarity(self, terms: Sequence[str]) -> list[tuple[str, int]]:
-        """(term, document frequency) of the terms some passage holds, rarest first."""
-        frequencies, _ = self.document_frequencies(terms, total=0)
-        return sorted(((t, f) for t, f in frequencies.items() if f > 0), key=lambda item: (item[1], item[0]))
-
-    def _ranked(self, terms: Sequence[str], limit: int, where: Filter | None) -> list[tuple[int, float]]:
-        if where is None or not where.active:  # FTS5 orders by its built-in BM25 rank fastest
-            return self.store.fetch(
-                "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
-                [match_expression(terms), limit])
-        # Rank every match first, then filter: a rowid constraint inside the MATCH makes
-        # FTS5 run the query once per allowed row (700 ms instead of 3 ms on 5,000 chunks).
-        condition, params = where.sql()
-        return self.store.fetch(
-            "WITH m AS MATERIALIZED (SELECT rowid AS id, rank FROM chunks_fts WHERE chunks_fts MATCH ?)"
-            " SELECT m.id, -m.rank FROM m JOIN chunk_spans c ON c.id = m.id JOIN articles a ON a.id = c.article_id"
-            f" WHERE {condition} ORDER BY m.rank LIMIT ?",
-            [match_expression(terms), *params, limit],
-        )
-
-    def document_frequencies(self, terms: Sequence[str], total: int | None = None) -> tuple[dict[str, int], int]:
-        """({term: number of chunks holding it}, number of chunks); give ``total`` when it is
-        known (counting the chunks reads the whole table: 40 ms at a million)."""
-        if total is None:
-            total = self.store.fetch("SELECT COUNT(*) FROM chunk_spans")[0][0]
-        terms = sorted(set(terms))
-        if not terms:
-            return {}, total
-        marks = ",".join("?" * len(terms))
-        rows = self.store.fetch(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", terms)
-        return dict(rows), total
-
-    def similar_terms(self, term: str, limit: int = 3, min_similarity: float = 0.5) -> list[str]:
-        """Known terms spelled like ``term``, best first: the same consonant skeleton
-        within two edits ("tell" -> "tal"), or character trigrams in common (Jaccard)."""
-        if len(term) < MIN_TERM_LENGTH:
+    def search(self, terms: Sequence[str], limit: int, where: Filter | None = None) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score) of the best ``limit`` passages holding any of ``terms``."""
+        terms = [t for t in dict.fromkeys(terms) if t]
+        if not terms or limit <= 0:
             return []
-        found: dict[str, float] = {}
-        for (t,) in self.store.fetch("SELECT term FROM known_terms WHERE skeleton = ? LIMIT ?",
-                                     [skeleton(term), SKELETON_MATCHES]):
-            distance = edit_distance(term, t)
-            if t != term and distance <= 2:
-                found[t] = 1.0 - distance / 10
-        grams = trigrams(term)
-        if len(term) >= 4 and grams:
-            rows = self.store.fetch("SELECT term FROM term_trigrams WHERE term_trigrams MATCH ? LIMIT ?",
-                                    [match_expression(sorted(grams)), TRIGRAM_MATCHES])
-            for (t,) in rows:
-                similarity = jaccard(grams, trigrams(t))
-                if t != term and similarity >= min_similarity:
-                    found[t] = max(found.get(t, 0.0), similarity)
-        return [t for t, _ in sorted(found.items(), key=lambda item: -item[1])[:limit]]
+        query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, "text", t, index_option="freq")) for t in terms])
+        filters = _filters(where)
+        if filters:
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query)] + [
+                (tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters])
+        searcher = self.index.searcher()
+        hits = searcher.search(query, limit, count=False).hits
+        if not hits:
+            return []
+        ids = searcher.fast_field_values("chunk", [address for _, address in hits])
+        return [(int(i), float(score)) for (score, _), i in zip(hits, ids, strict=True)]
 
-    def chunk_ids(self, where: Filter) -> list[int]:
-        condition, params = where.sql()
-        return [r[0] for r in self.store.fetch(
-            f"SELECT c.id FROM chunk_spans c JOIN articles a ON a.id = c.article_id WHERE {condition}", params)]
+    def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """{term: passages holding it} (tantivy counts deleted passages until a merge drops them)."""
+        searcher = self.index.searcher()
+        return {t: searcher.doc_freq("text", t) for t in sorted(set(terms)) if t}
 
-    def sync_terms(self) -> None:
-        """Add new vocabulary terms to the trigram index; call inside the write transaction."""
-        self.store.run(
-            "INSERT INTO known_terms (term, skeleton) SELECT v.term, qa_skeleton(v.term) FROM chunks_vocab v"
-            " WHERE length(v.term) >= ? AND NOT EXISTS (SELECT 1 FROM known_terms k WHERE k.term = v.term)",
-            [MIN_TERM_LENGTH])
+    # -- writes ----------------------------------------------------------------------------
 
-
-    def rebuild(self) -> None:
-        """Index every stored passage again, and the vocabulary; call inside the write transaction."""
-        self.store.run("INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild')")
-        self.store.run("DELETE FROM known_terms")
-        self.sync_terms()
-        self.store.run("INSERT INTO term_trigrams (term_trigrams) VALUES ('rebuild')")
-
-
-def bm25(words: list[str], known: list[tuple[str, int]], rows: int, average: float) -> float:
-    """FTS5's bm25() of one row whose tokens are ``words``, for a query of every term in
-    ``known`` (term, number of rows holding it) over an index of ``rows`` rows of ``average``
-    tokens (positive: higher is better, where FTS5's rank is its negative)."""
-    counts, length = Counter(words), len(words)
-    score = 0.0
-    for term, frequency in known:
-        tf = counts.get(term, 0)
-        if not tf:
-            continue
-        idf = max(math.log((rows - frequency + 0.5) / (frequency + 0.5)), 1e-6)
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average) if average else BM25_K1
-        score += idf * tf * (BM25_K1 + 1) / (tf + norm)
-    return score
+    def write(self, removed_articles: Iterable[str], added: Iterable[KeywordPassage],
+              removed_chunks: Iterable[int] = ()) -> int:
+        """Delete the passages of ``removed_articles`` (and those of ``removed_chunks``), then
+        add ``added``, in one commit; its opstamp. (Deletes apply to what was there before, so
+        an article can be replaced.)"""
+        try:
+            writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        except ValueError as exc:
+            raise IndexWriteError(f"cannot write the keyword index {self.path} ({exc}): another process may hold "
+                                  "it, or the disk is full") from None
+        try:
+            for article in removed_articles:
+                writer.delete_documents_by_term("article", article)
+            for chunk in removed_chunks:
+                writer.delete_documents_by_term("chunk", int(chunk))
+            for passage in added:
+                writer.add_document(passage.document())
+            opstamp = writer.commit()
+            writer.wait_merging_threads()
+        except (ValueError, OSError) as exc:
+            try:
+                writer.rollback()
+            except (ValueError, OSError):
+                pass
+            raise IndexWriteError(f"cannot write the keyword index {self.path} ({exc}): free some disk space, "
+                                  "then run the command again; what was committed before is kept") from None
+        self.reload()
+        return opstamp
 
 
-def _within(by_rarity: list[tuple[str, int]], budget: int) -> list[tuple[str, int]]:
-    """The rarest terms whose frequencies add up to at most ``budget`` (the rarest one at least)."""
-    chosen, total = [], 0
-    for term, frequency in by_rarity:
-        if chosen and total + frequency > budget:
-            break
-        chosen.append((term, frequency))
-        total += frequency
-    return chosen
+def segment_files(folder: Path, meta: dict) -> list[str]:
+    """The files of a tantivy directory that its ``meta`` (meta.json, parsed) uses, meta.json first."""
+    segments = [s["segment_id"].replace("-", "") for s in meta.get("segments", [])]
+    return ["meta.json"] + sorted(p.name for p in Path(folder).iterdir()
+                                  if p.name.split(".")[0] in segments)
 
 
-def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
-def trigrams(term: str) -> set[str]:
-    return {term[i : i + 3] for i in range(len(term) - 2)}
-
-
-def jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
+def _filters(where: Filter | None) -> list[tantivy.Query]:
+    if where is None or not where.active:
+        return []
+    found = []
+    since, until = day_number(where.since), day_number(where.until)
+    if since is not None or until is not None:
+        found.append(tantivy.Query.range_query(SCHEMA, "day", tantivy.FieldType.Integer, since, until))
+    if where.sources:
+        found.append(tantivy.Query.term_set_query(SCHEMA, "source", sorted({s.lower() for s in where.sources})))
+    return found

@@ -101,4 +101,17 @@ MIGRATIONS = [
             WHERE c.article_id = old.id;
     END;
     """,
+    # 6: the passages' keyword index moves to tantivy (index/store/keywords.py), a directory
+    # beside the database that the meta table names ('keywords'); FTS5's tables go. Every
+    # article waits in keyword_pending until tantivy holds its passages: the conversion of
+    # an earlier index, and after a crash the replay of a write, are both that catch-up
+    # (index/directory/keywords.py). The dropped tables' pages go to the free list.
+    """
+    DROP TRIGGER IF EXISTS chunk_spans_fts_insert;
+    DROP TRIGGER IF EXISTS articles_fts_delete;
+    DROP TABLE IF EXISTS chunks_vocab;
+    DROP TABLE IF EXISTS chunks_fts;
+    CREATE TABLE keyword_pending (article_id TEXT PRIMARY KEY) WITHOUT ROWID;
+    INSERT INTO keyword_pending SELECT id FROM articles;
+    """,
 ]

@@ -52,7 +52,6 @@ class Knobs:
     top_k: int
     candidates: int
     retrieval: str
-    keyword_budget: int
     min_score: float
 
 
@@ -142,8 +141,7 @@ class Conductor:
                                 "ask about something, e.g. 'who holds Tal Rifaat?'")
         vector = self.vector(question, query, memo)
         n = max(self.knobs.candidates, CANDIDATES_PER_PASSAGE * k)
-        candidates = gather(self.reader, query, vector, n, method or self.knobs.retrieval, where,
-                            self.knobs.keyword_budget)
+        candidates = gather(self.reader, query, vector, n, method or self.knobs.retrieval, where)
         top = candidates[: max(RERANK_DEPTH, RERANKED_PER_PASSAGE * k)]
         rows = self.reader.chunks([c.chunk_id for c in top])
         top = [c for c in top if c.chunk_id in rows]  # a writer may have removed some meanwhile

@@ -1,4 +1,5 @@
 import json
+import re
 
 import numpy as np
 import pytest
@@ -34,7 +35,12 @@ def test_round_trip_keeps_text_spans_and_metadata(settings, embedder):
 def test_files_on_disk_are_json_sqlite_and_faiss_only(settings, embedder):
     ingest([DEMO], settings, embedder=embedder)
     names = sorted(p.name for p in settings.index_dir.iterdir() if not p.name.startswith("."))
-    assert names == ["articles.sqlite", "embedding-cache.sqlite", "manifest.json", "vectors-000001.faiss"]
+    assert names[:2] == ["articles.sqlite", "embedding-cache.sqlite"] and names[3:] == ["manifest.json",
+                                                                                      "vectors-000001.faiss"]
+    keywords = settings.index_dir / names[2]  # tantivy's own files: JSON and its binary segments
+    assert re.fullmatch("keywords-[0-9a-f]{8}", names[2]) and (keywords / "meta.json").is_file()
+    assert {p.suffix for p in keywords.iterdir() if not p.name.startswith(".")} <= {
+        ".json", ".idx", ".term", ".store", ".fast", ".fieldnorm", ".del", ".pos"}
     manifest = json.loads((settings.index_dir / "manifest.json").read_text())
     assert manifest["embedding"] == {"model": "test/hashing", "dimension": 512, "max_seq_length": 256,
                                      "normalized": True, "metric": "inner_product"}
@@ -131,6 +137,37 @@ def test_a_second_store_in_one_process_keeps_the_wal_when_another_process_closes
     reader.close()
 
 
+def _as_written_before_tantivy(index_dir) -> None:
+    """The index as article-qa wrote it before schema 6: passages indexed by FTS5 in the
+    database (kept in step by triggers), no tantivy directory."""
+    import shutil
+    import sqlite3
+
+    with sqlite3.connect(index_dir / "articles.sqlite") as db:
+        name = db.execute("SELECT value FROM meta WHERE key = 'keywords'").fetchone()[0]
+        db.executescript("""
+            DROP TABLE keyword_pending;
+            DELETE FROM meta WHERE key IN ('keywords', 'keywords_opstamp');
+            CREATE VIRTUAL TABLE chunks_fts USING fts5 (
+                text, content = 'chunks', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+            );
+            CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab (chunks_fts, 'row');
+            INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild');
+            CREATE TRIGGER chunk_spans_fts_insert AFTER INSERT ON chunk_spans BEGIN
+                INSERT INTO chunks_fts (rowid, text)
+                    SELECT new.id, substr(a.text, new.start + 1, new.end - new.start) FROM articles a
+                    WHERE a.id = new.article_id;
+            END;
+            CREATE TRIGGER articles_fts_delete BEFORE DELETE ON articles BEGIN
+                INSERT INTO chunks_fts (chunks_fts, rowid, text)
+                    SELECT 'delete', c.id, substr(old.text, c.start + 1, c.end - c.start) FROM chunk_spans c
+                    WHERE c.article_id = old.id;
+            END;
+            PRAGMA user_version = 5;
+        """)
+    shutil.rmtree(index_dir / name)
+
+
 def _as_written_before_passages_were_spans(db_path) -> None:
     """The database as article-qa wrote it before schema 5: each passage's text copied into
     ``chunks``, FTS5 kept in step by triggers on it, 8-bit sentence vectors."""
@@ -173,6 +210,7 @@ def test_an_index_from_before_passage_spans_opens_answers_and_takes_changes(sett
     ingest([DEMO, archive], settings, embedder=embedder)
     with Index.open(settings=settings, embedder=embedder) as index:
         before = [(p.chunk_id, p.text) for p in index.retrieve("who holds Tal Rifaat?", k=5)]
+    _as_written_before_tantivy(settings.index_dir)
     _as_written_before_passages_were_spans(settings.index_dir / "articles.sqlite")
     with Index.open(settings=settings, embedder=embedder) as index:  # migrates
         assert [(p.chunk_id, p.text) for p in index.retrieve("who holds Tal Rifaat?", k=5)] == before
@@ -191,7 +229,31 @@ def test_an_index_from_before_passage_spans_opens_answers_and_takes_changes(sett
     note.write_text("# Ferry strike\n\nThe harbour ferry crews walked out on Monday over rosters.\n")
     assert ingest([note], settings, embedder=embedder).added
     found = check(IndexDir(settings.index_dir))
-    assert found.ok, found.problems  # FTS5 in step with the passages after a removal and an addition
+    assert found.ok, found.problems  # the keyword index in step after a removal and an addition
     with Index.open(settings=settings, embedder=embedder) as index:
         assert all("Tal Rifaat" not in p.text for p in index.retrieve("who holds Tal Rifaat?", k=5))
         assert "ferry crews walked out" in index.retrieve("why did the ferry crews strike?", k=1)[0].text
+
+
+def test_an_index_from_before_tantivy_is_converted_once_and_says_so(settings, embedder, caplog):
+    from index.maintenance.checks import check
+
+    ingest([DEMO], settings, embedder=embedder)
+    with Index.open(settings=settings, embedder=embedder) as index:
+        before = [(p.chunk_id, p.score) for p in index.retrieve("who holds Tal Rifaat?", k=5, method="keyword")]
+        frequencies = index.reader.term_frequencies(["tal", "rifaat", "unheard"])
+    _as_written_before_tantivy(settings.index_dir)
+    assert "keywords" in check(IndexDir(settings.index_dir)).parts()  # named, with the fix
+    with caplog.at_level("WARNING"), Index.open(settings=settings, embedder=embedder) as index:
+        assert [(p.chunk_id, p.score) for p in index.retrieve("who holds Tal Rifaat?", k=5, method="keyword")] \
+            == before
+        assert index.reader.term_frequencies(["tal", "rifaat", "unheard"]) == frequencies
+    said = [r.getMessage() for r in caplog.records if "keyword index" in r.getMessage()]
+    assert len(said) == 2 and "building the keyword index" in said[0] and "7 article(s)" in said[1], said
+    caplog.clear()
+    with caplog.at_level("WARNING"), Index.open(settings=settings, embedder=embedder):
+        pass
+    assert not [r for r in caplog.records if "keyword index" in r.getMessage()]  # once
+    assert check(IndexDir(settings.index_dir)).ok
+    assert not any(n.startswith("chunks_fts") for (n,) in IndexReader(IndexDir(settings.index_dir)).store.fetch(
+        "SELECT name FROM sqlite_master"))
