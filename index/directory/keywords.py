@@ -87,7 +87,8 @@ def catch_up(index_dir: IndexDir, store: Store) -> int:
 
 def rebuild(index_dir: IndexDir, store: Store, progress: bool = False) -> int:
     """A new keyword index (and vocabulary) of every stored passage, from the database alone,
-    swapped in by one transaction; the old directory is then deleted. Hold the write lock."""
+    swapped in by one transaction; the old directory (and any other) is then deleted. Hold
+    the write lock."""
     keywords = _new(index_dir)
     ids = [r[0] for r in store.fetch("SELECT id FROM articles ORDER BY id")]
     vocabulary: set[str] = set()
@@ -100,7 +101,6 @@ def rebuild(index_dir: IndexDir, store: Store, progress: bool = False) -> int:
                 opstamp = keywords.write((), passages)
                 vocabulary |= words
                 bar.update(len(part))
-        old = store.meta("keywords")
         with store.transaction():
             store.set_meta("keywords", keywords.path.name)
             store.set_meta("keywords_opstamp", str(opstamp))
@@ -111,8 +111,9 @@ def rebuild(index_dir: IndexDir, store: Store, progress: bool = False) -> int:
     except BaseException:
         shutil.rmtree(keywords.path, ignore_errors=True)
         raise
-    if old and old != keywords.path.name:
-        shutil.rmtree(index_dir.path / old, ignore_errors=True)
+    for folder in index_dir.path.glob(f"{PREFIX}*"):  # the old one, and any a killed rebuild left
+        if folder.name != keywords.path.name:
+            shutil.rmtree(folder, ignore_errors=True)
     return len(ids)
 
 

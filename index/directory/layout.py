@@ -128,6 +128,27 @@ class IndexDir:
                 or (name.startswith(".") and name.endswith(".tmp")))
 
     @contextmanager
+    def write_lock_if_free(self) -> Iterator[bool]:
+        """Hold the writer lock if no other process holds it (True), else go on without it (False)."""
+        try:
+            handle = open(self.path / LOCK, "a+")
+        except OSError:  # a folder this process may only read
+            yield False
+            return
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield _same_file(handle, self.path / LOCK)
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            handle.close()
+
+    @contextmanager
     def write_lock(self) -> Iterator[None]:
         """Hold the index's writer lock, waiting for another writer to finish first."""
         while True:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.directory.keywords import catch_up, open_keywords
+from index.directory.keywords import catch_up, open_keywords, pending
 from index.directory.layout import IndexDir, file_identity
 from index.directory.manifest import Manifest
 from index.errors import IndexCorruptError
@@ -65,6 +65,10 @@ class IndexReader:
             if store.meta("keywords") is None:  # written before tantivy: convert it, once
                 with self.dir.write_lock():
                     catch_up(self.dir, store)
+            elif pending(store):  # a write cut short (or a conversion): finish it unless a writer is busy
+                with self.dir.write_lock_if_free() as free:
+                    if free:
+                        catch_up(self.dir, store)
             keywords = open_keywords(self.dir, store)
             state = store.state()
             if manifest.generation == state.generation:

@@ -84,7 +84,9 @@ def repair(settings: IndexSettings, embedder: Embedder | None = None, progress: 
         if "database" not in found.parts() and ("manifest" in found.parts() or not index_dir.manifest_path.exists()):
             _write_manifest(index_dir, build)
             report.actions.append("wrote manifest.json again from the database")
-        if found.parts() & {"database", "vectors", "keywords"}:
+        if "keywords" in found.parts() and "database" not in found.parts():  # no model needed
+            report.actions.append(_repair_keywords(index_dir, progress))
+        if found.parts() & {"database", "vectors"}:
             embedder = embedder or load_embedder(build.model, settings.offline, settings.device)
             build.check_model(embedder.model_id, index_dir.path)
             if "database" in found.parts():
@@ -158,8 +160,6 @@ def _rebuild_from_texts(index_dir: IndexDir, settings: IndexSettings, build: Man
 
 def _repair_in_place(index_dir: IndexDir, settings: IndexSettings, build: Manifest, embedder: Embedder,
                      found: CheckReport, report: RepairReport, progress: bool) -> None:
-    if "keywords" in found.parts():
-        report.actions.append(_repair_keywords(index_dir, progress))
     writer = IndexWriter(index_dir, settings, None)
     try:
         if "vectors" in found.parts():
