@@ -29,6 +29,8 @@ from index.store import ArticleSummary, ChunkRow, Filter, SegmentSet, Store, Voc
 
 log = logging.getLogger(__name__)
 
+FILTER_OVERFETCH = 8  # nearest chunks searched per one wanted, before a filter (see dense_search)
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -152,10 +154,35 @@ class IndexReader:
 
     # -- search ----------------------------------------------------------------------------
 
-    def dense_search(self, vector: np.ndarray, n: int, allowed: list[int] | None = None) -> dict[int, float]:
-        """{chunk id: cosine} of the ``n`` nearest chunks (only ``allowed`` ones when given)."""
-        ids, scores = self.vectors.search(vector, n, allowed)
+    def dense_search(self, vector: np.ndarray, n: int, where: Filter | None = None) -> dict[int, float]:
+        """{chunk id: cosine} of the ``n`` nearest chunks that pass ``where``.
+
+        With a filter, the ``FILTER_OVERFETCH * n`` nearest chunks are searched first and the
+        filter applied to them (one small read): when ``n`` of them pass, they are exactly
+        the ``n`` nearest that pass. Only a narrow filter falls back to listing every chunk
+        it lets through and searching among those (a read of the whole archive at scale).
+        """
+        vectors = self.vectors
+        if where is None or not where.active:
+            ids, scores = vectors.search(vector, n)
+            return {int(i): float(s) for i, s in zip(ids, scores)}
+        ids, scores = vectors.search(vector, FILTER_OVERFETCH * n)
+        passing = self.passing(ids.tolist(), where)
+        if len(passing) >= n or len(ids) < FILTER_OVERFETCH * n:  # enough, or every live chunk was seen
+            found = [(int(i), float(s)) for i, s in zip(ids, scores) if int(i) in passing]
+            return dict(found[:n])
+        ids, scores = vectors.search(vector, n, self.allowed_chunks(where))
         return {int(i): float(s) for i, s in zip(ids, scores)}
+
+    def passing(self, ids: Sequence[int], where: Filter) -> set[int]:
+        """Those of ``ids`` whose article passes ``where``."""
+        if not ids:
+            return set()
+        condition, params = where.sql()
+        marks = ",".join("?" * len(ids))
+        return {r[0] for r in self.store.fetch(
+            f"SELECT c.id FROM chunk_spans c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})"
+            f" AND {condition}", [*ids, *params])}
 
     def keyword_search(self, terms: Sequence[str], n: int, where: Filter | None = None) -> dict[int, float]:
         """{chunk id: BM25} of the ``n`` best keyword matches that pass ``where``; passages

@@ -22,10 +22,7 @@ DENSE_WEIGHT = 0.5  # the keyword weight is 1 - DENSE_WEIGHT
 def gather(reader: IndexReader, query: Query, query_vector: np.ndarray,
            n: int, method: str, where: Filter | None = None) -> list[Candidate]:
     """Candidates, best first by ``score``, for ``method`` dense, keyword or hybrid."""
-    allowed = reader.allowed_chunks(where)
-    if allowed is not None and not allowed:
-        return []
-    dense = reader.dense_search(query_vector, n, allowed) if method in ("dense", "hybrid") else {}
+    dense = reader.dense_search(query_vector, n, where) if method in ("dense", "hybrid") else {}
     keyword = reader.keyword_search(query.terms, n, where) if method in ("keyword", "hybrid") else {}
     ids = list(dict.fromkeys([*dense, *keyword]))
     missing = [i for i in ids if i not in dense]

@@ -70,6 +70,20 @@ def test_filtered_keyword_search_is_the_unfiltered_ranking_restricted_to_the_fil
     assert list(news.reader.keyword_search(terms, 6, where).items()) == expected
 
 
+@pytest.mark.parametrize("where", [{"since": "2024-03-01"}, {"since": "2024-03-11", "until": "2024-03-11"}],
+                         ids=["wide: the nearest chunks filtered", "narrow: searched among those it lets through"])
+def test_filtered_dense_search_is_the_unfiltered_ranking_restricted_to_the_filter(news, where):
+    from index.store.filters import Filter
+
+    where = Filter(**where)
+    vector = news.embedder.embed(["ferry crews and the harbour pier"])[0]
+    allowed = set(news.reader.allowed_chunks(where))
+    everything = news.reader.dense_search(vector, 10_000)
+    expected = [i for i in everything if i in allowed][:5]
+    assert len(expected) == min(5, len(allowed)) and len(allowed) < len(everything)
+    assert list(news.reader.dense_search(vector, 5, where)) == expected
+
+
 def test_bad_filters_are_clear_errors(news):
     with pytest.raises(QuestionError, match="since: 'yesterday-ish' is not a date"):
         news.retrieve("harbour", since="yesterday-ish")
