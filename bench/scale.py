@@ -1,6 +1,6 @@
 """How article-qa holds up as the archive grows: 10k, 100k, 1M passages on this machine.
 
-    python bench/scale.py --sizes 10000 100000 1000000 [--json] [--work /tmp/qa-scale]
+    python bench/scale.py --sizes 10000 100000 1000000 [--json] [--work /tmp/qa-scale] [--fts5-max 100000]
 
 For each size it builds an index of synthetic articles *without running the model*
 (building is not what is measured): texts recombined from real sentences of
@@ -14,19 +14,29 @@ cache of ``--vectors-from``, built once with the real model) and reports:
   ratio to the same on an empty index;
 * query p50/p95 (k=5, answering sentence included), without and with a date filter,
   through ``Index.retrieve`` with the real model (question encoding included);
-* keyword p50/p95: the FTS5 BM25 query alone, for the questions and for common-word ones;
+* keyword p50/p95: the tantivy BM25 query alone, for the questions, for common-word ones,
+  and with a date filter;
+* where a question's time goes (``stage_*_ms``: per question, from cProfile over 40 questions);
 * R@1 / MRR of the realtimeqa-dev questions against the big index;
 * ANN recall@10 of the vector search against exact search over the same vectors;
 * open_s (a fresh process opening the index), serve RSS after one question, disk bytes
-  per passage (database, vector files).
+  per passage (database, vector files, keyword index).
+
+At sizes up to ``--fts5-max`` it also measures, in the same run, the previous version's
+keyword index: a copy of the index turned back into the schema before tantivy (FTS5 in the
+database, :func:`as_written_before_tantivy`), its BM25 query as that version ran it
+(``fts5_*``), and the time to convert that copy (``convert_s``: opening it converts it).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -39,7 +49,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index import Article, IndexDir, content_terms, open_reader  # noqa: E402
+from index import Article, Filter, content_terms, open_reader  # noqa: E402
+from index.directory import IndexDir  # noqa: E402
 from index.directory.writer import Addition, IndexWriter  # noqa: E402
 from index.ingestion import ingest  # noqa: E402
 from index.text.chunker import Chunker  # noqa: E402
@@ -51,7 +62,11 @@ from qa.settings import Settings  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 NOISE = 0.5  # a derived vector keeps cos ~0.9 with the real one it comes from
-BUDGET = 20_000  # the keyword budget measured beside the default (docs/performance.md)
+DATED = "2023-01-01"  # the date filter of the dated questions
+STAGES = {  # where a question's time goes: function name -> column
+    "vector": "embed", "keyword_search": "keyword", "dense_search": "dense", "chunks": "fetch_chunks",
+    "sentences": "fetch_sentences", "answers_for": "sentences_scored", "rerank": "rerank", "read_best": "reader",
+    "gather": "gather", "evidence": "evidence"}
 COMMON = ["what did people say about the new year", "how many people said it was time",
           "what is the state of the world now", "who said the government would make a new plan"]
 
@@ -155,29 +170,31 @@ def percentiles(values: list[float]) -> tuple[float, float]:
     return round(statistics.median(values), 1), round(values[min(len(values) - 1, round(0.95 * (len(values) - 1)))], 1)
 
 
+def timed(call, items) -> tuple[float, float]:
+    times = []
+    for item in items:
+        started = time.perf_counter()
+        call(item)
+        times.append((time.perf_counter() - started) * 1000)
+    return percentiles(times)
+
+
 def measure_queries(path: Path, settings: Settings, questions: list[str], truth, last_id: int) -> dict:
-    """Question and keyword latencies with every query term ranked (the default) and, in the
-    same run, with the keyword budget (``*_budgeted``: QA_KEYWORD_BUDGET=BUDGET); ANN
-    recall@10 against exact search."""
+    """Question and keyword latencies, where a question's time goes, ANN recall@10 against
+    exact search."""
     out = {}
-    for suffix, budget in (("", 0), ("_budgeted", BUDGET)):
-        with Index.open(settings=settings.replace(index_dir=path, keyword_budget=budget)) as index:
-            index.retrieve(questions[0], k=5)
-            for name, since in (("query", None), ("query_dated", "2023-01-01")):
-                times = []
-                for q in questions:
-                    started = time.perf_counter()
-                    index.retrieve(q, k=5, since=since)
-                    times.append((time.perf_counter() - started) * 1000)
-                out[f"{name}{suffix}_p50_ms"], out[f"{name}{suffix}_p95_ms"] = percentiles(times)
-            for name, asked in (("keyword", questions), ("keyword_common", COMMON * 5)):
-                times = []
-                for q in asked:
-                    started = time.perf_counter()
-                    index.reader.keyword_search(content_terms(q), 50, budget=budget)
-                    times.append((time.perf_counter() - started) * 1000)
-                out[f"{name}{suffix}_p50_ms"], out[f"{name}{suffix}_p95_ms"] = percentiles(times)
     with Index.open(settings=settings.replace(index_dir=path)) as index:
+        index.retrieve(questions[0], k=5)
+        out["query_p50_ms"], out["query_p95_ms"] = timed(lambda q: index.retrieve(q, k=5), questions)
+        out["query_dated_p50_ms"], out["query_dated_p95_ms"] = timed(
+            lambda q: index.retrieve(q, k=5, since=DATED), questions)
+        search = index.reader.keyword_search
+        out["keyword_p50_ms"], out["keyword_p95_ms"] = timed(lambda q: search(content_terms(q), 50), questions)
+        out["keyword_common_p50_ms"], out["keyword_common_p95_ms"] = timed(
+            lambda q: search(content_terms(q), 50), COMMON * 5)
+        out["keyword_dated_p50_ms"], out["keyword_dated_p95_ms"] = timed(
+            lambda q: search(content_terms(q), 50, Filter(since=DATED)), questions)
+        out.update(stages(index, questions[:40]))
         reader = index.reader
         queries = index.embedder.embed(questions[:100])
         live = reader.vectors.ids()
@@ -194,6 +211,95 @@ def measure_queries(path: Path, settings: Settings, questions: list[str], truth,
         out["segments"] = len(reader.vectors.parts)
         out["approximate"] = any(p.approximate for p in reader.vectors.parts.values())
     return out
+
+
+def stages(index: Index, questions: list[str]) -> dict:
+    """Milliseconds per question in each stage of ``Index.retrieve`` (cProfile's cumulative
+    time of the stage's function; profiling adds its own overhead to every column)."""
+    profile = cProfile.Profile()
+    profile.enable()
+    for q in questions:
+        index.retrieve(q, k=5)
+    profile.disable()
+    found = {}
+    for (file, _, name), row in pstats.Stats(profile).stats.items():
+        if name in STAGES and str(ROOT) in file:
+            column = f"stage_{STAGES[name]}_ms"
+            found[column] = max(found.get(column, 0.0), row[3] * 1000 / len(questions))
+    return {k: round(v, 1) for k, v in sorted(found.items())}
+
+
+def as_written_before_tantivy(path: Path) -> None:
+    """Turn an index back into the schema before tantivy: FTS5 over the passages in the
+    database, kept by triggers, and no keyword directory (as tests/index/test_store.py does)."""
+    with sqlite3.connect(path / "articles.sqlite") as db:
+        name = db.execute("SELECT value FROM meta WHERE key = 'keywords'").fetchone()[0]
+        db.executescript("""
+            DROP TABLE keyword_pending;
+            DELETE FROM meta WHERE key IN ('keywords', 'keywords_opstamp');
+            CREATE VIRTUAL TABLE chunks_fts USING fts5 (
+                text, content = 'chunks', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+            );
+            CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab (chunks_fts, 'row');
+            INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild');
+            CREATE TRIGGER chunk_spans_fts_insert AFTER INSERT ON chunk_spans BEGIN
+                INSERT INTO chunks_fts (rowid, text)
+                    SELECT new.id, substr(a.text, new.start + 1, new.end - new.start) FROM articles a
+                    WHERE a.id = new.article_id;
+            END;
+            CREATE TRIGGER articles_fts_delete BEFORE DELETE ON articles BEGIN
+                INSERT INTO chunks_fts (chunks_fts, rowid, text)
+                    SELECT 'delete', c.id, substr(old.text, c.start + 1, c.end - c.start) FROM chunk_spans c
+                    WHERE c.article_id = old.id;
+            END;
+            PRAGMA user_version = 5;
+        """)
+    shutil.rmtree(path / name)
+
+
+def previous_version(path: Path, questions: list[str]) -> dict:
+    """The FTS5 keyword query of the version before tantivy, on a copy of ``path`` turned
+    back into that version's schema, then the time its conversion takes."""
+    copy = path.parent / f"{path.name}-fts5"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(path, copy)
+    as_written_before_tantivy(copy)
+    out = {"fts5_bytes_per_passage": None}
+    with sqlite3.connect(copy / "articles.sqlite") as db:
+        def fts5(terms: list[str], since: str | None = None) -> None:
+            expression = " OR ".join('"' + t + '"' for t in dict.fromkeys(terms))
+            if since is None:
+                db.execute("SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT 50",
+                           [expression]).fetchall()
+                return
+            db.execute("WITH m AS MATERIALIZED (SELECT rowid AS id, rank FROM chunks_fts WHERE chunks_fts MATCH ?)"
+                       " SELECT m.id, -m.rank FROM m JOIN chunk_spans c ON c.id = m.id JOIN articles a"
+                       " ON a.id = c.article_id WHERE a.published >= ? ORDER BY m.rank LIMIT 50",
+                       [expression, since]).fetchall()
+
+        fts5(content_terms(questions[0]))
+        out["fts5_keyword_p50_ms"], out["fts5_keyword_p95_ms"] = timed(lambda q: fts5(content_terms(q)), questions)
+        out["fts5_keyword_common_p50_ms"], out["fts5_keyword_common_p95_ms"] = timed(
+            lambda q: fts5(content_terms(q)), COMMON * 5)
+        out["fts5_keyword_dated_p50_ms"], out["fts5_keyword_dated_p95_ms"] = timed(
+            lambda q: fts5(content_terms(q), DATED), questions)
+        passages = db.execute("SELECT COUNT(*) FROM chunk_spans").fetchone()[0]
+        if _has_dbstat(db):
+            fts_bytes = db.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'chunks_fts%'").fetchone()[0]
+            out["fts5_bytes_per_passage"] = round(fts_bytes / passages)
+    started = time.perf_counter()
+    open_reader(copy).close()  # converts it
+    out["convert_s"] = round(time.perf_counter() - started, 1)
+    shutil.rmtree(copy, ignore_errors=True)
+    return out
+
+
+def _has_dbstat(db) -> bool:
+    try:
+        db.execute("SELECT 1 FROM dbstat LIMIT 1").fetchall()
+        return True
+    except sqlite3.Error:
+        return False
 
 
 def open_seconds(path: Path) -> float:
@@ -236,16 +342,11 @@ def serve_rss_mb(path: Path, question: str) -> float:
 def disk(path: Path) -> dict:
     reader = open_reader(path)
     passages = reader.store.state().chunks
+    sizes = IndexDir(path).sizes()
     reader.close()
-    sizes = {"database": 0, "vectors": 0}
-    for child in path.iterdir():
-        if child.name.startswith("articles.sqlite"):
-            sizes["database"] += child.stat().st_size
-        elif child.suffix == ".faiss":
-            sizes["vectors"] += child.stat().st_size
-    return {"passages_total": passages, "bytes_per_passage": round(sum(sizes.values()) / passages),
-            "database_bytes_per_passage": round(sizes["database"] / passages),
-            "vector_bytes_per_passage": round(sizes["vectors"] / passages)}
+    parts = {name: sizes[name] for name in ("database", "vectors", "keywords")}
+    return {"passages_total": passages, "bytes_per_passage": round(sum(parts.values()) / passages),
+            **{f"{name}_bytes_per_passage": round(size / passages) for name, size in parts.items()}}
 
 
 def main() -> None:
@@ -254,6 +355,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/qa-scale"))
     parser.add_argument("--vectors-from", type=Path, default=Path("/tmp/qa-scale/realtimeqa"),
                         help="an index of realtimeqa-dev built with the real model (built here if missing)")
+    parser.add_argument("--fts5-max", type=int, default=100_000,
+                        help="measure the previous version's FTS5 keyword index beside tantivy up to this size")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     settings = Settings.from_env()
@@ -272,13 +375,13 @@ def main() -> None:
         truth = built.pop("truth")
         shutil.copy(args.vectors_from / "embedding-cache.sqlite", path / "embedding-cache.sqlite")
         quality = evaluate(rtqa, index_dir=path, settings=settings)
-        budgeted = evaluate(rtqa, index_dir=path, settings=settings.replace(keyword_budget=BUDGET))
         row = {"size": size, **built, "add_vs_empty": round(built["add_1000_s"] / baseline, 2),
                "r_at_1": quality.recall_at_1, "mrr_at_10": quality.mrr_at_10,
-               "r_at_1_budgeted": budgeted.recall_at_1, "mrr_at_10_budgeted": budgeted.mrr_at_10,
                **measure_queries(path, settings, questions, truth, built["last_synthetic_id"]),
                "open_s": open_seconds(path), "serve_rss_mb": serve_rss_mb(path, questions[0]),
                **disk(path)}
+        if size <= args.fts5_max:
+            row.update(previous_version(path, questions))
         del truth
         rows.append(row)
         print(json.dumps(row), file=sys.stderr)

@@ -37,7 +37,8 @@ class Index:
         self.embedder = embedder
         self.settings = settings
         self.reranker = reranker or make_reranker(settings.rerank, settings.offline, settings.device)
-        self.answerer = answerer or (load_reader() if settings.reader else None)  # the extractive reader
+        threads = settings.model_threads or None
+        self.answerer = answerer or (load_reader(threads=threads) if settings.reader else None)  # extractive
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, settings: Settings | None = None,
@@ -49,7 +50,8 @@ class Index:
         try:
             model = settings.model or reader.manifest.model  # the index's own model unless one is named
             reader.check_model(embedder.model_id if embedder else model)
-            embedder = embedder or load_embedder(model, settings.offline, settings.device)
+            embedder = embedder or load_embedder(model, settings.offline, settings.device,
+                                                 settings.model_threads or None)
         except BaseException:
             reader.close()
             raise

@@ -47,6 +47,7 @@ class Settings(IndexSettings):
         "host": "QA_HOST",
         "port": "QA_PORT",
         "concurrency": "QA_CONCURRENCY",
+        "model_threads": "QA_MODEL_THREADS",
         "allowed_hosts": "QA_ALLOWED_HOSTS",
         "allow_private_urls": "QA_ALLOW_PRIVATE_URLS",
     }
@@ -60,6 +61,9 @@ class Settings(IndexSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     concurrency: int = 4
+    # cores one call of the embedder or the reader may use (0: up to 4 for one question at a
+    # time; `qa serve` makes it 1, so concurrent questions each take a core: bench/load.py)
+    model_threads: int = 0
     allowed_hosts: str = ""  # names besides the loopback ones and the bind address a request's Host may give
     allow_private_urls: bool = False  # the web app's url box may fetch loopback/private/link-local addresses
 
@@ -75,5 +79,7 @@ class Settings(IndexSettings):
             raise SettingsError(f"top_k={self.top_k} must be at least 1")
         if not 0 < self.port < 65536:
             raise SettingsError(f"port={self.port} is not a TCP port: use 1-65535")
+        if not 0 <= self.model_threads <= 64:
+            raise SettingsError(f"model_threads={self.model_threads} must be between 0 (automatic) and 64")
         if not 1 <= self.concurrency <= MAX_CONCURRENCY:
             raise SettingsError(f"concurrency={self.concurrency} must be between 1 and {MAX_CONCURRENCY}")

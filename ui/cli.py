@@ -22,14 +22,20 @@ log = logging.getLogger(__name__)
 @click.option("--port", type=int, default=None, help="Port [env QA_PORT; default 7860].")
 @click.option("--concurrency", type=int, default=None,
               help="Questions answered at once, chat and /search together [env QA_CONCURRENCY; default 4].")
+@click.option("--model-threads", type=int, default=None,
+              help="Cores one model call may use [env QA_MODEL_THREADS; default: 1 when several questions are "
+                   "answered at once, so each takes a core].")
 @click.option("--share", is_flag=True, help="Also serve through a public Gradio link (needs QA_AUTH).")
 @click.option("--mcp", is_flag=True,
               help="Also serve the search tool to AI assistants over MCP at /gradio_api/mcp (the mcp extra; "
                    "with QA_AUTH, MCP requests need the same user:password as Basic auth).")
 @settings_options
-def serve(host: str | None, port: int | None, concurrency: int | None, share: bool, mcp: bool, settings) -> None:
+def serve(host: str | None, port: int | None, concurrency: int | None, model_threads: int | None, share: bool,
+          mcp: bool, settings) -> None:
     """Serve the chat UI in the browser (127.0.0.1 unless told otherwise)."""
-    settings = settings.replace(host=host, port=port, concurrency=concurrency)
+    settings = settings.replace(host=host, port=port, concurrency=concurrency, model_threads=model_threads)
+    if not settings.model_threads and settings.concurrency > 1:  # questions side by side, a core each
+        settings = settings.replace(model_threads=1)
     auth = auth_from_env()
     check_exposure(settings.host, share, auth)  # before anything slow
     if mcp and importlib.util.find_spec("mcp") is None:

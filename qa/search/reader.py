@@ -316,9 +316,9 @@ class ReaderConfig:
 
 
 @functools.lru_cache(maxsize=2)
-def load_reader(folder: str = str(MODELS)) -> Reader:
-    """The shipped reader, loaded once per process."""
-    return Reader(Path(folder))
+def load_reader(folder: str = str(MODELS), threads: int | None = None) -> Reader:
+    """The shipped reader, loaded once per process (per number of ``threads`` a call may use)."""
+    return Reader(Path(folder), threads)
 
 
 def sigmoid(x):
