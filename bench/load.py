@@ -1,12 +1,13 @@
 """Load on `qa serve`: concurrent clients asking `/search` over HTTP on 127.0.0.1.
 
-    python bench/load.py --index DIR [--clients 8] [--seconds 30] [--concurrency 1 4] [--json]
+    python bench/load.py --index DIR [--clients 8 32] [--seconds 30] [--concurrency 1 4] [--json]
 
 Starts `qa serve` on a free loopback port over ``--index`` (its own process, as a user
 runs it), waits for it to answer, then ``--clients`` threads each ask the realtimeqa-dev
 questions in turn through Gradio's HTTP API (``POST /gradio_api/call/search``, then the
-result's event stream), for ``--seconds``. Reports requests a second, p50 / p95 latency of
-a whole request (both HTTP calls), errors, and the server's CPU share; then stops the server.
+result's event stream), for ``--seconds``. Reports requests a second, p50 / p95 / p99 latency
+of a whole request (both HTTP calls), errors, the server's CPU share and its resident memory
+(now and at its peak); then stops the server. Several ``--clients`` values load one server in turn.
 With several ``--concurrency`` values, one server per value (``QA_CONCURRENCY``), one after
 the other in the same run. Every request goes to 127.0.0.1 and each has a 60 s timeout.
 """
@@ -115,6 +116,7 @@ def run_load(base: str, questions: list[str], clients: int, seconds: float) -> d
             "req_per_s": round(len(latencies) / elapsed, 1),
             "p50_ms": round(statistics.median(ordered), 1) if ordered else None,
             "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1) if ordered else None,
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1) if ordered else None,
             "errors": len(errors), "first_errors": errors[:3]}
 
 
@@ -126,7 +128,7 @@ def cpu_seconds(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, nargs="+", default=[8])
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[None],
                         help="QA_CONCURRENCY of the server (default: its own default)")
@@ -138,31 +140,42 @@ def main() -> None:
         env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
         if concurrency is not None:
             env["QA_CONCURRENCY"] = str(concurrency)
-        results.append({"concurrency": concurrency or "default"} | load(args.index, env, questions, args))
+        results += [{"concurrency": concurrency or "default"} | r for r in load(args.index, env, questions, args)]
     if args.json:
         print(json.dumps(results, indent=2))
         return
     for r in results:
         print(f"concurrency {r['concurrency']}, {r['clients']} clients, {r['seconds']} s: {r['requests']} requests, "
-              f"{r['req_per_s']} req/s, p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, {r['errors']} errors, "
-              f"server CPU {r['server_cpu_share']} cores")
+              f"{r['req_per_s']} req/s, p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms, "
+              f"{r['errors']} errors, server CPU {r['server_cpu_share']} cores, RSS {r['rss_mb']} MB "
+              f"(peak {r['peak_rss_mb']} MB)")
         for e in r["first_errors"]:
             print("  error:", e)
 
 
-def load(index: Path, env: dict, questions: list[str], args) -> dict:
+def memory_mb(pid: int) -> tuple[int, int]:
+    """(resident, peak resident) MB of a process."""
+    status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(status["VmRSS"].split()[0]) // 1024, int(status["VmHWM"].split()[0]) // 1024
+
+
+def load(index: Path, env: dict, questions: list[str], args) -> list[dict]:
     port = free_port()
     server = start_server(index, port, env)
     base = f"http://127.0.0.1:{port}"
+    results = []
     try:
         with httpx.Client(timeout=TIMEOUT) as client:
             ask(client, base, questions[0])  # warm-up
-        cpu_before = cpu_seconds(server.pid)
-        result = run_load(base, questions, args.clients, args.seconds)
-        result["server_cpu_share"] = round((cpu_seconds(server.pid) - cpu_before) / result["seconds"], 2)
+        for clients in args.clients:
+            cpu_before = cpu_seconds(server.pid)
+            result = run_load(base, questions, clients, args.seconds)
+            result["server_cpu_share"] = round((cpu_seconds(server.pid) - cpu_before) / result["seconds"], 2)
+            result["rss_mb"], result["peak_rss_mb"] = memory_mb(server.pid)
+            results.append(result)
     finally:
         stop(server)
-    return result
+    return results
 
 
 if __name__ == "__main__":
