@@ -132,3 +132,30 @@ def test_a_kill_while_repair_swaps_a_rebuilt_keyword_index_in_leaves_the_old_sta
     assert check(IndexDir(settings.index_dir)).ok
     assert len(list(settings.index_dir.glob("keywords-*"))) == 1  # the half-built one is gone
     assert {"a1", "a3"} <= _keyword_hits(settings, embedder, ["1", "3"])
+
+
+def test_a_keyword_index_at_another_commit_than_the_database_is_brought_to_it(settings, embedder, tmp_path):
+    """What a backup meets when a writer commits between its copy of the database and its copy
+    of the keyword index: the copy's keyword index is reconciled with the copy's passages."""
+    import shutil
+
+    from index.directory import reconcile
+    from index.store import Store
+
+    ingest([write_articles(tmp_path / "a.jsonl", 6)], settings, embedder=embedder)
+    earlier = tmp_path / "earlier"
+    shutil.copytree(settings.index_dir, earlier)  # the database as a backup copied it
+    from index.ingestion import remove
+
+    remove(["a1"], settings)
+    ingest([write_articles(tmp_path / "b.jsonl", 2, start=40)], settings, embedder=embedder)
+    (folder,) = settings.index_dir.glob("keywords-*")
+    shutil.rmtree(earlier / folder.name)
+    shutil.copytree(folder, earlier / folder.name)  # ... and the keyword index a commit later
+    assert "keywords" in check(IndexDir(earlier)).parts()
+    store = Store(earlier / "articles.sqlite")
+    try:
+        assert reconcile(IndexDir(earlier), store) == (2, 1)  # a40, a41 out (one passage each), a1 back
+    finally:
+        store.close()
+    assert check(IndexDir(earlier)).ok
