@@ -357,6 +357,8 @@ def main() -> None:
                         help="an index of realtimeqa-dev built with the real model (built here if missing)")
     parser.add_argument("--fts5-max", type=int, default=100_000,
                         help="measure the previous version's FTS5 keyword index beside tantivy up to this size")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure again an index an earlier run built at a size (its build figures kept)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     settings = Settings.from_env()
@@ -367,13 +369,20 @@ def main() -> None:
     questions = [q["question"] for q in load_questions(rtqa)]
 
     empty = args.work / "empty"
-    baseline = build(empty, pools, 1, settings)["add_1000_s"]
+    baseline = build(empty, pools, 1, settings)["add_1000_s"]  # again each run: the ratio is of one run
     rows = []
     for size in args.sizes:
         path = args.work / f"n{size}"
-        built = build(path, pools, size, settings)
+        record = path.parent / f"{path.name}-built.json"
+        if args.reuse and record.exists() and (path / "manifest.json").exists():
+            built = json.loads(record.read_text()) | {
+                "truth": np.load(path.parent / f"{path.name}-truth.npy", mmap_mode="r")}
+        else:
+            built = build(path, pools, size, settings)
+            record.write_text(json.dumps({k: v for k, v in built.items() if k != "truth"}))
         truth = built.pop("truth")
-        shutil.copy(args.vectors_from / "embedding-cache.sqlite", path / "embedding-cache.sqlite")
+        if not (path / "embedding-cache.sqlite").exists() or not args.reuse:
+            shutil.copy(args.vectors_from / "embedding-cache.sqlite", path / "embedding-cache.sqlite")
         quality = evaluate(rtqa, index_dir=path, settings=settings)
         row = {"size": size, **built, "add_vs_empty": round(built["add_1000_s"] / baseline, 2),
                "r_at_1": quality.recall_at_1, "mrr_at_10": quality.mrr_at_10,

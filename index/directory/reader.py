@@ -29,7 +29,7 @@ from index.store import ArticleSummary, ChunkRow, Filter, SegmentSet, Store, Voc
 
 log = logging.getLogger(__name__)
 
-FILTER_OVERFETCH = 8  # nearest chunks searched per one wanted, before a filter (see dense_search)
+FILTER_OVERFETCH = (8, 64)  # nearest chunks searched per one wanted, before a filter (see dense_search)
 
 
 @dataclass(frozen=True)
@@ -157,20 +157,22 @@ class IndexReader:
     def dense_search(self, vector: np.ndarray, n: int, where: Filter | None = None) -> dict[int, float]:
         """{chunk id: cosine} of the ``n`` nearest chunks that pass ``where``.
 
-        With a filter, the ``FILTER_OVERFETCH * n`` nearest chunks are searched first and the
-        filter applied to them (one small read): when ``n`` of them pass, they are exactly
-        the ``n`` nearest that pass. Only a narrow filter falls back to listing every chunk
-        it lets through and searching among those (a read of the whole archive at scale).
+        With a filter, the ``8 n`` nearest chunks are searched first and the filter applied to
+        them (one small read): when ``n`` of them pass, they are exactly the ``n`` nearest
+        that pass; else the ``64 n`` nearest (``FILTER_OVERFETCH``). Only a filter that lets
+        few of those through falls back to listing every chunk it lets through and searching
+        among those (a read of the whole archive at scale).
         """
         vectors = self.vectors
         if where is None or not where.active:
             ids, scores = vectors.search(vector, n)
             return {int(i): float(s) for i, s in zip(ids, scores)}
-        ids, scores = vectors.search(vector, FILTER_OVERFETCH * n)
-        passing = self.passing(ids.tolist(), where)
-        if len(passing) >= n or len(ids) < FILTER_OVERFETCH * n:  # enough, or every live chunk was seen
-            found = [(int(i), float(s)) for i, s in zip(ids, scores) if int(i) in passing]
-            return dict(found[:n])
+        for factor in FILTER_OVERFETCH:
+            ids, scores = vectors.search(vector, factor * n)
+            passing = self.passing(ids.tolist(), where)
+            if len(passing) >= n or len(ids) < factor * n:  # enough, or every live chunk was seen
+                found = [(int(i), float(s)) for i, s in zip(ids, scores) if int(i) in passing]
+                return dict(found[:n])
         ids, scores = vectors.search(vector, n, self.allowed_chunks(where))
         return {int(i): float(s) for i, s in zip(ids, scores)}
 
@@ -179,10 +181,14 @@ class IndexReader:
         if not ids:
             return set()
         condition, params = where.sql()
-        marks = ",".join("?" * len(ids))
-        return {r[0] for r in self.store.fetch(
-            f"SELECT c.id FROM chunk_spans c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})"
-            f" AND {condition}", [*ids, *params])}
+        found: set[int] = set()
+        for start in range(0, len(ids), 5_000):
+            part = list(ids[start:start + 5_000])
+            marks = ",".join("?" * len(part))
+            found.update(r[0] for r in self.store.fetch(
+                f"SELECT c.id FROM chunk_spans c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})"
+                f" AND {condition}", [*part, *params]))
+        return found
 
     def keyword_search(self, terms: Sequence[str], n: int, where: Filter | None = None) -> dict[int, float]:
         """{chunk id: BM25} of the ``n`` best keyword matches that pass ``where``; passages

@@ -71,7 +71,7 @@ def test_filtered_keyword_search_is_the_unfiltered_ranking_restricted_to_the_fil
 
 
 @pytest.mark.parametrize("where", [{"since": "2024-03-01"}, {"since": "2024-03-11", "until": "2024-03-11"}],
-                         ids=["wide: the nearest chunks filtered", "narrow: searched among those it lets through"])
+                         ids=["wide: the 8n nearest filtered", "narrow: the 64n nearest filtered"])
 def test_filtered_dense_search_is_the_unfiltered_ranking_restricted_to_the_filter(news, where):
     from index.store.filters import Filter
 
