@@ -59,6 +59,7 @@ from index.text.tokens import get_encoding  # noqa: E402
 from qa.evaluation import evaluate, load_questions  # noqa: E402
 from qa.retriever import Index  # noqa: E402
 from qa.settings import Settings  # noqa: E402
+from tests.earlier import as_written_before_tantivy  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 NOISE = 0.5  # a derived vector keeps cos ~0.9 with the real one it comes from
@@ -227,34 +228,6 @@ def stages(index: Index, questions: list[str]) -> dict:
             column = f"stage_{STAGES[name]}_ms"
             found[column] = max(found.get(column, 0.0), row[3] * 1000 / len(questions))
     return {k: round(v, 1) for k, v in sorted(found.items())}
-
-
-def as_written_before_tantivy(path: Path) -> None:
-    """Turn an index back into the schema before tantivy: FTS5 over the passages in the
-    database, kept by triggers, and no keyword directory (as tests/index/test_store.py does)."""
-    with sqlite3.connect(path / "articles.sqlite") as db:
-        name = db.execute("SELECT value FROM meta WHERE key = 'keywords'").fetchone()[0]
-        db.executescript("""
-            DROP TABLE keyword_pending;
-            DELETE FROM meta WHERE key IN ('keywords', 'keywords_opstamp');
-            CREATE VIRTUAL TABLE chunks_fts USING fts5 (
-                text, content = 'chunks', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
-            );
-            CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab (chunks_fts, 'row');
-            INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild');
-            CREATE TRIGGER chunk_spans_fts_insert AFTER INSERT ON chunk_spans BEGIN
-                INSERT INTO chunks_fts (rowid, text)
-                    SELECT new.id, substr(a.text, new.start + 1, new.end - new.start) FROM articles a
-                    WHERE a.id = new.article_id;
-            END;
-            CREATE TRIGGER articles_fts_delete BEFORE DELETE ON articles BEGIN
-                INSERT INTO chunks_fts (chunks_fts, rowid, text)
-                    SELECT 'delete', c.id, substr(old.text, c.start + 1, c.end - c.start) FROM chunk_spans c
-                    WHERE c.article_id = old.id;
-            END;
-            PRAGMA user_version = 5;
-        """)
-    shutil.rmtree(path / name)
 
 
 def previous_version(path: Path, questions: list[str]) -> dict:

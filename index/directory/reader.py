@@ -29,6 +29,7 @@ from index.store import ArticleSummary, ChunkRow, Filter, SegmentSet, Store, Voc
 
 log = logging.getLogger(__name__)
 
+_PASSING = "SELECT c.id FROM chunk_spans c JOIN articles a ON a.id = c.article_id"  # + a filter's condition
 FILTER_OVERFETCH = (8, 64)  # nearest chunks searched per one wanted, before a filter (see dense_search)
 
 
@@ -108,12 +109,13 @@ class IndexReader:
         if stamp == self.stamp:
             return False
         with self._lock:
-            if stamp[1:] != self.stamp[1:]:  # the keyword index committed (or was rebuilt)
-                self.keywords = open_keywords(self.dir, self.store) if stamp[1] != self.stamp[1] else self.keywords
-                if self.keywords is not None:
-                    self.keywords.reload()
+            if stamp[1] != self.stamp[1]:  # the keyword index was rebuilt into another directory
+                self.keywords = open_keywords(self.dir, self.store)
+            elif stamp[2] != self.stamp[2] and self.keywords is not None:  # it committed
+                self.keywords.reload()
             self.stamp = stamp
-            return self._load(self.store.state()) or True
+            self._load(self.store.state())
+            return True
 
     def _load(self, state) -> bool:
         for _ in range(5):  # a writer may commit (or merge away a segment) between our reads
@@ -185,9 +187,8 @@ class IndexReader:
         for start in range(0, len(ids), 5_000):
             part = list(ids[start:start + 5_000])
             marks = ",".join("?" * len(part))
-            found.update(r[0] for r in self.store.fetch(
-                f"SELECT c.id FROM chunk_spans c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})"
-                f" AND {condition}", [*part, *params]))
+            found.update(r[0] for r in self.store.fetch(f"{_PASSING} WHERE c.id IN ({marks}) AND {condition}",
+                                                        [*part, *params]))
         return found
 
     def keyword_search(self, terms: Sequence[str], n: int, where: Filter | None = None) -> dict[int, float]:
@@ -203,8 +204,7 @@ class IndexReader:
         if where is None or not where.active:
             return None
         condition, params = where.sql()
-        return [r[0] for r in self.store.fetch(
-            f"SELECT c.id FROM chunk_spans c JOIN articles a ON a.id = c.article_id WHERE {condition}", params)]
+        return [r[0] for r in self.store.fetch(f"{_PASSING} WHERE {condition}", params)]
 
     def term_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
         """({term: number of chunks holding it}, number of chunks)."""

@@ -110,21 +110,9 @@ class KeywordIndex:
             raise IndexCorruptError(f"the keyword index's {self.path / 'meta.json'} cannot be read ({exc}): "
                                     f"{self.fix}") from None
 
-    def opstamp(self) -> int:
-        """The operation stamp of the last commit (recorded in the database after each one)."""
-        return int(self._meta().get("opstamp", 0))
-
-    def files(self) -> list[str]:
-        """The files the last commit uses (meta.json first), for a copy."""
-        return segment_files(self.path, self._meta())
-
     def reload(self) -> None:
         """See the last commit (searchers are made per question)."""
         self.index.reload()
-
-    def count(self) -> int:
-        """Passages indexed (deleted ones left out)."""
-        return self.index.searcher().num_docs
 
     def chunk_ids(self) -> list[int]:
         """Every indexed chunk id (reads the whole index: for checks)."""

@@ -30,15 +30,9 @@ class Vocabulary:
         self.store = store
 
     def add(self, terms: Iterable[str]) -> None:
-        """Record new terms (call inside the write transaction)."""
-        fresh = sorted({t for t in terms if len(t) >= MIN_TERM_LENGTH})
-        for start in range(0, len(fresh), 500):
-            part = fresh[start:start + 500]
-            marks = ",".join("?" * len(part))
-            known = {r[0] for r in self.store.fetch(f"SELECT term FROM known_terms WHERE term IN ({marks})", part)}
-            for term in part:
-                if term not in known:
-                    self.store.run("INSERT INTO known_terms (term, skeleton) VALUES (?, ?)", [term, skeleton(term)])
+        """Record the terms not known yet (call inside the write transaction)."""
+        for term in sorted({t for t in terms if len(t) >= MIN_TERM_LENGTH}):
+            self.store.run("INSERT OR IGNORE INTO known_terms (term, skeleton) VALUES (?, ?)", [term, skeleton(term)])
 
     def clear(self) -> None:
         """Forget every term, before adding them all again (call inside the write transaction)."""

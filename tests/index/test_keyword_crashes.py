@@ -22,8 +22,8 @@ from index.maintenance.checks import check
 from qa.cli import main
 from qa.retriever import Index
 from tests.conftest import ROOT
+from tests.earlier import as_written_before_tantivy
 from tests.index.test_ingest import write_articles
-from tests.index.test_store import _as_written_before_tantivy
 
 # where the child dies: (class.method, the call that dies, before or after the call runs)
 POINTS = {
@@ -103,7 +103,7 @@ def test_a_kill_in_the_middle_of_a_conversion_is_finished_by_the_next_open(setti
     ingest([write_articles(tmp_path / "a.jsonl", 12)], settings, embedder=embedder)
     with Index.open(settings=settings, embedder=embedder) as index:
         before = index.reader.keyword_search(["report", "council", "7"], 100)
-    _as_written_before_tantivy(settings.index_dir)
+    as_written_before_tantivy(settings.index_dir)
     _killed(settings, ("keywords.KeywordIndex.write", 2, "after"), """
         from index.directory import keywords as steps
         from qa.retriever import Index

@@ -12,6 +12,7 @@ from index.ingestion import ingest
 from qa.cli import main
 from qa.retriever import Index
 from tests.conftest import DEMO
+from tests.earlier import as_written_before_tantivy
 from tests.fakes import HashingEmbedder
 
 
@@ -137,37 +138,6 @@ def test_a_second_store_in_one_process_keeps_the_wal_when_another_process_closes
     reader.close()
 
 
-def _as_written_before_tantivy(index_dir) -> None:
-    """The index as article-qa wrote it before schema 6: passages indexed by FTS5 in the
-    database (kept in step by triggers), no tantivy directory."""
-    import shutil
-    import sqlite3
-
-    with sqlite3.connect(index_dir / "articles.sqlite") as db:
-        name = db.execute("SELECT value FROM meta WHERE key = 'keywords'").fetchone()[0]
-        db.executescript("""
-            DROP TABLE keyword_pending;
-            DELETE FROM meta WHERE key IN ('keywords', 'keywords_opstamp');
-            CREATE VIRTUAL TABLE chunks_fts USING fts5 (
-                text, content = 'chunks', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
-            );
-            CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab (chunks_fts, 'row');
-            INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild');
-            CREATE TRIGGER chunk_spans_fts_insert AFTER INSERT ON chunk_spans BEGIN
-                INSERT INTO chunks_fts (rowid, text)
-                    SELECT new.id, substr(a.text, new.start + 1, new.end - new.start) FROM articles a
-                    WHERE a.id = new.article_id;
-            END;
-            CREATE TRIGGER articles_fts_delete BEFORE DELETE ON articles BEGIN
-                INSERT INTO chunks_fts (chunks_fts, rowid, text)
-                    SELECT 'delete', c.id, substr(old.text, c.start + 1, c.end - c.start) FROM chunk_spans c
-                    WHERE c.article_id = old.id;
-            END;
-            PRAGMA user_version = 5;
-        """)
-    shutil.rmtree(index_dir / name)
-
-
 def _as_written_before_passages_were_spans(db_path) -> None:
     """The database as article-qa wrote it before schema 5: each passage's text copied into
     ``chunks``, FTS5 kept in step by triggers on it, 8-bit sentence vectors."""
@@ -210,7 +180,7 @@ def test_an_index_from_before_passage_spans_opens_answers_and_takes_changes(sett
     ingest([DEMO, archive], settings, embedder=embedder)
     with Index.open(settings=settings, embedder=embedder) as index:
         before = [(p.chunk_id, p.text) for p in index.retrieve("who holds Tal Rifaat?", k=5)]
-    _as_written_before_tantivy(settings.index_dir)
+    as_written_before_tantivy(settings.index_dir)
     _as_written_before_passages_were_spans(settings.index_dir / "articles.sqlite")
     with Index.open(settings=settings, embedder=embedder) as index:  # migrates
         assert [(p.chunk_id, p.text) for p in index.retrieve("who holds Tal Rifaat?", k=5)] == before
@@ -242,7 +212,7 @@ def test_an_index_from_before_tantivy_is_converted_once_and_says_so(settings, em
     with Index.open(settings=settings, embedder=embedder) as index:
         before = [(p.chunk_id, p.score) for p in index.retrieve("who holds Tal Rifaat?", k=5, method="keyword")]
         frequencies = index.reader.term_frequencies(["tal", "rifaat", "unheard"])
-    _as_written_before_tantivy(settings.index_dir)
+    as_written_before_tantivy(settings.index_dir)
     assert "keywords" in check(IndexDir(settings.index_dir)).parts()  # named, with the fix
     with caplog.at_level("WARNING"), Index.open(settings=settings, embedder=embedder) as index:
         assert [(p.chunk_id, p.score) for p in index.retrieve("who holds Tal Rifaat?", k=5, method="keyword")] \
