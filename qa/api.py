@@ -17,8 +17,16 @@ from index import (
     JsonlFields,
     RemoveReport,
     RepairReport,
+    SettingsError,
+    backup_set,
     check_index,
-    open_reader,
+    check_set,
+    compact_set,
+    ingest_set,
+    is_shard_set,
+    open_any,
+    remove_set,
+    repair_set,
 )
 from index import backup as _backup
 from index import compact as _compact
@@ -69,7 +77,7 @@ def _cached(index_dir: str | Path | None) -> Index:
 def ingest(paths: str | Path | Iterable[str | Path], index_dir: str | Path | None = None, *,
            settings: Settings | None = None, rebuild: bool = False, fields: JsonlFields | None = None,
            progress: bool = False, ray: str | None = None, feeds: Iterable[Feed] = (),
-           fetch: FetchPolicy | None = None) -> IngestReport:
+           fetch: FetchPolicy | None = None, shards: int | None = None) -> IngestReport:
     """Add the articles under ``paths`` (files or folders) to the index; a report of what happened.
 
     ``ray``: run reading, parsing, chunking and encoding on a Ray cluster (``"local"`` starts
@@ -77,10 +85,17 @@ def ingest(paths: str | Path | Iterable[str | Path], index_dir: str | Path | Non
     needs the ``cluster`` extra. ``paths`` may hold http(s) urls of pages; ``feeds``: RSS/Atom
     feeds and sitemaps (``Feed(url, "feed" | "sitemap")``) to ingest from and follow (see
     :func:`refresh`); ``fetch``: timeouts, robots.txt and private addresses (``FetchPolicy``).
+    ``shards``: make ``index_dir`` (new) a set of that many shards, each article in the one its
+    id hashes to; an existing shard set is written shard by shard without it (files only).
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
+    if shards is not None or is_shard_set(settings.index_dir):
+        if feeds:
+            raise SettingsError("a shard set ingests files: follow feeds and sitemaps in one index")
+        return ingest_set(paths, settings, shards, rebuild=rebuild, fields=fields, progress=progress, ray=ray,
+                          fetch=fetch)
     return _ingest(paths, settings, rebuild=rebuild, fields=fields, progress=progress, ray=ray, feeds=list(feeds),
                    fetch=fetch)
 
@@ -89,6 +104,9 @@ def refresh(index_dir: str | Path | None = None, *, settings: Settings | None = 
             fetch: FetchPolicy | None = None, progress: bool = False) -> IngestReport:
     """Fetch the new articles of every feed and sitemap the index follows."""
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
+    if is_shard_set(settings.index_dir):
+        raise SettingsError(f"{settings.index_dir} is a shard set, which follows no feed: follow feeds in one "
+                            "index, or ingest saved pages into the set")
     return _refresh(settings, fetch=fetch, progress=progress)
 
 
@@ -101,19 +119,23 @@ def remove(targets: str | Path | Iterable[str | Path], index_dir: str | Path | N
     if isinstance(targets, (str, Path)):
         targets = [targets]
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
+    if is_shard_set(settings.index_dir):
+        return remove_set([str(t) for t in targets], settings)
     return _remove([str(t) for t in targets], settings)
 
 
 def check(index_dir: str | Path | None = None, *, settings: Settings | None = None) -> CheckReport:
     """Check every part of the index (reads it all); the problems found, each with its fix."""
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
-    return check_index(settings.index_dir)
+    return check_set(settings.index_dir) if is_shard_set(settings.index_dir) else check_index(settings.index_dir)
 
 
 def repair(index_dir: str | Path | None = None, *, settings: Settings | None = None,
            progress: bool = False) -> RepairReport:
     """Rebuild what can be rebuilt from what is intact (no original file needed, no article deleted)."""
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
+    if is_shard_set(settings.index_dir):
+        return repair_set(settings, progress=progress)
     return _repair(settings, progress=progress)
 
 
@@ -121,6 +143,8 @@ def compact(index_dir: str | Path | None = None, *, settings: Settings | None = 
     """Merge the index's vector segments into one (approximate search past a size), dropping the
     vectors of removed articles; readers follow on their next question."""
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
+    if is_shard_set(settings.index_dir):
+        return compact_set(settings)
     return _compact(settings)
 
 
@@ -130,13 +154,15 @@ def backup(dest: str | Path, index_dir: str | Path | None = None, *, settings: S
     committed generation, checked whole before it appears at ``dest``. ``cache=False`` leaves
     the embedding cache out."""
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
+    if is_shard_set(settings.index_dir):
+        return backup_set(settings, dest, cache=cache)
     return _backup(settings, dest, cache=cache)
 
 
 def list_articles(index_dir: str | Path | None = None, *, settings: Settings | None = None) -> list[ArticleSummary]:
     """Every article in the index, newest first; no model is loaded."""
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
-    reader = open_reader(settings.index_dir)
+    reader = open_any(settings.index_dir)
     try:
         return reader.articles()
     finally:

@@ -96,10 +96,13 @@ def main(verbose: int) -> None:
                    "local one (needs the cluster extra).")
 @click.option("--ray-actor-cpus", type=int, default=None,
               help="Cores per encoding actor with --ray [env QA_RAY_ACTOR_CPUS; default 1].")
+@click.option("--shards", type=int, default=None, metavar="N",
+              help="Make --index-dir (new) a set of N shards, each article in the one its id hashes to; "
+                   "`qa serve --ray` serves one replica per shard. An existing set needs no flag.")
 @settings_options
 def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_size, sentence_vectors, max_file_mb,
            id_field, title_field, text_field, url_field, date_field, source_field, author_field, ray_address,
-           ray_actor_cpus, feed_urls, sitemap_urls, ignore_robots, settings: Settings) -> None:
+           ray_actor_cpus, shards, feed_urls, sitemap_urls, ignore_robots, settings: Settings) -> None:
     """Add the articles in PATHS to the index: files or folders (.txt .md .html .pdf .jsonl)
     and http(s) urls of pages.
 
@@ -119,7 +122,7 @@ def ingest(paths, rebuild, quiet, encoding, chunk_tokens, chunk_overlap, batch_s
                          source=source_field, byline=author_field)
     try:
         report = ingest_articles(paths, settings=settings, rebuild=rebuild, fields=fields, progress=not quiet,
-                                 ray=ray_address, feeds=feeds,
+                                 ray=ray_address, feeds=feeds, shards=shards,
                                  fetch=FetchPolicy.for_settings(settings, robots=not ignore_robots))
     except QAError as exc:
         done = getattr(exc, "report", None)

@@ -69,6 +69,8 @@ def answer(result: Answer, passages: bool = False) -> str:
     if not result.passages:
         return f"No passages found for {safe(result.question)!r}: the index (or the filter) holds no articles."
     searched = f"Searched for: {safe(result.searched)}\n\n" if result.searched != result.question else ""
+    if result.partial:
+        searched = f"Partial: {safe(result.partial)}\n\n" + searched
     if passages:
         body = "\n\n".join(passage(p) for p in result.passages)
     else:

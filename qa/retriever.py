@@ -3,10 +3,11 @@ and hands each question to the conductor (qa/search/conductor.py), which runs it
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from index import ArticleSummary, Embedder, Filter, IndexReader, load_embedder, open_reader
+from index import ArticleSummary, Embedder, Filter, IndexReader, ShardedReader, load_embedder, open_any
 from qa.info import IndexInfo
 from qa.search import (
     Answer,
@@ -23,6 +24,8 @@ from qa.search import (
 )
 from qa.settings import Settings
 
+log = logging.getLogger(__name__)
+
 
 class Index:
     """An open index with its embedding model loaded, ready for many questions.
@@ -31,7 +34,7 @@ class Index:
     (or disappear) without reopening it.
     """
 
-    def __init__(self, reader: IndexReader, embedder: Embedder, settings: Settings,
+    def __init__(self, reader: IndexReader | ShardedReader, embedder: Embedder, settings: Settings,
                  reranker: Reranker | None = None, answerer: Reader | None = None):
         self.reader = reader
         self.embedder = embedder
@@ -46,7 +49,7 @@ class Index:
         settings = settings or Settings.from_env()
         if path is not None:
             settings = settings.replace(index_dir=Path(path))
-        reader = open_reader(settings.index_dir)  # reads the manifest, once
+        reader = open_any(settings.index_dir)  # one index, or a shard set (each shard's manifest, once)
         try:
             model = settings.model or reader.manifest.model  # the index's own model unless one is named
             reader.check_model(embedder.model_id if embedder else model)
@@ -95,7 +98,11 @@ class Index:
         "that"), else it reads what is searched, the subject with it.
         """
         options = Options(since, until, sources, order_by, prefer_recent, as_of, method)
-        return self.stages().retrieve(question, k, options, focus=focus)[0]
+        with self.reader.question() as coverage:
+            passages = self.stages().retrieve(question, k, options, focus=focus)[0]
+        if coverage.note:
+            log.warning("%r retrieved in part: %s", question[:80], coverage.note)
+        return passages
 
     def evidence(self, question: str, k: int = 10, *, where: Filter | None = None, method: str | None = None,
                  rerank: bool = True, read: bool = True, focus: str | None = None,

@@ -88,6 +88,8 @@ def answer_html(answer: Answer) -> str:
     head = ""
     if answer.filters:
         head += f'<p class="qa-filters">Filters: {text(answer.filters)}</p>'
+    if answer.partial:
+        head += f'<p class="qa-partial" role="status">Partial: {text(answer.partial)}</p>'
     if answer.searched != answer.question:  # a follow-up, rewritten: the user can take it back
         head += (f'<p class="qa-searched">Searched for: <em>{text(answer.searched)}</em> '
                  f'<span class="qa-alone-q">{text(answer.question)}</span>'

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,6 +32,27 @@ log = logging.getLogger(__name__)
 
 _PASSING = "SELECT c.id FROM chunk_spans c JOIN articles a ON a.id = c.article_id"  # + a filter's condition
 FILTER_OVERFETCH = (8, 64)  # nearest chunks searched per one wanted, before a filter (see dense_search)
+
+
+@dataclass
+class Coverage:
+    """Which parts of an index answered one question: a shard set (index/shards) names the
+    shards it had to leave out; one index always answers whole."""
+
+    total: int = 1
+    missing: dict[str, str] = field(default_factory=dict)  # shard name -> why it was left out
+
+    @property
+    def answered(self) -> int:
+        return self.total - len(self.missing)
+
+    @property
+    def note(self) -> str | None:
+        """"3 of 4 shards answered (shard-02: no answer within 10 s)"; None when whole."""
+        if not self.missing:
+            return None
+        why = "; ".join(f"{name}: {reason}" for name, reason in sorted(self.missing.items()))
+        return f"{self.answered} of {self.total} shards answered ({why})"
 
 
 @dataclass(frozen=True)
@@ -96,6 +118,11 @@ class IndexReader:
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
+
+    @contextmanager
+    def question(self) -> Iterator[Coverage]:
+        """One question's span (a shard set notes the shards that did not answer; one index answers whole)."""
+        yield Coverage()
 
     def refresh(self) -> bool:
         """Follow the directory: True if a new generation (or a replaced index) was loaded."""

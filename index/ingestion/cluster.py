@@ -20,7 +20,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +45,8 @@ PARSERS = 2  # files read and parsed at once across the cluster
 
 def ingest_on_cluster(files: Sequence[Path], settings: IndexSettings, report: IngestReport, *, address: str,
                       model: Embedder | str, fields: JsonlFields | None = None, rebuild: bool = False,
-                      progress: bool = False, batch_chars: int = BATCH_CHARS) -> IngestReport:
+                      progress: bool = False, batch_chars: int = BATCH_CHARS,
+                      keep: Callable[[str], bool] | None = None) -> IngestReport:
     """Ingest ``files`` through the Ray cluster at ``address`` (``local``, ``auto`` or host:port).
 
     ``model`` is what each encoder loads: a model name, or a picklable embedder object. This
@@ -63,7 +64,7 @@ def ingest_on_cluster(files: Sequence[Path], settings: IndexSettings, report: In
                     str(index_dir.cache_path))
                 pooled = writer.manifest.sentence_vectors == "pooled"
                 known = np.zeros(0, dtype=np.uint64) if rebuild else _known(writer)
-                _store(_pipeline(ray, files, settings, fields, model, cache, known, pooled), writer, report,
+                _store(_pipeline(ray, files, settings, fields, model, cache, known, pooled, keep), writer, report,
                        batch_chars, progress)
                 report.warnings += [Notice(str(index_dir.cache_path), note) for note in ray.get(cache.notes.remote())]
 
@@ -154,7 +155,8 @@ def _digest(article_id: str, content_hash: str) -> int:
     return int.from_bytes(hashlib.blake2b(f"{article_id}\x00{content_hash}".encode(), digest_size=8).digest(), "little")
 
 
-def _pipeline(ray, files, settings, fields, model, cache, known: np.ndarray, pooled: bool):
+def _pipeline(ray, files, settings, fields, model, cache, known: np.ndarray, pooled: bool,
+              keep: Callable[[str], bool] | None = None):
     """Rows of (kind, item) in file order: ``added`` Additions, ``failed`` / ``notice`` /
     ``unchanged`` tuples, and ``stats`` (texts embedded, reused) per encoder call."""
     cpus = max(1, int(settings.ray_actor_cpus))
@@ -162,7 +164,7 @@ def _pipeline(ray, files, settings, fields, model, cache, known: np.ndarray, poo
     dataset = (
         ray.data.from_items([{"path": str(f)} for f in files], override_num_blocks=max(1, len(files)))
         .flat_map(_parse, fn_kwargs={"fields": fields, "max_bytes": settings.max_file_bytes,
-                                     "known": known},
+                                     "known": known, "keep": keep},
                   # reading is light next to encoding: a CPU of its own would leave an encoder out, and
                   # without a bound Ray starts a worker process per waiting file
                   num_cpus=0, compute=ray.data.TaskPoolStrategy(size=PARSERS))
@@ -175,11 +177,14 @@ def _pipeline(ray, files, settings, fields, model, cache, known: np.ndarray, poo
         yield row["kind"], row["item"]
 
 
-def _parse(row, *, fields, max_bytes: int, known: np.ndarray) -> Iterator[dict]:
+def _parse(row, *, fields, max_bytes: int, known: np.ndarray,
+           keep: Callable[[str], bool] | None = None) -> Iterator[dict]:
     """One file's articles (a Ray task), read as a local ingest reads them: unchanged ones
     named only; the file's failures and notes after its articles, as tuples."""
     report = IngestReport()
     for article in read_all([Path(row["path"])], fields, max_bytes, report):
+        if keep is not None and not keep(article.id):
+            continue  # another shard's
         digest = np.uint64(_digest(article.id, article.content_hash))
         at = int(np.searchsorted(known, digest))
         if at < len(known) and known[at] == digest:

@@ -5,7 +5,7 @@ feeds an index follows."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from index.directory import IndexDir, IndexWriter
@@ -31,6 +31,7 @@ def ingest(
     ray: str | None = None,
     feeds: Sequence[Feed] = (),
     fetch: FetchPolicy | None = None,
+    keep: Callable[[str], bool] | None = None,
 ) -> IngestReport:
     """Ingest the files under ``paths`` into ``settings.index_dir``.
 
@@ -45,25 +46,30 @@ def ingest(
     ``paths`` may hold http(s) urls: the page is fetched and read like a saved page (or a
     PDF). ``feeds``: feeds and sitemaps whose new links are fetched; they are remembered in
     the index for :func:`index.ingestion.front.refresh`. ``fetch``: how to fetch (timeouts, robots.txt, private
-    addresses; default: :class:`FetchPolicy` with the size limit of ``max_file_mb``).
+    addresses; default: :class:`FetchPolicy` with the size limit of ``max_file_mb``). ``keep``:
+    only the articles whose id it accepts (one shard's, see :mod:`index.shards`); files only.
     """
     settings = settings or IndexSettings.from_env()
     started = time.perf_counter()
     report = IngestReport()
     try:
         return _ingest(list(paths), settings, report, embedder=embedder, rebuild=rebuild, fields=fields,
-                       progress=progress, batch_chars=batch_chars, ray=ray, feeds=feeds, fetch=fetch)
+                       progress=progress, batch_chars=batch_chars, ray=ray, feeds=feeds, fetch=fetch, keep=keep)
     finally:  # also for the report an index failure carries
         report.seconds = time.perf_counter() - started
 
 
 def _ingest(paths: list, settings: IndexSettings, report: IngestReport, *, embedder: Embedder | None,
             rebuild: bool, fields: JsonlFields | None, progress: bool, batch_chars: int, ray: str | None,
-            feeds: Sequence[Feed], fetch: FetchPolicy | None) -> IngestReport:
+            feeds: Sequence[Feed], fetch: FetchPolicy | None,
+            keep: Callable[[str], bool] | None = None) -> IngestReport:
     """:func:`ingest` to files, the web or a Ray cluster."""
     urls = [str(p) for p in paths if is_url(str(p))]
     files, report.failed = discover([p for p in paths if not is_url(str(p))])
     if urls or feeds:
+        if keep is not None:
+            raise SettingsError("a shard set ingests files: fetch urls and feeds into one index, or save "
+                                "the pages and ingest the files")
         if ray is not None:
             raise SettingsError("--ray reads files; fetch urls and feeds without it (they are fetched one "
                                 "at a time here anyway)")
@@ -75,9 +81,12 @@ def _ingest(paths: list, settings: IndexSettings, report: IngestReport, *, embed
         from index.ingestion.cluster import ingest_on_cluster
 
         return ingest_on_cluster(files, settings, report, address=ray, model=embedder or _model(settings, rebuild),
-                                 fields=fields, rebuild=rebuild, progress=progress, batch_chars=batch_chars)
+                                 fields=fields, rebuild=rebuild, progress=progress, batch_chars=batch_chars,
+                                 keep=keep)
     articles = read_all(files, fields, settings.max_file_bytes, report)  # streamed, not held
-    total = count_articles(files) if progress else None
+    if keep is not None:
+        articles = (article for article in articles if keep(article.id))
+    total = count_articles(files) if progress and keep is None else None
     return store_articles(articles, settings, report, embedder=embedder, rebuild=rebuild, progress=progress,
                           batch_chars=batch_chars, total=total)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -166,6 +166,14 @@ class Conductor:
             history: Sequence = ()) -> Answer:
         """One turn (see :meth:`qa.Index.ask`)."""
         question = check_question(question)
+        with self.reader.question() as coverage:  # a shard set: the shards that answered
+            answer = self._ask(question, k, options, history)
+        if coverage.note:
+            log.warning("%r answered in part: %s", question[:80], coverage.note)
+            answer = replace(answer, partial=coverage.note)
+        return answer
+
+    def _ask(self, question: str, k: int | None, options: Options, history: Sequence) -> Answer:
         memo: dict = {}  # every text this turn embeds, embedded once
         failed, asked = None, ([], None)
         try:

@@ -243,6 +243,7 @@ class Answer:
     dated: str | None = None  # time decided (as of a day, or "the new / latest ..."): the answer's article's date
     resolved: str = ""  # a relative time in the answer ("late last week") as days, from its article's date
     less_related: tuple[int, ...] = ()  # ranks of passages far below the best, not cited: folded (qa/search/fold.py)
+    partial: str | None = None  # a shard set some shards of which did not answer: "3 of 4 shards answered (...)"
 
     @property
     def passage(self) -> Passage | None:
@@ -286,7 +287,7 @@ class Answer:
                 "cited": self.cited, "lead": self.lead if self.answered else "", "filters": self.filters,
                 "threshold": self.threshold, "others": [p.rank for p in self.others],
                 "less_related": list(self.less_related), "dated": self.dated, "resolved": self.resolved,
-                "passages": [p.to_dict() for p in self.passages], "scores": SCORES}
+                "partial": self.partial, "passages": [p.to_dict() for p in self.passages], "scores": SCORES}
 
 
 # what each number of Answer.to_dict() means (``qa ask --json`` prints it beside them)
@@ -300,6 +301,8 @@ SCORES = {
     "resolved": "a relative time in the answer ('late last week') as the days it names, from its article's date",
     "less_related": "ranks of passages far below the best (their score lacks more than the shipped margin of the "
                     "best one's) and not cited: the chat folds them under 'Less related'",
+    "partial": "None when the whole archive answered; for a shard set some shards of which did not answer in "
+               "time, which answered ('3 of 4 shards answered (...)'): the passages are from those only",
     "level": "the probability in words: likely, unsure ('' when not answered)",
     "passages[].score": "the ranking score: orders the passages of this answer only, not comparable across questions",
     "passages[].has_answer": "the reader's probability that this passage answers the question (None: not read)",
