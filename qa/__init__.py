@@ -20,10 +20,12 @@ from index import (
            Problem,
            RemoveReport,
            RepairReport,
+           is_shard_set,
            is_url,
 )
 from qa.api import ask, backup, check, compact, ingest, list_articles, open_index, refresh, remove, repair, retrieve
 from qa.choices import ORDERS
+from qa.cluster import serve_shards
 from qa.errors import (
            ArticleError,
            ClusterError,
@@ -55,9 +57,10 @@ __all__ = [
     "ARTICLE_SUFFIXES", "Answer", "ArticleError", "ArticleHit", "ArticleSummary", "BackupReport", "CheckReport",
     "Citation", "ClusterError", "CompactReport", "EvalResult", "Excerpt", "Feed", "FetchError", "FetchPolicy",
     "Index", "IndexBusyError", "IndexCorruptError", "IndexInfo", "IndexMismatchError", "IndexNotFoundError",
-    "IndexWriteError", "IngestReport", "ModelLoadError", "ORDERS", "Passage", "Problem", "QAError", "QuestionError",
-    "RemoveReport", "RepairReport", "Settings", "SettingsError", "TextTooLongError", "TokenizerError", "ask",
-    "backup", "by_article", "card_of", "check", "check_date", "citation_text", "compact", "conversation_markdown",
-    "evaluate", "folded", "ingest", "is_url", "list_articles", "open_index", "refresh", "remove", "repair",
-    "retrieve", "safe_url", "settings_options"
+    "IndexWriteError", "IngestReport", "ModelLoadError", "ORDERS", "Passage", "Problem", "QAError",
+    "QuestionError", "RemoveReport", "RepairReport", "Settings", "SettingsError", "TextTooLongError",
+    "TokenizerError", "ask", "backup", "by_article", "card_of", "check", "check_date", "citation_text",
+    "compact", "conversation_markdown", "evaluate", "folded", "ingest", "is_shard_set", "is_url",
+    "list_articles", "open_index", "refresh", "remove", "repair", "retrieve", "safe_url", "serve_shards",
+    "settings_options"
 ]

@@ -45,11 +45,14 @@ class Index:
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, settings: Settings | None = None,
-             embedder: Embedder | None = None) -> Index:
+             embedder: Embedder | None = None, reader: IndexReader | ShardedReader | None = None) -> Index:
+        """The index or shard set at ``path`` (else the settings'); ``reader``: one already
+        open (a shard set served by Ray: :func:`qa.serve_shards`)."""
         settings = settings or Settings.from_env()
         if path is not None:
             settings = settings.replace(index_dir=Path(path))
-        reader = open_any(settings.index_dir)  # one index, or a shard set (each shard's manifest, once)
+        if reader is None:  # one index, or a shard set (each shard's manifest, once)
+            reader = open_any(settings.index_dir, timeout=settings.shard_timeout)
         try:
             model = settings.model or reader.manifest.model  # the index's own model unless one is named
             reader.check_model(embedder.model_id if embedder else model)

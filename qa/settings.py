@@ -34,7 +34,9 @@ class Settings(IndexSettings):
     the loopback ones and the bind address. ``concurrency``: questions ``qa serve`` answers at
     once (chat and ``/search`` together; writes stay one at a time). ``allow_private_urls``: let
     the web app's url box fetch loopback, private and link-local addresses (off: it is a way
-    into the server's network otherwise).
+    into the server's network otherwise). ``shard_timeout``: for a shard set, the seconds each
+    shard has to answer one call of a question; one that does not is left out of that answer,
+    which says so.
     """
 
     ENV_VARS: ClassVar[dict[str, str]] = IndexSettings.ENV_VARS | {
@@ -50,6 +52,7 @@ class Settings(IndexSettings):
         "model_threads": "QA_MODEL_THREADS",
         "allowed_hosts": "QA_ALLOWED_HOSTS",
         "allow_private_urls": "QA_ALLOW_PRIVATE_URLS",
+        "shard_timeout": "QA_SHARD_TIMEOUT",
     }
 
     top_k: int = 5
@@ -66,6 +69,7 @@ class Settings(IndexSettings):
     model_threads: int = 0
     allowed_hosts: str = ""  # names besides the loopback ones and the bind address a request's Host may give
     allow_private_urls: bool = False  # the web app's url box may fetch loopback/private/link-local addresses
+    shard_timeout: float = 2.0  # seconds each shard of a shard set has for one call of a question, else left out
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -81,5 +85,7 @@ class Settings(IndexSettings):
             raise SettingsError(f"port={self.port} is not a TCP port: use 1-65535")
         if not 0 <= self.model_threads <= 64:
             raise SettingsError(f"model_threads={self.model_threads} must be between 0 (automatic) and 64")
+        if not 0.05 <= self.shard_timeout <= 600:
+            raise SettingsError(f"shard_timeout={self.shard_timeout} must be between 0.05 and 600 seconds")
         if not 1 <= self.concurrency <= MAX_CONCURRENCY:
             raise SettingsError(f"concurrency={self.concurrency} must be between 1 and {MAX_CONCURRENCY}")

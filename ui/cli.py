@@ -11,7 +11,7 @@ import os
 
 import click
 
-from qa import Index, SettingsError, settings_options
+from qa import Index, SettingsError, is_shard_set, serve_shards, settings_options
 from ui.security import auth_from_env, check_exposure
 
 log = logging.getLogger(__name__)
@@ -25,13 +25,16 @@ log = logging.getLogger(__name__)
 @click.option("--model-threads", type=int, default=None,
               help="Cores one model call may use [env QA_MODEL_THREADS; default: 1 when several questions are "
                    "answered at once, so each takes a core].")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="Serve a shard set (qa ingest --shards N) on Ray Serve, a replica per shard: the head's "
+                   "host:port, `auto`, or no value for a local Ray instance (the cluster extra).")
 @click.option("--share", is_flag=True, help="Also serve through a public Gradio link (needs QA_AUTH).")
 @click.option("--mcp", is_flag=True,
               help="Also serve the search tool to AI assistants over MCP at /gradio_api/mcp (the mcp extra; "
                    "with QA_AUTH, MCP requests need the same user:password as Basic auth).")
 @settings_options
-def serve(host: str | None, port: int | None, concurrency: int | None, model_threads: int | None, share: bool,
-          mcp: bool, settings) -> None:
+def serve(host: str | None, port: int | None, concurrency: int | None, model_threads: int | None,
+          ray_address: str | None, share: bool, mcp: bool, settings) -> None:
     """Serve the chat UI in the browser (127.0.0.1 unless told otherwise)."""
     settings = settings.replace(host=host, port=port, concurrency=concurrency, model_threads=model_threads)
     if not settings.model_threads and settings.concurrency > 1:  # questions side by side, a core each
@@ -40,7 +43,13 @@ def serve(host: str | None, port: int | None, concurrency: int | None, model_thr
     check_exposure(settings.host, share, auth)  # before anything slow
     if mcp and importlib.util.find_spec("mcp") is None:
         raise SettingsError("--mcp needs the mcp extra: pip install -e '.[mcp]' (or pip install 'gradio[mcp]')")
-    index = Index.open(settings=settings)  # load the model before gradio imports huggingface_hub
+    reader = None
+    if ray_address is not None:
+        if not is_shard_set(settings.index_dir):
+            raise SettingsError(f"--ray serves a shard set, and {settings.index_dir} is not one: serve it without "
+                                "--ray, or shard it with `qa ingest FILES --shards N --index-dir NEW`")
+        reader = serve_shards(settings.index_dir, ray_address, settings.shard_timeout)
+    index = Index.open(settings=settings, reader=reader)  # load the model before gradio imports huggingface_hub
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read when gradio is imported
 
     from starlette.middleware import Middleware

@@ -35,7 +35,7 @@ from index.store import ArticleSummary, ChunkRow, Filter
 
 log = logging.getLogger(__name__)
 
-SHARD_TIMEOUT_S = 10.0  # a shard's answer to one call, for a set opened on this machine
+SHARD_TIMEOUT_S = 2.0  # a shard's answer to one call of a question (qa's setting shard_timeout)
 _question: contextvars.ContextVar[Coverage | None] = contextvars.ContextVar("shard_coverage", default=None)
 
 
@@ -216,9 +216,9 @@ def _reason(exc: BaseException, timeout: float) -> str:
     return " ".join(str(exc).split())[:300] or type(exc).__name__
 
 
-def open_any(path, model_id: str | None = None) -> IndexReader | ShardedReader:
+def open_any(path, model_id: str | None = None, timeout: float = SHARD_TIMEOUT_S) -> IndexReader | ShardedReader:
     """The index or the shard set at ``path``, opened for reading."""
-    return open_shard_set(path, model_id) if is_shard_set(path) else open_reader(path, model_id)
+    return open_shard_set(path, model_id, timeout) if is_shard_set(path) else open_reader(path, model_id)
 
 
 def open_shard_set(path, model_id: str | None = None, timeout: float = SHARD_TIMEOUT_S) -> ShardedReader:

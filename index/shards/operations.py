@@ -45,17 +45,19 @@ from index.shards.shardset import (
 log = logging.getLogger(__name__)
 
 
-def shard_set_for(settings: IndexSettings, count: int | None) -> ShardSet:
-    """The set at ``settings.index_dir``; created with ``count`` shards when the folder is new."""
+def shard_set_for(settings: IndexSettings, count: int | None, model: str | None = None) -> ShardSet:
+    """The set at ``settings.index_dir``; created with ``count`` shards (and ``model``, else the
+    settings' or the default one) when the folder is new."""
     path = Path(settings.index_dir)
+    model = model or settings.model
     if is_shard_set(path):
         shards = read_shard_set(path)
         if count is not None and count != shards.count:
             raise SettingsError(f"--shards {count}: {path} is a set of {shards.count} shards; drop --shards (or "
                                 f"use --shards {shards.count}), or re-shard into a new directory")
-        if settings.model and settings.model != shards.model:
+        if model and model != shards.model:
             raise SettingsError(f"the shard set {path} was built with model {shards.model!r}, not "
-                                f"{settings.model!r}: use --model {shards.model}, or shard into a new directory")
+                                f"{model!r}: use --model {shards.model}, or shard into a new directory")
         return shards
     if count is None:
         raise ShardSetError(f"{path} is not a shard set (no {SHARDS_FILE}): create one with "
@@ -63,7 +65,7 @@ def shard_set_for(settings: IndexSettings, count: int | None) -> ShardSet:
     if IndexDir(path).exists():
         raise SettingsError(f"--shards {count}: {path} already holds one index; shard its articles into a new "
                             f"directory (`qa ingest FILES --shards {count} --index-dir {path}-shards`)")
-    return create_shard_set(path, check_count(count), settings.model or DEFAULT_MODEL)
+    return create_shard_set(path, check_count(count), model or DEFAULT_MODEL)
 
 
 def ingest_set(paths: Iterable, settings: IndexSettings, count: int | None = None, *,
@@ -71,7 +73,7 @@ def ingest_set(paths: Iterable, settings: IndexSettings, count: int | None = Non
                **options) -> IngestReport:
     """Each article of ``paths`` into its shard (the model is loaded once for all of them)."""
     paths = list(paths)
-    shards = shard_set_for(settings, count)
+    shards = shard_set_for(settings, count, embedder.model_id if embedder is not None else None)
     if ray is None and embedder is None:
         embedder = load_embedder(shards.model, settings.offline, settings.device)
     merged = IngestReport()
