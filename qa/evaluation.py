@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from index import ingest
+from index import ingest, ingest_set, is_shard_set
 from qa.choices import EVAL_METHODS
 from qa.errors import QAError
 from qa.retriever import Index
@@ -95,7 +95,8 @@ def evaluate(data_dir: str | Path, *, index_dir: str | Path | None = None, setti
         raise QAError(f"no question in {data_dir / 'questions.jsonl'} has a question_date: drop --dated (dated=True)")
     with tempfile.TemporaryDirectory(prefix="qa-eval-") as scratch:
         settings = settings.replace(index_dir=Path(index_dir) if index_dir else Path(scratch) / "index")
-        report = ingest([data_dir / "articles.jsonl"], settings, progress=progress)
+        store = ingest_set if is_shard_set(settings.index_dir) else ingest  # a shard set: each article to its shard
+        report = store([data_dir / "articles.jsonl"], settings, progress=progress)
         if not report.ok:
             raise QAError(f"{len(report.failed)} articles of {data_dir} could not be ingested: {report.failed[0]}")
         with Index.open(settings=settings) as index:

@@ -218,13 +218,20 @@ class IndexReader:
                                                         [*part, *params]))
         return found
 
-    def keyword_search(self, terms: Sequence[str], n: int, where: Filter | None = None) -> dict[int, float]:
+    def keyword_search(self, terms: Sequence[str], n: int, where: Filter | None = None,
+                       weights: dict[str, float] | None = None) -> dict[int, float]:
         """{chunk id: BM25} of the ``n`` best keyword matches that pass ``where``; passages
-        committed after the vectors were loaded wait for the next refresh."""
+        committed after the vectors were loaded wait for the next refresh. ``weights``: a
+        factor per term (a shard scoring with its set's statistics)."""
         vectors, keywords = self.vectors, self.keywords
         if keywords is None:
             return {}
-        return {i: s for i, s in keywords.search(terms, n, where) if i in vectors}
+        return {i: s for i, s in keywords.search(terms, n, where, weights) if i in vectors}
+
+    def keyword_statistics(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        """({term: passages holding it}, passages) as the keyword index's BM25 counts them."""
+        keywords = self.keywords
+        return keywords.statistics(terms) if keywords is not None else ({}, 0)
 
     def allowed_chunks(self, where: Filter | None) -> list[int] | None:
         """The chunk ids a filter lets through (None: no filter)."""

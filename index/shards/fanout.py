@@ -3,8 +3,8 @@
 :class:`ShardedReader` offers what :class:`index.IndexReader` offers, so the question's
 stages (qa/search) run over a shard set unchanged: dense and keyword search ask every shard
 for its best ``n`` and keep the best ``n`` of all (cosines compare across shards, the model
-is one; BM25 uses each shard's own term statistics, which docs/scale.md measures against one
-index); rows, sentences and vectors of given chunks are asked of the shards that hold them.
+is one; BM25 with the whole set's idf: each shard weighs a term by the set's idf over its
+own, so the keyword scores compare too); rows, sentences and vectors of given chunks are asked of the shards that hold them.
 A chunk's id over the set is ``local id * MAX_SHARDS + shard``.
 
 Each shard is a *backend*: ``submit(method, *args)`` returns something with
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import math
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -138,7 +139,18 @@ class ShardedReader:
         return self._best(self._all("dense_search", None, vector, n, where), n)
 
     def keyword_search(self, terms: Sequence[str], n: int, where: Filter | None = None) -> dict[int, float]:
-        return self._best(self._all("keyword_search", None, list(terms), n, where), n)
+        """BM25 as one index of all the shards' passages would score it: each shard weighs a
+        term's part by the set's idf over its own (the average passage length, BM25's other
+        statistic, is left per shard: a hash spreads passages evenly)."""
+        terms = list(dict.fromkeys(terms))
+        counts = self._all("keyword_statistics", None, terms)
+        total = sum(docs for _, docs in counts.values())
+        everywhere = {t: sum(found.get(t, 0) for found, _ in counts.values()) for t in terms}
+        weights = {}
+        for shard, (found, docs) in counts.items():
+            weights[shard] = {t: _idf(everywhere[t], total) / _idf(found[t], docs)
+                              for t in terms if found.get(t) and docs}
+        return self._best(self._all("keyword_search", {s: (terms, n, where, weights[s]) for s in counts}), n)
 
     def _best(self, answers: dict[int, dict[int, float]], n: int) -> dict[int, float]:
         merged = [(local * MAX_SHARDS + shard, score) for shard, found in answers.items()
@@ -208,6 +220,11 @@ class ShardedReader:
                      max((f.latest for f in dated), default=None), max(f.generation for f in parts),
                      "; ".join(problems) or parts[0].integrity, segments=sum(f.segments for f in parts),
                      approximate=any(f.approximate for f in parts), sizes=sizes)
+
+
+def _idf(frequency: int, documents: int) -> float:
+    """BM25's idf, as tantivy computes it."""
+    return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
 
 
 def _reason(exc: BaseException, timeout: float) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -125,13 +125,22 @@ class KeywordIndex:
 
     # -- search ----------------------------------------------------------------------------
 
-    def search(self, terms: Sequence[str], limit: int, where: Filter | None = None) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score) of the best ``limit`` passages holding any of ``terms``."""
+    def search(self, terms: Sequence[str], limit: int, where: Filter | None = None,
+               weights: Mapping[str, float] | None = None) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score) of the best ``limit`` passages holding any of ``terms``;
+        ``weights``: a factor on a term's part of the score (a shard scoring with the whole
+        set's term statistics: its idf over the shard's own, see index/shards/fanout.py)."""
         terms = [t for t in dict.fromkeys(terms) if t]
         if not terms or limit <= 0:
             return []
-        query = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, "text", t, index_option="freq")) for t in terms])
+        weights = weights or {}
+        parts = []
+        for t in terms:
+            part = tantivy.Query.term_query(SCHEMA, "text", t, index_option="freq")
+            if weights.get(t, 1.0) != 1.0:
+                part = tantivy.Query.boost_query(part, float(weights[t]))
+            parts.append((tantivy.Occur.Should, part))
+        query = tantivy.Query.boolean_query(parts)
         filters = _filters(where)
         if filters:
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query)] + [
@@ -147,6 +156,12 @@ class KeywordIndex:
         """{term: passages holding it} (tantivy counts deleted passages until a merge drops them)."""
         searcher = self.index.searcher()
         return {t: searcher.doc_freq("text", t) for t in sorted(set(terms)) if t}
+
+    def statistics(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+        """({term: passages holding it}, passages): what BM25's idf is computed from, read
+        from one searcher."""
+        searcher = self.index.searcher()
+        return {t: searcher.doc_freq("text", t) for t in sorted(set(terms)) if t}, searcher.num_docs
 
     # -- writes ----------------------------------------------------------------------------
 

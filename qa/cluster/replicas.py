@@ -33,7 +33,8 @@ from index import (
 
 log = logging.getLogger(__name__)
 
-READER_METHODS = frozenset({"manifest", "refresh", "dense_search", "keyword_search", "term_frequencies",
+READER_METHODS = frozenset({"manifest", "refresh", "dense_search", "keyword_search", "keyword_statistics",
+                            "term_frequencies",
                             "similar_terms", "chunks", "sentences", "chunk_vectors", "articles", "sources", "facts"})
 NODE_LABEL = "ray.io/node-id"
 HEALTH_PERIOD_S = 2.0
