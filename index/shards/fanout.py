@@ -4,7 +4,8 @@
 stages (qa/search) run over a shard set unchanged: dense and keyword search ask every shard
 for its best ``n`` and keep the best ``n`` of all (cosines compare across shards, the model
 is one; BM25 with the whole set's idf: each shard weighs a term by the set's idf over its
-own, so the keyword scores compare too); rows, sentences and vectors of given chunks are asked of the shards that hold them.
+own, so the keyword scores compare too); rows, sentences and vectors of given chunks are
+asked of the shards that hold them.
 A chunk's id over the set is ``local id * MAX_SHARDS + shard``.
 
 Each shard is a *backend*: ``submit(method, *args)`` returns something with
