@@ -11,6 +11,7 @@ loopback address as given. Every Ray process of the cluster listens on loopback 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -22,6 +23,10 @@ from pathlib import Path
 LOOPBACK_ENV = {
     "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # read by Ray when first imported: set before that
     "RAY_USAGE_STATS_ENABLED": "0",
+    # the cluster's own token, whatever ~/.ray/auth_token holds (a local `ray.init()` writes one,
+    # and a head that finds it turns token auth on for clients that never read it)
+    "RAY_AUTH_MODE": "token",
+    "RAY_AUTH_TOKEN": secrets.token_hex(32),
     "PYTHONPATH": str(Path(__file__).resolve().parent.parent),  # workers unpickle tests.fakes
 }
 RAY = str(Path(sys.executable).with_name("ray"))

@@ -137,6 +137,10 @@ def serve_shards(path, address: str, timeout: float) -> ShardedReader:
 
 
 def _delete(apps: list[str]) -> None:
+    import ray
+
+    if not ray.is_initialized():  # disconnected already (Serve would start a new local Ray to delete them)
+        return
     try:
         from ray import serve
 
