@@ -41,6 +41,7 @@ class Coverage:
 
     total: int = 1
     missing: dict[str, str] = field(default_factory=dict)  # shard name -> why it was left out
+    memo: dict = field(default_factory=dict)  # what the question learned of the shards (term statistics)
 
     @property
     def answered(self) -> int:
@@ -255,6 +256,11 @@ class IndexReader:
     def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
         """Chunks by id, with their article's metadata (removed ones are left out)."""
         return self.store.chunks(ids)
+
+    def chunks_and_sentences(self, ids: Sequence[int]) -> tuple[dict[int, ChunkRow], dict]:
+        """:meth:`chunks` and their :meth:`sentences` in one call (a shard asked over the network)."""
+        rows = self.chunks(ids)
+        return rows, self.sentences(list(rows.values()))
 
     def sentences(self, rows: Sequence[ChunkRow]) -> dict[int, tuple[list[tuple[int, int]], np.ndarray]]:
         """For each chunk (by id): the spans (in the article) and vectors of its sentences."""

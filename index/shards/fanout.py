@@ -128,7 +128,9 @@ class ShardedReader:
             self._pool.shutdown(wait=False)
 
     def refresh(self) -> bool:
-        return any(self._all("refresh").values())
+        """Follow new generations; a served shard refreshes itself when a question starts there."""
+        local = {i: () for i, b in enumerate(self.backends) if not getattr(b, "refreshes_itself", False)}
+        return any(self._all("refresh", local).values()) if local else False
 
     def check_model(self, model_id: str) -> None:
         if model_id != self.shards.model:
@@ -144,7 +146,7 @@ class ShardedReader:
         term's part by the set's idf over its own (the average passage length, BM25's other
         statistic, is left per shard: a hash spreads passages evenly)."""
         terms = list(dict.fromkeys(terms))
-        counts = self._all("keyword_statistics", None, terms)
+        counts = self._statistics(terms)
         total = sum(docs for _, docs in counts.values())
         everywhere = {t: sum(found.get(t, 0) for found, _ in counts.values()) for t in terms}
         weights = {}
@@ -152,6 +154,21 @@ class ShardedReader:
             weights[shard] = {t: _idf(everywhere[t], total) / _idf(found[t], docs)
                               for t in terms if found.get(t) and docs}
         return self._best(self._all("keyword_search", {s: (terms, n, where, weights[s]) for s in counts}), n)
+
+    def _statistics(self, terms: list[str]) -> dict[int, tuple[dict[str, int], int]]:
+        """{shard: ({term: passages holding it}, passages)}; within a question, each term is
+        asked of the shards once (the question's analysis asks first: term_frequencies)."""
+        coverage = _question.get()
+        known: dict[int, tuple[dict[str, int], int]] = coverage.memo.setdefault("statistics", {}) if coverage \
+            else {}
+        asked = {t for found, _ in known.values() for t in found} if known else set()
+        missing = [t for t in terms if t not in asked]
+        if missing or not known:
+            for shard, (found, docs) in self._all("keyword_statistics", None, missing).items():
+                before = known.get(shard, ({}, docs))[0]
+                known[shard] = ({**before, **found}, docs)
+        names = self.shards.names
+        return {s: v for s, v in known.items() if coverage is None or names[s] not in coverage.missing}
 
     def _best(self, answers: dict[int, dict[int, float]], n: int) -> dict[int, float]:
         merged = [(local * MAX_SHARDS + shard, score) for shard, found in answers.items()
@@ -162,10 +179,11 @@ class ShardedReader:
     def term_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
         found: dict[str, int] = {}
         total = 0
-        for frequencies, chunks in self._all("term_frequencies", None, list(terms)).values():
+        for frequencies, chunks in self._statistics(list(dict.fromkeys(terms))).values():
             total += chunks
-            for term, count in frequencies.items():
-                found[term] = found.get(term, 0) + count
+            for term in terms:
+                if frequencies.get(term):
+                    found[term] = found.get(term, 0) + frequencies[term]
         return found, total
 
     def similar_terms(self, term: str) -> list[str]:
@@ -173,18 +191,31 @@ class ShardedReader:
         return list(dict.fromkeys(t for shard in sorted(answers) for t in answers[shard]))
 
     def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
+        """Rows by id; within a question their sentences come along (the next stage asks for them)."""
         grouped = self._by_shard(ids)
-        answers = self._all("chunks", {shard: (local,) for shard, local in grouped.items()})
-        rows = {row.id * MAX_SHARDS + shard: row for shard, found in answers.items() for row in found.values()}
+        coverage = _question.get()
+        method = "chunks_and_sentences" if coverage is not None else "chunks"
+        answers = self._all(method, {shard: (local,) for shard, local in grouped.items()})
+        rows, sentences = {}, coverage.memo.setdefault("sentences", {}) if coverage is not None else {}
+        for shard, found in answers.items():
+            found, spans = found if coverage is not None else (found, {})
+            rows.update({row.id * MAX_SHARDS + shard: row for row in found.values()})
+            sentences.update({local * MAX_SHARDS + shard: value for local, value in spans.items()})
         return {gid: replace(rows[gid], id=gid) for gid in ids if gid in rows}
 
     def sentences(self, rows: Sequence[ChunkRow]) -> dict[int, tuple[list[tuple[int, int]], np.ndarray]]:
+        coverage = _question.get()
+        known = coverage.memo.get("sentences", {}) if coverage is not None else {}
+        found = {row.id: known[row.id] for row in rows if row.id in known}
         grouped: dict[int, list[ChunkRow]] = {}
         for row in rows:
-            grouped.setdefault(row.id % MAX_SHARDS, []).append(replace(row, id=row.id // MAX_SHARDS))
-        answers = self._all("sentences", {shard: (local,) for shard, local in grouped.items()})
-        return {local * MAX_SHARDS + shard: value for shard, found in answers.items()
-                for local, value in found.items()}
+            if row.id not in found:
+                grouped.setdefault(row.id % MAX_SHARDS, []).append(replace(row, id=row.id // MAX_SHARDS))
+        if grouped:
+            answers = self._all("sentences", {shard: (local,) for shard, local in grouped.items()})
+            found.update({local * MAX_SHARDS + shard: value for shard, spans in answers.items()
+                          for local, value in spans.items()})
+        return found
 
     def chunk_vectors(self, ids: Sequence[int]) -> np.ndarray:
         ids = list(ids)

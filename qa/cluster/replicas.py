@@ -34,10 +34,11 @@ from index import (
 log = logging.getLogger(__name__)
 
 READER_METHODS = frozenset({"manifest", "refresh", "dense_search", "keyword_search", "keyword_statistics",
-                            "term_frequencies",
-                            "similar_terms", "chunks", "sentences", "chunk_vectors", "articles", "sources", "facts"})
+                            "term_frequencies", "similar_terms", "chunks", "chunks_and_sentences", "sentences",
+                            "chunk_vectors", "articles", "sources", "facts"})
 NODE_LABEL = "ray.io/node-id"
 HEALTH_PERIOD_S = 2.0
+QUESTION_STARTS = frozenset({"keyword_statistics", "dense_search"})  # a replica follows new generations here
 
 
 class ShardReplica:
@@ -49,6 +50,8 @@ class ShardReplica:
     def call(self, method: str, *args):
         if method not in READER_METHODS:
             raise ValueError(f"a shard replica does not offer {method!r}")
+        if method in QUESTION_STARTS:
+            self.reader.refresh()  # a stat and one read: the front does not ask it separately
         return reader_call(self.reader, method, *args)
 
     def check_health(self) -> None:
@@ -66,6 +69,8 @@ class _Pending:
 
 class RemoteShard:
     """A shard behind its Serve handle: ``submit`` starts the call, ``result`` waits for it."""
+
+    refreshes_itself = True  # the replica refreshes when a question starts (ShardReplica.call)
 
     def __init__(self, name: str, handle):
         self.name, self.handle = name, handle
