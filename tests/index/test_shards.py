@@ -215,3 +215,14 @@ def test_keyword_scores_use_the_whole_sets_statistics(shard_set, tmp_path, embed
     finally:
         one.close()
         sharded.close()
+
+
+def test_a_shard_no_article_hashes_to_is_still_an_index(tmp_path, embedder):
+    one_article = sorted(DEMO.iterdir())[0]
+    ingest_set([one_article], IndexSettings(index_dir=tmp_path / "set"), 4, embedder=embedder)
+    assert all(check_index(folder).ok for folder in read_shard_set(tmp_path / "set").dirs)
+    reader = open_any(tmp_path / "set")
+    try:
+        assert len(reader.articles()) == 1
+    finally:
+        reader.close()
