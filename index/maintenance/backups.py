@@ -14,14 +14,17 @@ beside the vector files of another (or a WAL mid-write): an unusable copy. Here:
 4. the manifest is written from the copy's own build record and counts, the embedding
    cache copied the same online way (``cache=False`` leaves it out);
 5. the copy is checked whole (``qa check``'s checks, each segment's recorded size and
-   SHA-256 among them) in a hidden directory beside DEST and only then renamed to DEST: DEST
-   is a complete index or absent.
+   SHA-256 among them) in a hidden directory of this run's own beside DEST, every file of it
+   fsynced, and only then renamed to DEST, never replacing anything there: DEST is a complete
+   index or absent. DEST is claimed first (index/maintenance/claims.py): a second backup into
+   the same DEST is told it is taken, and a killed run's claim and staging are cleaned by the next.
 
 No write lock is taken: readers and the writer go on while the copy is made.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -32,8 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.directory import IndexDir, Manifest, pending, reconcile
-from index.errors import IndexCorruptError, IndexWriteError, QAError
+from index.errors import IndexBusyError, IndexCorruptError, IndexWriteError, QAError
 from index.maintenance.checks import check
+from index.maintenance.claims import claim, fsync_tree, land, leftovers
 from index.settings import IndexSettings
 from index.store import Store, segment_files
 
@@ -69,34 +73,39 @@ def backup(settings: IndexSettings, dest: str | os.PathLike, cache: bool = True)
     target = Path(dest).expanduser()
     _check_target(source.path, target)
     started = time.perf_counter()
-    staging = target.parent / f".{target.name}.backup.tmp"
     report = BackupReport(str(source.path), str(target))
     try:
-        for attempt in range(1, ATTEMPTS + 1):
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir(parents=True)
-            try:
-                _copy(source, IndexDir(staging), report, cache)
-                break
-            except _MovedOn as exc:
-                log.info("attempt %d: %s; copying again", attempt, exc)
-        else:
-            raise IndexWriteError(f"could not copy {source.path}: its writers merged segments away {ATTEMPTS} times "
-                                  "during the copy; run `qa backup` again when it is quieter (or after `qa compact`)")
-        found = check(IndexDir(staging))
-        if not found.ok:
-            raise IndexCorruptError(f"the copy of {source.path} fails its check ({found.problems[0].what}); "
-                                    f"the source may be damaged: run `qa check --index-dir {source.path}`")
-        if target.exists():
-            target.rmdir()  # empty, checked above
-        staging.rename(target)
+        with claim(target) as staging:  # a second backup into DEST is told it is taken
+            for stale in leftovers(target):
+                log.info("removing %s, left by a backup that was stopped", stale)
+                shutil.rmtree(stale, ignore_errors=True)
+            _check_target(source.path, target)  # again, holding DEST: an earlier run may have landed there
+            for attempt in range(1, ATTEMPTS + 1):
+                shutil.rmtree(staging, ignore_errors=True)
+                staging.mkdir(parents=True)
+                try:
+                    _copy(source, IndexDir(staging), report, cache, target)
+                    break
+                except _MovedOn as exc:
+                    log.info("attempt %d: %s; copying again", attempt, exc)
+            else:
+                raise IndexWriteError(f"could not copy {source.path}: its writers merged segments away {ATTEMPTS} "
+                                      "times during the copy; run `qa backup` again when it is quieter (or after "
+                                      "`qa compact`)")
+            found = check(IndexDir(staging))  # this run's own copy: the one that lands
+            if not found.ok:
+                raise IndexCorruptError(f"the copy of {source.path} fails its check ({found.problems[0].what}); "
+                                        f"the source may be damaged: run `qa check --index-dir {source.path}`")
+            fsync_tree(staging)
+            land(staging, target)
     except QAError:
         raise
     except OSError as exc:
-        raise IndexWriteError(f"cannot write the backup to {target}: {exc.strerror or exc} (free space, or choose "
-                              "another DEST)") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if exc.errno == errno.EEXIST:
+            raise IndexBusyError(f"{target} was taken meanwhile (something else wrote it): name another DEST") \
+                from None
+        raise IndexWriteError(f"cannot write the backup to {target}: {exc.strerror or exc} (free space where "
+                              f"{target} goes, or choose another DEST)") from None
     report.seconds = round(time.perf_counter() - started, 2)
     return report
 
@@ -109,8 +118,8 @@ def _check_target(source: Path, target: Path) -> None:
         raise IndexWriteError(f"{target} is inside the index {source}: put the backup elsewhere")
 
 
-def _copy(source: IndexDir, copy: IndexDir, report: BackupReport, cache: bool) -> None:
-    _online_copy(source.database_path, copy.database_path)
+def _copy(source: IndexDir, copy: IndexDir, report: BackupReport, cache: bool, target: Path) -> None:
+    _online_copy(source.database_path, copy.database_path, target)
     store = Store(copy.database_path)
     try:
         state, counts, record = store.state(), store.counts(), store.meta("build")
@@ -128,28 +137,47 @@ def _copy(source: IndexDir, copy: IndexDir, report: BackupReport, cache: bool) -
     Manifest.from_build_record(record).at_state(state, counts).write(copy.manifest_path)
     files.append(copy.manifest_path.name)
     if cache and source.cache_path.is_file():
-        _online_copy(source.cache_path, copy.cache_path)
+        _online_copy(source.cache_path, copy.cache_path, target)
         files.append(copy.cache_path.name)
     report.generation, report.articles, report.chunks = state.generation, counts["articles"], counts["chunks"]
     report.files = files
     report.bytes = sum((copy.path / name).stat().st_size for name in files)
 
 
-def _online_copy(path: Path, to: Path) -> None:
-    """SQLite's online backup of ``path`` into a new file ``to`` (one step: one snapshot)."""
+def _online_copy(path: Path, to: Path, target: Path) -> None:
+    """SQLite's online backup of ``path`` into a new file ``to`` (one step: one snapshot); a
+    failure to write it (a full disk) names the backup's ``target``, not the intact source."""
     try:
         src = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     except sqlite3.Error as exc:
         raise IndexCorruptError(f"cannot read {path} ({exc}): run `qa check`") from None
-    dst = sqlite3.connect(to)
+    try:
+        dst = sqlite3.connect(to)
+    except sqlite3.Error as exc:
+        src.close()
+        raise IndexWriteError(f"cannot write the backup to {target} ({exc}): choose another DEST") from None
     try:
         src.backup(dst)
         dst.execute("PRAGMA journal_mode = WAL")
     except sqlite3.DatabaseError as exc:
+        if _writing(exc):
+            raise IndexWriteError(f"cannot write the backup to {target} ({exc}): free space where {target} goes, "
+                                  "or choose another DEST") from None
         raise IndexCorruptError(f"cannot copy {path} ({exc}): run `qa check --index-dir {path.parent}`") from None
     finally:
         dst.close()
         src.close()
+
+
+def _writing(exc: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite failed on the copy's side (disk full, a write or fsync failing, read-only)
+    rather than reading the source."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return "full" in str(exc) or "readonly" in str(exc)
+    names = ("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC",
+             "SQLITE_IOERR_TRUNCATE", "SQLITE_IOERR_DIR_FSYNC")
+    return code in {getattr(sqlite3, n, -1) for n in names} or code & 0xFF == sqlite3.SQLITE_FULL
 
 
 def _copy_keywords(source: IndexDir, copy: IndexDir, name: str | None, opstamp: str | None,
