@@ -36,7 +36,8 @@ class IndexSettings:
     in. ``chunk_tokens``/``chunk_overlap``: chunk window and overlap in tiktoken tokens.
     ``max_file_mb``: largest one-article file (and JSON Lines line) read. ``offline``:
     never reach a model hub (models must be installed or cached). ``sentence_vectors``:
-    encoded or pooled; None means the index's own (a new index: encoded).
+    encoded or pooled; None means the index's own (a new index: encoded). ``fetch_deadline``:
+    the seconds one url's fetch may take in all, however a server drips its bytes.
     """
 
     ENV_VARS: ClassVar[dict[str, str]] = {  # field name -> environment variable
@@ -51,6 +52,7 @@ class IndexSettings:
         "device": "QA_DEVICE",
         "sentence_vectors": "QA_SENTENCE_VECTORS",
         "ray_actor_cpus": "QA_RAY_ACTOR_CPUS",
+        "fetch_deadline": "QA_FETCH_DEADLINE",
     }
 
     index_dir: Path = Path("index-data")
@@ -64,6 +66,7 @@ class IndexSettings:
     device: str = "cpu"
     sentence_vectors: str | None = None
     ray_actor_cpus: int = 1  # cores each encoding actor of `qa ingest --ray` takes (and its model's threads)
+    fetch_deadline: float = 60.0  # seconds for the whole of one url's fetch: connect, headers, body, redirects
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index_dir", Path(self.index_dir))
@@ -86,6 +89,8 @@ class IndexSettings:
             raise SettingsError(f"batch_size={self.batch_size} must be at least 1")
         if self.max_file_mb < 1:
             raise SettingsError(f"max_file_mb={self.max_file_mb} must be at least 1")
+        if not 1 <= self.fetch_deadline <= 3600:
+            raise SettingsError(f"fetch_deadline={self.fetch_deadline} must be between 1 and 3600 seconds")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any):

@@ -15,6 +15,7 @@ from index import (
     ModelLoadError,
     QAError,
     SettingsError,
+    ShardSetError,
     TextTooLongError,
     TokenizerError,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "QAError",
     "QuestionError",
     "SettingsError",
+    "ShardSetError",
     "TextTooLongError",
     "TokenizerError",
 ]

@@ -110,6 +110,17 @@ def _handler(site: Site):
                 if path == "/stacked.html":
                     return self.send(200, "text/html", gzip.compress(inner), {"Content-Encoding": "gzip, gzip"})
                 return self.send(200, "text/html", inner, {"Content-Encoding": "gzip"})
+            if path == "/drip-headers.html":  # the status line and headers a byte every 0.5 s (30 s in all)
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Slow: " + b"y" * 40 + b"\r\n\r\n<html>"
+                try:
+                    for byte in head:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.5)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                self.close_connection = True
+                return None
             if path == "/drip.html":  # a byte every 0.5 s, for ever (the test's deadline is 2 s)
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")

@@ -16,6 +16,8 @@ import socket
 
 import httpcore
 
+from index.web.deadline import DeadlineBackend
+
 
 class PrivateAddress(Exception):
     """A host resolved to an address the web app may not reach."""
@@ -74,8 +76,8 @@ def public_addresses(host: str, port: int | None = None) -> list[str]:
     return addresses
 
 
-class CheckedBackend(httpcore.SyncBackend):
-    """httpcore's network backend, connecting only to the public addresses it checked."""
+class CheckedBackend(DeadlineBackend):
+    """The deadline-bound network backend, connecting only to the public addresses it checked."""
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         try:
@@ -91,12 +93,13 @@ class CheckedBackend(httpcore.SyncBackend):
         raise failure or httpcore.ConnectError(f"no address for {host}")
 
 
-def checked_transport():
-    """An httpx transport whose connections pass through :class:`CheckedBackend`."""
+def checked_transport(check: bool = True):
+    """An httpx transport whose connections pass through :class:`CheckedBackend` (``check``)
+    or, for the CLI's own urls, the deadline alone (:class:`DeadlineBackend`)."""
     import httpx
 
     transport = httpx.HTTPTransport()
     # httpx builds its connection pool without a way to name the network backend: give it one.
     transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),
-                                              network_backend=CheckedBackend())
+                                              network_backend=CheckedBackend() if check else DeadlineBackend())
     return transport

@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 from index.errors import ArticleError
 from index.settings import MAX_FILE_MB, IndexSettings
 from index.web.addresses import PrivateAddress, checked_transport
+from index.web.deadline import within
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,9 @@ DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}  # Content-E
 @dataclass(frozen=True)
 class FetchPolicy:
     timeout_s: float = 15.0  # connect, and each wait for bytes
-    deadline_s: float = 60.0  # the whole of one url, redirects included: a server dripping bytes is cut off
+    # the whole of one url: connect, status line, headers, body, redirects (QA_FETCH_DEADLINE); a
+    # server dripping bytes anywhere is cut off (index/web/deadline.py)
+    deadline_s: float = 60.0
     max_bytes: int = MAX_FILE_MB * 1_000_000  # of the body, decompressed
     max_redirects: int = 5
     max_links: int = 2000  # new links taken from one feed or sitemap per run; the rest wait for the next
@@ -55,8 +58,8 @@ class FetchPolicy:
 
     @classmethod
     def for_settings(cls, settings: IndexSettings, **changes) -> FetchPolicy:
-        """The policy with the size limit of ``settings.max_file_mb`` (and ``changes``)."""
-        return cls(max_bytes=settings.max_file_bytes, **changes)
+        """The policy with the size limit of ``settings.max_file_mb``, its fetch deadline (and ``changes``)."""
+        return cls(max_bytes=settings.max_file_bytes, deadline_s=settings.fetch_deadline, **changes)
 
 
 @dataclass
@@ -100,7 +103,7 @@ class Fetcher:
         import httpx
 
         self.policy = policy or FetchPolicy()
-        transport = None if self.policy.allow_private else checked_transport()
+        transport = checked_transport(check=not self.policy.allow_private)
         self._client = httpx.Client(timeout=self.policy.timeout_s, follow_redirects=False, trust_env=False,
                                     transport=transport,
                                     headers={"User-Agent": self.policy.user_agent,
@@ -146,7 +149,7 @@ class Fetcher:
         import httpx
 
         try:
-            with self._client.stream("GET", current, headers=headers) as reply:
+            with within(deadline), self._client.stream("GET", current, headers=headers) as reply:
                 declared = reply.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > self.policy.max_bytes:
                     raise FetchError(url, f"too large: {int(declared):,} bytes, the limit is "
@@ -160,6 +163,8 @@ class Fetcher:
         except PrivateAddress as exc:
             raise _refused(exc, current, url) from None
         except httpx.TimeoutException:
+            if time.monotonic() >= deadline:  # slow all along (a drip), not one silent wait
+                raise FetchError(url, f"took longer than {self.policy.deadline_s:g} s in all: stopped") from None
             raise FetchError(url, f"timed out after {self.policy.timeout_s:g} s") from None
         except httpx.ConnectError as exc:
             raise FetchError(url, f"cannot connect: {_connect_reason(exc)}") from None

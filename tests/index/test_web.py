@@ -226,11 +226,40 @@ def test_fetch_bombs_and_drips_are_cut_off_early(site):
     with Fetcher(policy) as fetcher:
         for path, reason in (("/bomb.html", "too large: more than the limit of 1,000,000 bytes"),
                              ("/stacked.html", "refused: Content-Encoding gzip, gzip"),
-                             ("/drip.html", "took longer than 2 s in all")):
+                             ("/drip.html", "took longer than 2 s in all"),
+                             ("/drip-headers.html", "took longer than 2 s in all")):
             started = time.monotonic()
             with pytest.raises(FetchError, match=reason):
                 fetcher.page(f"{site.url}{path}")
             assert time.monotonic() - started < 6, path
+
+
+def test_drips_in_headers_or_body_are_cut_off_on_time_and_the_index_stays_writable(site, settings, embedder):
+    """`qa ingest URL` against a server that drips its status line and headers (or its body) a
+    byte every 0.5 s: stopped at the fetch deadline (QA_FETCH_DEADLINE, 2 s here) with one line,
+    while a removal goes through at once."""
+    import threading
+    import time
+
+    from index.ingestion import remove
+
+    first = ingest([f"{site.url}/news/market.html"], settings, embedder=embedder, fetch=FAST)
+    drippy = settings.replace(fetch_deadline=2)
+    for path in ("/drip-headers.html", "/drip.html"):
+        done = {}
+        started = time.monotonic()
+        fetching = threading.Thread(target=lambda path=path: done.setdefault("report", ingest(
+            [f"{site.url}{path}"], drippy, embedder=embedder,
+            fetch=FetchPolicy.for_settings(drippy, timeout_s=10.0))))
+        fetching.start()
+        time.sleep(0.3)
+        assert remove(["no-such-article"], settings).not_found == ["no-such-article"]  # not waiting on the fetch
+        fetching.join(timeout=30)
+        took = time.monotonic() - started
+        assert 1.9 < took < 4, (path, took)
+        (failure,) = done["report"].failed
+        assert "took longer than 2 s in all: stopped" in str(failure), failure
+    assert first.ok
 
 
 def test_a_slow_page_is_fetched_before_the_write_lock_so_a_remove_does_not_wait(site, settings, embedder):
