@@ -116,12 +116,15 @@ def build_app(index: Index) -> gr.Blocks:
         facts = [info, table, chosen, sources]
         # a mistake is a toast; only the summary an event writes can show its error, never the
         # panel below it (an error marks an event's outputs and holds them until reload)
-        for button, check, handler, given in ((add, panel.check_files, panel.upload, files),
-                                              (fetch, panel.check_urls, panel.add_urls, urls)):
+        # fetches wait on other servers, not on the index (the write lock is taken after the pages
+        # are in): several users' fetches run side by side, so a slow url holds up only its own user
+        fetches = {"concurrency_limit": index.settings.concurrency, "concurrency_id": "fetches"}
+        for button, check, handler, given, limits in ((add, panel.check_files, panel.upload, files, {}),
+                                                      (fetch, panel.check_urls, panel.add_urls, urls, fetches)):
             # the summary shows the progress ("12/40 articles · ingest · harbour.md · 30 s left"): in view
             button.click(None, None, None, js=SHOW_SUMMARY, api_visibility="private")
             button.click(check, given, None, api_visibility="private").success(
-                handler, given, summary, api_visibility="private").success(
+                handler, given, summary, api_visibility="private", **limits).success(
                 panel.panel, None, facts, api_visibility="private").success(
                 lambda: None, None, given, api_visibility="private").then(  # added: the picker empties
                 chat.examples, None, examples, api_visibility="private")

@@ -800,3 +800,39 @@ def test_an_upload_of_forty_articles_shows_its_progress(page, server):
     shot(page, "upload-progress")
     page.wait_for_function("() => document.querySelector('#qa-upload-summary').innerText.includes('40 added')",
                            timeout=120_000)
+
+
+def test_one_users_slow_url_does_not_hold_up_anothers_fetch(browser, tmp_path):
+    """Two users of one `qa serve`: the first fetches a url whose server drips its headers (cut
+    off at QA_FETCH_DEADLINE, 8 s here), the second a good page a moment later: the second's
+    article is in within seconds, while the first still waits; then the first is told why."""
+    import time
+
+    from tests.webserver import news_site
+
+    env = {**os.environ, "QA_INDEX_DIR": str(tmp_path / "index"), "QA_ALLOW_PRIVATE_URLS": "1",
+           "QA_FETCH_DEADLINE": "8"}
+    subprocess.run([QA, "ingest", "--quiet", str(DEMO)], env=env, cwd=ROOT, check=True)
+    with news_site() as site, served(env, tmp_path / "serve.log") as url:
+        pages = [browser.new_page(viewport={"width": 1280, "height": 1000}) for _ in range(2)]
+        for page in pages:
+            page.goto(url, wait_until="domcontentloaded")
+            page.wait_for_selector("#qa-question textarea", timeout=60_000)
+            page.click("text=Add articles")
+        slow, quick = pages
+        slow.fill("#qa-urls textarea", f"{site.url}/drip-headers.html")
+        slow.click("#qa-fetch")
+        started = time.monotonic()
+        time.sleep(0.5)
+        quick.fill("#qa-urls textarea", f"{site.url}/news/market.html")
+        quick.click("#qa-fetch")
+        quick.wait_for_function("() => /1 added/.test(document.querySelector('#qa-upload-summary').innerText)",
+                                timeout=30_000)
+        assert time.monotonic() - started < 7  # before the slow one's deadline: it did not wait behind it
+        slow.wait_for_function("() => document.querySelector('#qa-upload-summary').innerText.includes('failed')",
+                               timeout=30_000)
+        summary = slow.locator("#qa-upload-summary").inner_text()
+        assert "took longer than 8 s in all" in summary, summary
+        assert 7.5 < time.monotonic() - started < 20
+        for page in pages:
+            page.close()
