@@ -248,7 +248,7 @@ def test_drips_in_headers_or_body_are_cut_off_on_time_and_the_index_stays_writab
     for path in ("/drip-headers.html", "/drip.html"):
         done = {}
         started = time.monotonic()
-        fetching = threading.Thread(target=lambda path=path: done.setdefault("report", ingest(
+        fetching = threading.Thread(target=lambda path=path, done=done: done.setdefault("report", ingest(
             [f"{site.url}{path}"], drippy, embedder=embedder,
             fetch=FetchPolicy.for_settings(drippy, timeout_s=10.0))))
         fetching.start()
