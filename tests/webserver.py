@@ -165,6 +165,12 @@ def _handler(site: Site):
                 locs = "".join(f"<sitemap><loc>{site.url}{p}</loc></sitemap>" for p in listed)
                 return self.send(200, "application/xml", ("<?xml version='1.0'?><sitemapindex xmlns='http://www."
                                  f"sitemaps.org/schemas/sitemap/0.9'>{locs}</sitemapindex>").encode())
+            if path in ("/bad-first-index.xml", "/many-index.xml"):  # a 404 child before a good one; 23 children
+                listed = ["/gone-sitemap.xml", "/sitemap.xml"] if path == "/bad-first-index.xml" else \
+                    [f"/gone-{i}.xml" for i in range(22)] + ["/sitemap.xml"]
+                locs = "".join(f"<sitemap><loc>{site.url}{p}</loc></sitemap>" for p in listed)
+                return self.send(200, "application/xml", ("<?xml version='1.0'?><sitemapindex xmlns='http://www."
+                                 f"sitemaps.org/schemas/sitemap/0.9'>{locs}</sitemapindex>").encode())
             if path == "/photo.png":
                 return self.send(200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
             if path == "/not-a-feed.xml":

@@ -68,11 +68,14 @@ def web_articles(urls: Iterable[str], feeds: Iterable[Feed], database: Path, fet
     appended to ``states`` as they are read); every failure goes to ``report``."""
     yield from fetch_articles(((url, None) for url in urls), fetcher, report)
     for feed in feeds:
+        problems: list = []
         try:
-            state, links = read_feed(feed, fetcher)
+            state, links = read_feed(feed, fetcher, problems)
         except ArticleError as exc:
             report.failed.append(exc)
             continue
+        report.failed += [p for p in problems if isinstance(p, ArticleError)]
+        report.warnings += [p for p in problems if isinstance(p, Notice)]
         known = known_urls(database, [link for link, _ in links])
         report.skipped += [(link, "already in the index: not fetched again") for link, _ in links if link in known]
         new = [(link, date) for link, date in links if link not in known]
@@ -135,8 +138,11 @@ def without_credentials(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
-def read_feed(feed: Feed, fetcher: Fetcher) -> tuple[Feed, list[tuple[str, str | None]]]:
-    """(the feed's new state, its links) with a conditional request; no links when unchanged."""
+def read_feed(feed: Feed, fetcher: Fetcher, problems: list | None = None) -> tuple[Feed, list[tuple[str, str | None]]]:
+    """(the feed's new state, its links) with a conditional request; no links when unchanged.
+    A sitemap index's children are read each on its own: one that fails, and the children past
+    the cap, are added to ``problems`` (an ArticleError or a Notice each) and the rest are read;
+    the index is then asked for whole next time (no conditional request), so they are retried."""
     headers = {}
     if feed.etag:
         headers["If-None-Match"] = feed.etag
@@ -146,9 +152,14 @@ def read_feed(feed: Feed, fetcher: Fetcher) -> tuple[Feed, list[tuple[str, str |
     now = datetime.now(UTC).isoformat(timespec="seconds")
     if response.status == 304:
         return dataclasses.replace(feed, checked_at=now), []
-    links = _sitemap_links(response.body, feed.url, fetcher) if feed.kind == "sitemap" else \
+    found: list = []
+    links = _sitemap_links(response.body, feed.url, fetcher, problems=found) if feed.kind == "sitemap" else \
         _feed_links(response.body, feed.url)
     state = Feed(feed.url, feed.kind, response.headers.get("etag"), response.headers.get("last-modified"), now)
+    if found:
+        state = dataclasses.replace(state, etag=None, last_modified=None)
+        if problems is not None:
+            problems += found
     return state, list(dict.fromkeys(links))[:MAX_FEED_LINKS]
 
 
@@ -167,7 +178,8 @@ def _feed_links(body: bytes, url: str) -> list[tuple[str, str | None]]:
     return links
 
 
-def _sitemap_links(body: bytes, url: str, fetcher: Fetcher, depth: int = 0) -> list[tuple[str, str | None]]:
+def _sitemap_links(body: bytes, url: str, fetcher: Fetcher, depth: int = 0,
+                   problems: list | None = None) -> list[tuple[str, str | None]]:
     from lxml import etree
 
     try:
@@ -182,9 +194,19 @@ def _sitemap_links(body: bytes, url: str, fetcher: Fetcher, depth: int = 0) -> l
         children = [loc for loc, _ in _locs(root, "sitemap") if loc != url]  # an index may list itself
         if not children:
             raise FetchError(url, "a sitemap index that lists no sitemap but itself: nothing to read")
-        links = []
+        links, failed = [], []
         for loc in children[:MAX_SITEMAPS]:
-            links += _sitemap_links(fetcher.get(loc).body, loc, fetcher, depth + 1)
+            try:  # each child on its own: a bad one is one line, the others are read
+                links += _sitemap_links(fetcher.get(loc).body, loc, fetcher, depth + 1)
+            except ArticleError as exc:
+                failed.append(exc)
+        if len(failed) == len(children[:MAX_SITEMAPS]) and len(failed) == 1:
+            raise failed[0]  # the index's only sitemap failed: that is the sitemap's failure
+        waiting = len(children) - MAX_SITEMAPS
+        notes = [Notice(url, f"{waiting} more child sitemap(s) than the {MAX_SITEMAPS} read per run were not "
+                             "read: give them with their own --sitemap")] if waiting > 0 else []
+        if problems is not None:
+            problems += failed + notes
         return links
     if tag != "urlset":
         raise FetchError(url, f"not a sitemap (its root element is <{tag}>, not <urlset> or <sitemapindex>)")

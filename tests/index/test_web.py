@@ -126,6 +126,19 @@ def test_a_sitemap_index_that_lists_itself(site, settings, embedder):
     assert site.requests["/self-index.xml"] == 1
 
 
+def test_each_child_of_a_sitemap_index_is_read_on_its_own(site, settings, embedder):
+    """A child that answers 404 is one failure line and the good child after it is read; past 20
+    children a note says how many waited."""
+    report = ingest([], settings, embedder=embedder, fetch=FAST, feeds=[Feed(f"{site.url}/bad-first-index.xml",
+                                                                               "sitemap")])
+    assert len(report.added) == 3
+    assert reasons(report) == {"gone-sitemap.xml": "HTTP 404 Not Found"}
+    many = ingest([], settings, embedder=embedder, fetch=FAST, feeds=[Feed(f"{site.url}/many-index.xml", "sitemap")])
+    assert len(many.failed) == 20 and site.requests["/gone-20.xml"] == 0
+    assert [str(n) for n in many.warnings] == [f"{site.url}/many-index.xml: 3 more child sitemap(s) than the 20 read "
+                                               "per run were not read: give them with their own --sitemap"]
+
+
 def test_pdf_files_and_their_failures(tmp_path):
     good = make_pdf([["Harbour council agrees a plan", "The council agreed on Monday to dredge the silted channel",
                       "before the summer season begins, the chair said."]], title="Harbour plan", created="2025-01-20")
