@@ -38,6 +38,7 @@ from qa.errors import (
            ModelLoadError,
            QAError,
            QuestionError,
+           QuestionTimeoutError,
            SettingsError,
            TextTooLongError,
            TokenizerError,
@@ -58,9 +59,9 @@ __all__ = [
     "Citation", "ClusterError", "CompactReport", "EvalResult", "Excerpt", "Feed", "FetchError", "FetchPolicy",
     "Index", "IndexBusyError", "IndexCorruptError", "IndexInfo", "IndexMismatchError", "IndexNotFoundError",
     "IndexWriteError", "IngestReport", "ModelLoadError", "ORDERS", "Passage", "Problem", "QAError",
-    "QuestionError", "RemoveReport", "RepairReport", "Settings", "SettingsError", "TextTooLongError",
-    "TokenizerError", "ask", "backup", "by_article", "card_of", "check", "check_date", "citation_text",
-    "compact", "conversation_markdown", "evaluate", "folded", "ingest", "is_shard_set", "is_url",
-    "list_articles", "open_index", "refresh", "remove", "repair", "retrieve", "safe_url", "serve_shards",
-    "settings_options"
+    "QuestionError", "QuestionTimeoutError", "RemoveReport", "RepairReport", "Settings", "SettingsError",
+    "TextTooLongError", "TokenizerError", "ask", "backup", "by_article", "card_of", "check", "check_date",
+    "citation_text", "compact", "conversation_markdown", "evaluate", "folded", "ingest", "is_shard_set",
+    "is_url", "list_articles", "open_index", "refresh", "remove", "repair", "retrieve", "safe_url",
+    "serve_shards", "settings_options"
 ]

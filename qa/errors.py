@@ -25,6 +25,10 @@ class QuestionError(QAError, ValueError):
     """A question or its options (k, filters) are not usable."""
 
 
+class QuestionTimeoutError(QAError, TimeoutError):
+    """A question took longer than its time budget (``QA_QUESTION_SECONDS``)."""
+
+
 __all__ = [
     "ArticleError",
     "ClusterError",
@@ -37,6 +41,7 @@ __all__ = [
     "ModelLoadError",
     "QAError",
     "QuestionError",
+    "QuestionTimeoutError",
     "SettingsError",
     "ShardSetError",
     "TextTooLongError",

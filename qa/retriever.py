@@ -19,6 +19,7 @@ from qa.search import (
     Reader,
     Recency,
     Reranker,
+    budget,
     load_reader,
     make_reranker,
 )
@@ -80,7 +81,7 @@ class Index:
         """The conductor over this index as it is now (models may be swapped in tests and benches)."""
         s = self.settings
         return Conductor(self.reader, self.embedder, self.reranker, self.answerer,
-                         Knobs(s.top_k, s.candidates, s.retrieval, s.min_score))
+                         Knobs(s.top_k, s.candidates, s.retrieval, s.min_score, s.question_seconds))
 
     def retrieve(self, question: str, k: int | None = None, *, since: str | None = None,
                  until: str | None = None, sources: list[str] | None = None, order_by: str = "relevance",
@@ -101,7 +102,7 @@ class Index:
         "that"), else it reads what is searched, the subject with it.
         """
         options = Options(since, until, sources, order_by, prefer_recent, as_of, method)
-        with self.reader.question() as coverage:
+        with budget(self.settings.question_seconds), self.reader.question() as coverage:
             passages = self.stages().retrieve(question, k, options, focus=focus)[0]
         if coverage.note:
             log.warning("%r retrieved in part: %s", question[:80], coverage.note)

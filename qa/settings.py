@@ -36,7 +36,8 @@ class Settings(IndexSettings):
     the web app's url box fetch loopback, private and link-local addresses (off: it is a way
     into the server's network otherwise). ``shard_timeout``: for a shard set, the seconds each
     shard has to answer one call of a question; one that does not is left out of that answer,
-    which says so.
+    which says so. ``question_seconds``: a question's time budget, checked between its stages:
+    one that spends it ends with :class:`qa.errors.QuestionTimeoutError`.
     """
 
     ENV_VARS: ClassVar[dict[str, str]] = IndexSettings.ENV_VARS | {
@@ -53,6 +54,7 @@ class Settings(IndexSettings):
         "allowed_hosts": "QA_ALLOWED_HOSTS",
         "allow_private_urls": "QA_ALLOW_PRIVATE_URLS",
         "shard_timeout": "QA_SHARD_TIMEOUT",
+        "question_seconds": "QA_QUESTION_SECONDS",
     }
 
     top_k: int = 5
@@ -70,6 +72,7 @@ class Settings(IndexSettings):
     allowed_hosts: str = ""  # names besides the loopback ones and the bind address a request's Host may give
     allow_private_urls: bool = False  # the web app's url box may fetch loopback/private/link-local addresses
     shard_timeout: float = 2.0  # seconds each shard of a shard set has for one call of a question, else left out
+    question_seconds: float = 10.0  # a question's time budget, checked between its stages (qa/search/timing.py)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -85,6 +88,8 @@ class Settings(IndexSettings):
             raise SettingsError(f"port={self.port} is not a TCP port: use 1-65535")
         if not 0 <= self.model_threads <= 64:
             raise SettingsError(f"model_threads={self.model_threads} must be between 0 (automatic) and 64")
+        if not 0.1 <= self.question_seconds <= 3600:
+            raise SettingsError(f"question_seconds={self.question_seconds} must be between 0.1 and 3600 seconds")
         if not 0.05 <= self.shard_timeout <= 600:
             raise SettingsError(f"shard_timeout={self.shard_timeout} must be between 0.05 and 600 seconds")
         if not 1 <= self.concurrency <= MAX_CONCURRENCY:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa import ORDERS, Index, QAError, QuestionError, check_date, conversation_markdown
+from qa import ORDERS, Index, QAError, QuestionError, QuestionTimeoutError, check_date, conversation_markdown
 from ui.cards import answer_html, text
-from ui.http import user_error
+from ui.http import too_slow, user_error
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +136,13 @@ def filter_problem(since: str, until: str, as_of: str = "") -> str | None:
 
 
 def as_gradio(exc: QAError) -> gr.Error:
-    """A library error for the HTTP API: bad input is HTTP 400; anything else is logged."""
+    """A library error for the HTTP API: bad input is HTTP 400, a spent time budget 503;
+    anything else is logged."""
     if isinstance(exc, ValueError):  # the question, a filter or a setting: the caller's to fix
         return user_error(exc)
+    if isinstance(exc, QuestionTimeoutError):
+        log.warning("%s", " ".join(str(exc).split()))
+        return too_slow(exc)
     log.error("%s", " ".join(str(exc).split()))
     return gr.Error(html.escape(" ".join(str(exc).split()), quote=False), title="Index problem",
                     print_exception=False)

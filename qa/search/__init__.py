@@ -11,12 +11,13 @@ from qa.search.kinds import asked_kind, fits
 from qa.search.reader import Reader, load_reader
 from qa.search.record import SCORES, Answer, Citation, Evidence, Options, Passage, ShortAnswer, Span
 from qa.search.rerank import Reranker, make_reranker
+from qa.search.timing import budget
 from qa.search.verdict import Judgement, Read, conclude, decide, reads_of
 from qa.search.when import asks_for_newest, resolve, said
 
 __all__ = [
     "Answer", "Calibration", "Citation", "Conductor", "Evidence", "FEATURES", "Judgement", "Knobs", "LIKELY",
     "Logistic", "Options", "Passage", "Read", "Reader", "Recency", "Reranker", "SCORES", "ShortAnswer", "Span",
-    "UNSURE", "asked_kind", "asks_for_newest", "check_date", "conclude", "decide", "fits", "load_reader",
+    "UNSURE", "asked_kind", "asks_for_newest", "budget", "check_date", "conclude", "decide", "fits", "load_reader",
     "make_reranker", "reads_of", "resolve", "said"
 ]

@@ -15,10 +15,17 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _WORD = re.compile(r"[^\W_]")
 
 
+MAX_QUESTION_CHARS = 20_000  # a pasted article fits; a megabyte is refused at once, not worked through
+
+
 def check_question(question: object) -> str:
-    """The question with its spacing normalized; refused when it is not text with a word in it."""
+    """The question with its spacing normalized; refused when it is not text with a word in it,
+    or longer than ``MAX_QUESTION_CHARS``."""
     if not isinstance(question, str):
         raise QuestionError(f"the question must be text, got {type(question).__name__}")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question is {len(question):,} characters long, the limit is "
+                            f"{MAX_QUESTION_CHARS:,}: ask about its subject in a sentence or two")
     if _SURROGATE.search(question):
         raise QuestionError("the question holds a lone surrogate code point (not valid Unicode text): "
                             "send it as UTF-8 text")

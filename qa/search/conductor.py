@@ -32,6 +32,7 @@ from qa.search.reader import Reader
 from qa.search.reading import blend, read_best
 from qa.search.record import Answer, Citation, Evidence, Options, Passage, Query, ShortAnswer
 from qa.search.rerank import RERANK_DEPTH, Reranker, answers_for
+from qa.search.timing import budget, check
 from qa.search.verdict import Judgement, conclude, judge, reads_of, respan
 from qa.search.when import asks_for_newest
 
@@ -53,6 +54,7 @@ class Knobs:
     candidates: int
     retrieval: str
     min_score: float
+    seconds: float = 10.0  # the question's time budget (qa/search/timing.py)
 
 
 @dataclass
@@ -100,6 +102,7 @@ class Conductor:
         kept = order(collapse_duplicates(top, rows, vectors, k), rows, order_by)
         judgement = None
         if self.answerer is not None:
+            check("the verdict")
             shown = reads_of(found, {c.chunk_id for c, _ in kept})
             judgement = judge(reads or question, shown, self.answerer.config.calibration)
         return [self._passage(found, c, copies, rank, judgement) for rank, (c, copies) in enumerate(kept, 1)], \
@@ -140,6 +143,7 @@ class Conductor:
             raise QuestionError(f"{question!r} has no word to search for, only words like 'the', 'who' or 'and': "
                                 "ask about something, e.g. 'who holds Tal Rifaat?'")
         vector = self.vector(question, query, memo)
+        check("the search")
         n = max(self.knobs.candidates, CANDIDATES_PER_PASSAGE * k)
         candidates = gather(self.reader, query, vector, n, method or self.knobs.retrieval, where)
         top = candidates[: max(RERANK_DEPTH, RERANKED_PER_PASSAGE * k)]
@@ -148,6 +152,7 @@ class Conductor:
         sentences = self.reader.sentences(list(rows.values()))
         answers = answers_for(query, vector, rows, sentences)
         found = Evidence(question, query, vector, top, rows, sentences, answers)
+        check("the rerank")
         if rerank:
             self.reranker.rerank(found)
         top.sort(key=lambda c: -c.score)
@@ -157,6 +162,7 @@ class Conductor:
             mine = focused(query, focus)
             found.answers = answers_for(mine, self.vector(focus, mine, memo), rows, sentences)
         if read_ and self.answerer is not None:
+            check("the reader")
             config = self.answerer.config
             found.short = read_best(self.answerer, found, config.depth, reads)
             blend(found, config.weight)
@@ -166,7 +172,7 @@ class Conductor:
             history: Sequence = ()) -> Answer:
         """One turn (see :meth:`qa.Index.ask`)."""
         question = check_question(question)
-        with self.reader.question() as coverage:  # a shard set: the shards that answered
+        with budget(self.knobs.seconds), self.reader.question() as coverage:  # a shard set: those that answered
             answer = self._ask(question, k, options, history)
         if coverage.note:
             log.warning("%r answered in part: %s", question[:80], coverage.note)

@@ -12,6 +12,7 @@ import os
 import random
 import shutil
 import sqlite3
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -413,8 +414,8 @@ def test_the_http_api_answers_bad_input_with_400_and_follows_a_rebuild(demo, tmp
     path, _, _ = demo
     env = {**os.environ, "QA_INDEX_DIR": str(path)}
 
-    def post(url, data):
-        request = urllib.request.Request(url + "gradio_api/run/search", data=json.dumps({"data": data}).encode(),
+    def post(url, data, path="gradio_api/run/search", body=None):
+        request = urllib.request.Request(url + path, data=body or json.dumps({"data": data}).encode(),
                                          headers={"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -434,6 +435,17 @@ def test_the_http_api_answers_bad_input_with_400_and_follows_a_rebuild(demo, tmp
             data[position] = value
             status, body = post(url, data)
             assert status == 400 and body["error"] and "\n" not in body["error"], (name, status, body)
+        status, body = post(url, [good[0]])  # the question alone: the rest take their defaults
+        assert status == 200 and body["data"][0]["passages"][0]["title"].startswith("Turkey-backed")
+        assert post(url, [*good, "extra"]) == (400, {"error": "/search takes 1 to 6 values (question, k, since, "
+                                                              "until, sources, order), got 7", "title": "Bad request"})
+        status, body = post(url, None, "gradio_api/call/v2/search", b'{"data": ["who holds Tal Rifaat?"]}')
+        assert status == 400 and "not a valid key-word argument" in body["error"], body
+        status, body = post(url, ["tal rifaat " * 2_500])  # 27,500 characters
+        assert status == 400 and "the limit is 20,000" in body["error"], body
+        started = time.monotonic()
+        status, body = post(url, ["x " * 600_000])  # a megabyte and more: refused before it is read whole
+        assert status == 413 and time.monotonic() - started < 2, body
         # a rebuild while serving: the server reopens the new index
         subprocess.run([QA, "ingest", "--rebuild", "--quiet", str(DEMO / "briefs.jsonl")], env=env, check=True)
         status, body = post(url, good)

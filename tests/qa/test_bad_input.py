@@ -1,12 +1,15 @@
 """Bad input gets a clear error with its file (and line) and nothing else is lost."""
 
 import json
+import time
 
 import pytest
 from click.testing import CliRunner
 
 from index.ingestion import ingest
 from qa.cli import main
+from tests.conftest import DEMO
+from tests.fakes import HashingEmbedder
 
 
 @pytest.fixture
@@ -66,3 +69,43 @@ def test_unsupported_file_named_directly_is_an_error(tmp_path, settings, embedde
     pdf.write_bytes(b"PK\x03\x04")
     report = ingest([pdf], settings, embedder=embedder)
     assert len(report.failed) == 1 and "unsupported file type '.docx'" in str(report.failed[0])
+
+
+class _SlowEmbedder(HashingEmbedder):
+    """The hashing embedder on a machine so busy that one question's embedding takes 0.3 s."""
+
+    def embed(self, texts, batch_size: int = 32):
+        time.sleep(0.3)
+        return super().embed(texts, batch_size)
+
+
+def test_a_question_that_spends_its_time_budget_ends_with_one_error(settings, tmp_path):
+    from index.ingestion import ingest
+    from qa.errors import QuestionTimeoutError
+    from qa.retriever import Index
+
+    slow = _SlowEmbedder()
+    ingest([DEMO], settings, embedder=HashingEmbedder())
+    with Index.open(settings=settings.replace(question_seconds=0.2, reader=False), embedder=slow) as index:
+        started = time.monotonic()
+        with pytest.raises(QuestionTimeoutError, match=r"longer than its 0.2 s budget \(stopped before the "
+                                                       r"search\).*QA_QUESTION_SECONDS"):
+            index.ask("who holds Tal Rifaat?")
+        assert time.monotonic() - started < 1
+        with pytest.raises(QuestionTimeoutError):
+            index.retrieve("who holds Tal Rifaat?")
+    with Index.open(settings=settings.replace(question_seconds=5, reader=False), embedder=slow) as index:
+        assert index.ask("who holds Tal Rifaat?").passages
+
+
+def test_a_megabyte_question_is_refused_at_once(settings):
+    from index.ingestion import ingest
+    from qa.errors import QuestionError
+    from qa.retriever import Index
+
+    ingest([DEMO], settings, embedder=HashingEmbedder())
+    with Index.open(settings=settings.replace(reader=False), embedder=HashingEmbedder()) as index:
+        started = time.monotonic()
+        with pytest.raises(QuestionError, match="the question is 1,000,000 characters long, the limit is 20,000"):
+            index.ask("x" * 1_000_000)
+        assert time.monotonic() - started < 0.5
