@@ -19,6 +19,7 @@ import numpy as np
 
 from index.directory import IndexDir, Manifest, pending
 from index.errors import IndexCorruptError, QAError
+from index.maintenance.salvage import readable_articles
 from index.store import KeywordIndex, Store, check_file, codec, file_problem, lost_texts_hint
 from index.text import content_hash
 
@@ -116,7 +117,13 @@ def _open_database(index_dir: IndexDir, report: CheckReport) -> Store | None:
             return Store(path, fix="")
         except QAError as exc:
             problem = str(exc)
-    report.problems.append(Problem("database", problem, lost_texts_hint(index_dir.path), repairable=False))
+    intact = readable_articles(path) if path.is_file() else 0
+    if intact:  # the b-tree or the header is gone, the pages that hold the articles are not
+        report.problems.append(Problem("database", problem, f"run `qa repair --index-dir {index_dir.path}`: "
+                                       f"{intact} intact article(s) can be read off its pages and the index rebuilt "
+                                       "from them (no original file needed)"))
+    else:
+        report.problems.append(Problem("database", problem, lost_texts_hint(index_dir.path), repairable=False))
     return None
 
 

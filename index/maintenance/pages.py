@@ -26,13 +26,16 @@ WAL_HEADER, WAL_FRAME_HEADER = 32, 24
 
 def leaf_records(path: Path) -> Iterator[tuple[int, list]]:
     """``(rowid, values)`` for every readable cell of every table-leaf page of the database at
-    ``path`` (and its ``-wal``), in page order; a cell that cannot be decoded is skipped."""
+    ``path`` (and its ``-wal``), in page order; a cell that cannot be decoded is skipped. A
+    damaged header (its magic string overwritten, say) is read for what it still holds; the
+    page size falls back to the WAL's, then to SQLite's default; a file cut short gives the
+    pages it still has."""
     data = path.read_bytes()
-    if len(data) < 100 or not data.startswith(b"SQLite format 3\x00"):
+    if len(data) < 100:
         return
-    page_size = struct.unpack(">H", data[16:18])[0]
-    page_size = 65536 if page_size == 1 else page_size
-    usable = page_size - data[20]
+    page_size = _page_size(data, Path(f"{path}-wal"))
+    reserved = data[20] if data[20] < 64 else 0  # bytes SQLite reserves per page (0 unless an extension asks)
+    usable = page_size - reserved
     pages = {n + 1: data[n * page_size:(n + 1) * page_size] for n in range(len(data) // page_size)}
     pages.update(_wal_pages(Path(f"{path}-wal"), page_size))
     free = _freelist(pages, struct.unpack(">I", data[32:36])[0])
@@ -49,6 +52,26 @@ def leaf_records(path: Path) -> Iterator[tuple[int, list]]:
                 yield rowid, _record(payload)
             except (IndexError, ValueError, struct.error, UnicodeDecodeError) as exc:
                 log.info("page %d cell %d unreadable: %s", number, i, exc)
+
+
+def _page_size(data: bytes, wal: Path) -> int:
+    """The page size the header gives; else the WAL's header's; else 4096 (SQLite's default)."""
+    given = struct.unpack(">H", data[16:18])[0]
+    given = 65536 if given == 1 else given
+    if _power_of_two(given):
+        return given
+    try:
+        with open(wal, "rb") as handle:
+            head = handle.read(WAL_HEADER)
+        from_wal = struct.unpack(">I", head[8:12])[0] if len(head) == WAL_HEADER else 0
+    except OSError:
+        from_wal = 0
+    log.info("%s: the header gives no page size (%d); using %d", wal.name, given, from_wal or 4096)
+    return from_wal if _power_of_two(from_wal) else 4096
+
+
+def _power_of_two(size: int) -> bool:
+    return 512 <= size <= 65536 and size & (size - 1) == 0
 
 
 def _wal_pages(wal: Path, page_size: int) -> dict[int, bytes]:

@@ -154,7 +154,7 @@ def _rebuild_from_texts(index_dir: IndexDir, settings: IndexSettings, build: Man
     report.actions.append(f"rebuilt the index beside the damaged one from the {len(rebuilt.added)} intact "
                           f"articles ({rebuilt.chunks} passages; {rebuilt.reused} vectors from the cache, "
                           f"{rebuilt.embedded} embedded) and swapped it in"
-                          + (f"; {len(kept.lost)} article(s) could not be kept" if kept.lost else ""))
+                          + (f"; {kept.lost_count} article(s) could not be kept" if kept.lost else ""))
     report.actions += [str(w) for w in rebuilt.warnings]
 
 

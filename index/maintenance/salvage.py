@@ -31,6 +31,11 @@ class Salvage:
     lost: list[str] = field(default_factory=list)  # article ids (or "row N") that could not be kept
     origins: dict[str, str] = field(default_factory=dict)  # lost id -> where it came from, when known
 
+    @property
+    def lost_count(self) -> int:
+        """Articles lost, those of unknown id ("3 article(s) of unknown id") counted too."""
+        return sum(int(x.split()[0]) if x.endswith("of unknown id") else 1 for x in self.lost)
+
 
 def salvage(path: Path, expected: int = 0) -> Salvage:
     """The articles of the database at ``path`` that are intact; ``expected``: how many it
@@ -38,7 +43,9 @@ def salvage(path: Path, expected: int = 0) -> Salvage:
     found = Salvage()
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        for rowid in _rowids(db, expected):
+        rowids = _rowids(db, expected)
+        unreadable = rowids is None  # not even its first page: the header is gone, say
+        for rowid in rowids or ():
             try:
                 row = db.execute(f"SELECT {_COLUMNS} FROM articles WHERE rowid = ?", (rowid,)).fetchone()
             except sqlite3.DatabaseError as exc:
@@ -58,7 +65,7 @@ def salvage(path: Path, expected: int = 0) -> Salvage:
     finally:
         db.close()  # before the file is read by Python (its close would drop SQLite's locks: index/store/sqlite.py)
     kept = {a.id for a in found.articles}
-    if found.lost:  # rows the b-tree could not reach: read the leaf pages themselves
+    if found.lost or unreadable:  # rows the b-tree could not reach: read the leaf pages themselves
         for article in _from_leaves(path, kept):
             found.articles.append(article)
             kept.add(article.id)
@@ -74,16 +81,25 @@ def salvage(path: Path, expected: int = 0) -> Salvage:
     return found
 
 
-def _rowids(db: sqlite3.Connection, expected: int) -> list[int]:
+def _rowids(db: sqlite3.Connection, expected: int) -> list[int] | None:
+    """The articles' rowids, or those to try one by one; None when SQLite cannot read the file at all."""
     try:
         return [r[0] for r in db.execute("SELECT rowid FROM articles ORDER BY rowid")]
     except sqlite3.DatabaseError:
         pass
     try:
         last = db.execute("SELECT max(rowid) FROM articles").fetchone()[0] or 0
-    except sqlite3.DatabaseError:
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            return None
         last = 0
     return list(range(1, max(last, expected) + PROBE_PAST))
+
+
+def readable_articles(path: Path) -> int:
+    """How many intact articles the leaf pages of the database at ``path`` hold (for a check
+    to say whether ``qa repair`` can rebuild from them)."""
+    return len(_from_leaves(path, set()))
 
 
 def _from_leaves(path: Path, kept: set[str]) -> list[Article]:

@@ -168,6 +168,31 @@ def test_every_damaged_database_page_is_detected_and_repair_keeps_the_intact_art
             page, "one page costs at most the rows on it")
 
 
+@pytest.mark.model
+@pytest.mark.parametrize("damage", ["header", "second half"])
+def test_a_database_without_its_header_or_its_second_half_is_salvaged(demo_built, tmp_path, damage):
+    """The first 16 bytes overwritten, or the file cut in half: SQLite cannot open it, but its
+    leaf pages still hold articles, so `qa check` says repair can rebuild, and it does."""
+    source, expected, ids = demo_built
+    path = tmp_path / "index"
+    shutil.copytree(source, path)
+    with sqlite3.connect(path / "articles.sqlite") as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the main file
+    data = (path / "articles.sqlite").read_bytes()
+    data = b"\0" * 16 + data[16:] if damage == "header" else data[:len(data) // 2]
+    (path / "articles.sqlite").write_bytes(data)
+    code, output = run("check", "--index-dir", path)
+    assert code == 1 and "intact article(s) can be read off its pages" in output, output
+    code, output = run("repair", "--quiet", "--json", "--index-dir", path)
+    report = json.loads(output)
+    assert code == 0 and report["after"]["ok"], output
+    kept = article_ids(path)
+    if damage == "header":
+        assert kept == ids and answers(path) == expected
+    else:
+        assert kept and kept < ids and report["lost"] == [f"{len(ids) - len(kept)} article(s) of unknown id"]
+
+
 def _articles_on_page(index, page_number):
     """How many article rows SQLite keeps on page ``page_number`` (1-based) of the index's database."""
     with sqlite3.connect(index / "articles.sqlite") as db:
