@@ -11,7 +11,7 @@ from pathlib import Path
 
 from index.errors import IndexCorruptError, IndexMismatchError
 from index.settings import IndexSettings
-from index.store import dump, segment_file
+from index.store import dump, repair_hint, segment_file
 
 FORMAT_VERSION = 1
 
@@ -175,8 +175,9 @@ class Manifest:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls.from_json(data)
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise IndexCorruptError(f"cannot read {path} ({exc!r}): rebuild the index with "
-                                    "`qa ingest --rebuild ...`") from exc
+            # the database records how the index was built: repair writes the manifest again from it
+            raise IndexCorruptError(f"cannot read {path} ({type(exc).__name__}: {' '.join(str(exc).split())[:120]}):"
+                                    f" {repair_hint(path.parent)}") from exc
 
 
 def _segments(vectors: dict, generation: int, chunks: int) -> str:

@@ -107,7 +107,11 @@ def _reachable(address: str) -> None:
     host, _, port = address.removeprefix("ray://").rpartition(":")
     if not host or not port.isdigit():
         raise ClusterError(f"Ray address {address!r} is not host:port: give the head node's address "
-                           "(e.g. 10.0.0.5:6379), `auto`, or no address to start a local cluster")
+                           "(e.g. 10.0.0.5:6379, [::1]:6379), `auto`, or no address to start a local cluster")
+    if not 0 < int(port) < 65536:
+        raise ClusterError(f"Ray address {address!r}: port {port} is not a TCP port (1-65535); the head's GCS "
+                           "port is 6379 unless `ray start --head --port` said otherwise")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host  # an IPv6 literal, as in a url
     try:
         with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S) as probe:
             reply = _grpc_reply(probe)

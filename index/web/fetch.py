@@ -168,9 +168,11 @@ class Fetcher:
             raise FetchError(url, f"timed out after {self.policy.timeout_s:g} s") from None
         except httpx.ConnectError as exc:
             raise FetchError(url, f"cannot connect: {_connect_reason(exc)}") from None
-        except httpx.InvalidURL as exc:  # the url was checked: httpx met a redirect Location it cannot parse
-            raise FetchError(url, f"the reply redirects to a url that cannot be fetched ({' '.join(str(exc).split())})"
-                             ) from None
+        except httpx.InvalidURL as exc:  # passed our check, but httpx cannot parse it (or a redirect's Location)
+            why = " ".join(str(exc).split())
+            if current != url:
+                raise FetchError(url, f"the reply redirects to a url that cannot be fetched ({why})") from None
+            raise FetchError(url, f"the url cannot be fetched ({why})") from None
         except (httpx.HTTPError, ValueError) as exc:  # one url's trouble, never the batch's
             raise FetchError(url, f"the request failed: {type(exc).__name__} {' '.join(str(exc).split())}") from None
 

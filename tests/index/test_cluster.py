@@ -168,7 +168,15 @@ def test_an_unreachable_cluster_is_one_line_naming_it(tmp_path):
     bad = subprocess.run([QA, "ingest", "--index-dir", str(tmp_path / "i"), "--ray", "nowhere", str(DEMO)],
                          capture_output=True, text=True, timeout=60)
     assert "Ray address 'nowhere' is not host:port" in bad.stderr
+    v6 = subprocess.run([QA, "ingest", "--index-dir", str(tmp_path / "i"), "--ray", f"[::1]:{port}", str(DEMO)],
+                        capture_output=True, text=True, timeout=60)  # the IPv6 literal in brackets, as in a url
+    assert f"cannot reach the Ray cluster at [::1]:{port}: Connection refused" in v6.stderr, v6.stderr
+    far = subprocess.run([QA, "ingest", "--index-dir", str(tmp_path / "i"), "--ray", "127.0.0.1:99999", str(DEMO)],
+                         capture_output=True, text=True, timeout=60)
+    assert "port 99999 is not a TCP port (1-65535)" in far.stderr, far.stderr
     assert not (tmp_path / "i").exists()
+
+
 def test_a_live_port_that_is_not_ray_is_refused_in_seconds(tmp_path):
     """A web server and a silent listener on 127.0.0.1: `--ray` at either says so within the
     probe's 5 s instead of Ray's own minutes-long wait."""

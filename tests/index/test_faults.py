@@ -289,6 +289,17 @@ def test_repair_of_a_damaged_database_in_python(settings, embedder):
     assert len(article_ids(settings.index_dir)) == 6
 
 
+def test_a_garbage_manifest_sends_every_command_to_repair(settings, embedder):
+    """Not `ingest --rebuild` (which needs the original files): the database records the build."""
+    ingest([DEMO], settings, embedder=embedder)
+    (settings.index_dir / "manifest.json").write_text("garbage{")
+    for command in (["list"], ["remove", "nothing"], ["info"]):
+        code, output = run(*command, "--index-dir", settings.index_dir)
+        assert code == 1 and "qa repair --index-dir" in output and "--rebuild" not in output, (command, output)
+    report = repair(settings, embedder=embedder)
+    assert report.ok and report.actions == ["wrote manifest.json again from the database"]
+
+
 def test_a_manifest_that_lies_about_the_build_is_caught_and_written_again(settings, embedder, tmp_path):
     ingest([DEMO], settings, embedder=embedder)
     manifest = settings.index_dir / "manifest.json"

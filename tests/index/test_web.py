@@ -459,3 +459,11 @@ def test_a_pdf_headless_chromium_printed_is_dated_and_credited_from_its_first_pa
     assert (article.published, article.byline, article.source, article.title) == (
         "2024-11-21", "Nadia Ferreira", "The Harbour Ledger", "Ferry berths to be rebuilt before winter")
     assert article.text.startswith("The harbour board voted on Tuesday") and " PM " not in article.text
+
+
+def test_a_url_httpx_cannot_parse_is_not_said_to_redirect():
+    from index.web import Fetcher
+
+    with Fetcher(FetchPolicy(robots=False, timeout_s=2.0)) as fetcher:
+        with pytest.raises(FetchError, match=r"the url cannot be fetched \(Invalid non-printable ASCII"):
+            fetcher.get("http://127.0.0.1:9/\x00a")
