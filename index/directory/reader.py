@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -116,9 +117,27 @@ class IndexReader:
         self.vectors = SegmentSet(manifest.dimension)
         self._load(state)
 
+    retire_after_s = 60.0  # a replaced database is closed this long after (a question in flight may use it)
+
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
+        for _, store in getattr(self, "_retired", []):
+            store.close()
+
+    def _retire(self, store: Store | None = None) -> None:
+        """Close, ``retire_after_s`` later, the store of an index that was replaced: its file is
+        deleted, and an open connection would keep its disk space (and its WAL's) until the
+        server stops. Called with none, closes those whose time has come."""
+        now = time.monotonic()
+        retired = getattr(self, "_retired", []) + ([(now, store)] if store is not None else [])
+        keep = []
+        for since, old in retired:
+            if now - since >= self.retire_after_s:
+                old.close()
+            else:
+                keep.append((since, old))
+        self._retired = keep
 
     @contextmanager
     def question(self) -> Iterator[Coverage]:
@@ -127,11 +146,16 @@ class IndexReader:
 
     def refresh(self) -> bool:
         """Follow the directory: True if a new generation (or a replaced index) was loaded."""
+        if getattr(self, "_retired", None):
+            with self._lock:
+                self._retire()
         if file_identity(self.dir.database_path) != self.identity:
             with self._lock:
                 if file_identity(self.dir.database_path) != self.identity:
                     log.info("the index at %s was replaced: reopening it", self.dir.path)
+                    old = self.store
                     self._open()
+                    self._retire(old)
                     return True
         stamp = self.store.stamp()  # one small read; the chunk count only on change
         if stamp == self.stamp:

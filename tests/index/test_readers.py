@@ -75,3 +75,42 @@ def test_two_servers_answer_while_one_writer_ingests(tmp_path):
             found = search(url, QUESTION)["passages"][0]
             assert found["title"] == "Lighthouse keepers return to Skerry Point"
             assert "Maren Olsby" in found["text"]
+
+
+def _deleted_files_open(under: str) -> list[str]:
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.endswith("(deleted)") and under in target:
+            found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to list open files")
+def test_a_reader_lets_go_of_the_databases_that_rebuilds_replaced(tmp_path):
+    """Four `ingest --rebuild`s under an open reader: each replaced database is closed once no
+    question can still be using it (retire_after_s, set to 0 here), so no deleted file stays
+    open; while it may be, it is kept."""
+    from index import open_reader
+    from index.ingestion import ingest
+    from qa.settings import Settings
+    from tests.fakes import HashingEmbedder
+
+    settings, embedder = Settings(index_dir=tmp_path / "index"), HashingEmbedder()
+    ingest([DEMO], settings, embedder=embedder)
+    reader = open_reader(settings.index_dir)
+    try:
+        ingest([DEMO], settings, embedder=embedder, rebuild=True)
+        assert reader.refresh() and len(reader.articles()) == 7
+        assert _deleted_files_open(str(tmp_path))  # the replaced one, kept for questions in flight
+        reader.retire_after_s = 0
+        for _ in range(3):
+            ingest([DEMO], settings, embedder=embedder, rebuild=True)
+            assert reader.refresh() and len(reader.articles()) == 7
+        reader.refresh()
+        assert _deleted_files_open(str(tmp_path)) == []
+    finally:
+        reader.close()
