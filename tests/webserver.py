@@ -97,7 +97,7 @@ def _handler(site: Site):
             if path == "/error":
                 return self.send(500, "text/html", b"<h1>oops</h1>")
             if path == "/slow":
-                time.sleep(3)
+                time.sleep(1.5)
                 return self.send(200, "text/html", ARTICLES["/news/ferry.html"])
             if path.startswith("/loop"):
                 return self.send(302, None, b"", {"Location": "/loop?again"})
@@ -121,7 +121,7 @@ def _handler(site: Site):
                     pass
                 self.close_connection = True
                 return None
-            if path == "/drip.html":  # a byte every 0.5 s, for ever (the test's deadline is 2 s)
+            if path == "/drip.html":  # a byte every 0.5 s, for ever (the tests' deadline is 1 s)
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
                 self.end_headers()

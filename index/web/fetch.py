@@ -170,7 +170,7 @@ class Fetcher:
             raise FetchError(url, f"cannot connect: {_connect_reason(exc)}") from None
         except httpx.InvalidURL as exc:  # passed our check, but httpx cannot parse it (or a redirect's Location)
             why = " ".join(str(exc).split())
-            if current != url:
+            if _in_redirect(exc):  # httpx reads a redirect's Location even when it does not follow it
                 raise FetchError(url, f"the reply redirects to a url that cannot be fetched ({why})") from None
             raise FetchError(url, f"the url cannot be fetched ({why})") from None
         except (httpx.HTTPError, ValueError) as exc:  # one url's trouble, never the batch's
@@ -226,6 +226,16 @@ class Fetcher:
         else:
             rules.parse(response.body.decode("utf-8", "replace").splitlines())
         return rules
+
+
+def _in_redirect(exc: BaseException) -> bool:
+    """Whether httpx raised ``exc`` while reading a redirect's Location."""
+    trace = exc.__traceback__
+    while trace is not None:
+        if "redirect" in trace.tb_frame.f_code.co_name:
+            return True
+        trace = trace.tb_next
+    return False
 
 
 def is_url(value: object) -> bool:

@@ -97,6 +97,7 @@ def _status(url: str, host: str, data: bytes | None = None, headers: dict | None
         return exc.code
 
 
+@pytest.mark.model  # qa serve over an index of the real model
 def test_a_foreign_host_is_refused_by_the_app_the_api_and_mcp(tmp_path):
     """DNS rebinding: a page on evil.example that resolves to 127.0.0.1 sends Host:
     evil.example. The page, /search and MCP answer 400 and nothing is removed; loopback names
@@ -129,6 +130,7 @@ def test_host_names_without_their_port():
     assert "10.0.0.5" in allowed_hosts("10.0.0.5")
 
 
+@pytest.mark.model  # qa serve over an index of the real model
 def test_serve_on_the_ipv6_loopback(tmp_path):
     """`qa serve --host ::1` serves on [::1] (it crashed building its own url before)."""
     import time
