@@ -1,13 +1,15 @@
 """Load on `qa serve`: concurrent clients asking `/search` over HTTP on 127.0.0.1.
 
-    python bench/load.py --index DIR [--clients 8 32] [--seconds 30] [--concurrency 1 4] [--json]
+    python bench/load.py --index DIR [--clients 8 32] [--seconds 30] [--concurrency 1 4]
+                         [--api gradio rest] [--json]
 
 Starts `qa serve` on a free loopback port over ``--index`` (its own process, as a user
 runs it), waits for it to answer, then ``--clients`` threads each ask the realtimeqa-dev
 questions in turn through Gradio's HTTP API (``POST /gradio_api/call/search``, then the
-result's event stream), for ``--seconds``. Reports requests a second, p50 / p95 / p99 latency
-of a whole request (both HTTP calls), errors, the server's CPU share and its resident memory
-(now and at its peak); then stops the server. Several ``--clients`` values load one server in turn.
+result's event stream; with ``--api rest``, one ``POST /api/search``), for ``--seconds``.
+Reports requests a second, p50 / p95 / p99 latency of a whole request, errors, the server's
+CPU share and its resident memory (now and at its peak); then stops the server. Several
+``--clients`` values (and ``--api`` values) load one server in turn.
 With several ``--concurrency`` values, one server per value (``QA_CONCURRENCY``), one after
 the other in the same run. Every request goes to 127.0.0.1 and each has a 60 s timeout.
 """
@@ -84,7 +86,17 @@ def ask(client: httpx.Client, base: str, question: str) -> None:
     raise RuntimeError("the event stream ended without a result")
 
 
-def run_load(base: str, questions: list[str], clients: int, seconds: float) -> dict:
+def ask_rest(client: httpx.Client, base: str, question: str) -> None:
+    """One ``POST /api/search`` (one request, JSON back); raises on any failure."""
+    reply = client.post(f"{base}/api/search", json={"question": question, "k": 5})
+    reply.raise_for_status()
+    reply.json()["passages"]  # the answer must be whole JSON
+
+
+APIS = {"gradio": ask, "rest": ask_rest}
+
+
+def run_load(base: str, questions: list[str], clients: int, seconds: float, api: str = "gradio") -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -96,7 +108,7 @@ def run_load(base: str, questions: list[str], clients: int, seconds: float) -> d
             while time.monotonic() < stop_at:
                 started = time.perf_counter()
                 try:
-                    ask(client, base, questions[i % len(questions)])
+                    APIS[api](client, base, questions[i % len(questions)])
                     with lock:
                         latencies.append((time.perf_counter() - started) * 1000)
                 except Exception as exc:  # every kind of failure is counted, never hidden
@@ -112,7 +124,7 @@ def run_load(base: str, questions: list[str], clients: int, seconds: float) -> d
         t.join()
     elapsed = time.monotonic() - began
     ordered = sorted(latencies)
-    return {"clients": clients, "seconds": round(elapsed, 1), "requests": len(latencies),
+    return {"api": api, "clients": clients, "seconds": round(elapsed, 1), "requests": len(latencies),
             "req_per_s": round(len(latencies) / elapsed, 1),
             "p50_ms": round(statistics.median(ordered), 1) if ordered else None,
             "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1) if ordered else None,
@@ -132,6 +144,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[None],
                         help="QA_CONCURRENCY of the server (default: its own default)")
+    parser.add_argument("--api", nargs="+", choices=sorted(APIS), default=["gradio"],
+                        help="gradio: /gradio_api/call/search and its event stream; rest: POST /api/search")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     questions = [json.loads(line)["question"] for line in QUESTIONS.open(encoding="utf-8")]
@@ -145,7 +159,8 @@ def main() -> None:
         print(json.dumps(results, indent=2))
         return
     for r in results:
-        print(f"concurrency {r['concurrency']}, {r['clients']} clients, {r['seconds']} s: {r['requests']} requests, "
+        print(f"{r['api']}: concurrency {r['concurrency']}, {r['clients']} clients, {r['seconds']} s: "
+              f"{r['requests']} requests, "
               f"{r['req_per_s']} req/s, p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms, "
               f"{r['errors']} errors, server CPU {r['server_cpu_share']} cores, RSS {r['rss_mb']} MB "
               f"(peak {r['peak_rss_mb']} MB)")
@@ -167,12 +182,13 @@ def load(index: Path, env: dict, questions: list[str], args) -> list[dict]:
     try:
         with httpx.Client(timeout=TIMEOUT) as client:
             ask(client, base, questions[0])  # warm-up
-        for clients in args.clients:
-            cpu_before = cpu_seconds(server.pid)
-            result = run_load(base, questions, clients, args.seconds)
-            result["server_cpu_share"] = round((cpu_seconds(server.pid) - cpu_before) / result["seconds"], 2)
-            result["rss_mb"], result["peak_rss_mb"] = memory_mb(server.pid)
-            results.append(result)
+        for api in args.api:
+            for clients in args.clients:
+                cpu_before = cpu_seconds(server.pid)
+                result = run_load(base, questions, clients, args.seconds, api)
+                result["server_cpu_share"] = round((cpu_seconds(server.pid) - cpu_before) / result["seconds"], 2)
+                result["rss_mb"], result["peak_rss_mb"] = memory_mb(server.pid)
+                results.append(result)
     finally:
         stop(server)
     return results

@@ -57,11 +57,15 @@ def serve(host: str | None, port: int | None, concurrency: int | None, model_thr
     from ui.app import build_app
     from ui.cards import CSS, HEAD
     from ui.http import BadRequestStatus, SearchArguments
-    from ui.security import HostCheck, McpAuth, allowed_hosts
+    from ui.rest import RestSearch
+    from ui.security import HostCheck, McpAuth, allowed_hosts, basic_allowed
 
     app = build_app(index)
     hosts = allowed_hosts(settings.host, settings.allowed_hosts)
-    middleware = [Middleware(HostCheck, allowed=hosts), Middleware(BadRequestStatus), Middleware(SearchArguments)]
+    middleware = [Middleware(HostCheck, allowed=hosts),
+                  Middleware(RestSearch, index=index, concurrency=settings.concurrency,
+                             allowed=(lambda scope: basic_allowed(scope, auth)) if auth else None),
+                  Middleware(BadRequestStatus), Middleware(SearchArguments)]
     middleware += [Middleware(McpAuth, credentials=auth)] if mcp and auth else []
     # an IPv6 literal goes to the server in brackets ("[::1]"), as it appears in a url
     bind = f"[{settings.host}]" if ":" in settings.host and not settings.host.startswith("[") else settings.host

@@ -93,17 +93,22 @@ class McpAuth:
         await send({"type": "http.response.body", "body": body})
 
     def _allowed(self, scope) -> bool:
-        header = dict(scope.get("headers") or []).get(b"authorization", b"")
-        scheme, _, token = header.decode("latin-1").partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            user, _, password = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        user_bytes, password_bytes = user.encode(), password.encode()  # compare_digest takes ASCII str only
-        return any(hmac.compare_digest(user_bytes, u.encode()) & hmac.compare_digest(password_bytes, p.encode())
-                   for u, p in self.credentials)
+        return basic_allowed(scope, self.credentials)
+
+
+def basic_allowed(scope, credentials: list[tuple[str, str]]) -> bool:
+    """Whether a request carries ``Authorization: Basic`` with one of ``credentials``."""
+    header = dict(scope.get("headers") or []).get(b"authorization", b"")
+    scheme, _, token = header.decode("latin-1").partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        user, _, password = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    user_bytes, password_bytes = user.encode(), password.encode()  # compare_digest takes ASCII str only
+    return any(hmac.compare_digest(user_bytes, u.encode()) & hmac.compare_digest(password_bytes, p.encode())
+               for u, p in credentials)
 
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
