@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -42,13 +43,23 @@ class QueryTerms:
             weights[spellings] = max(idf(t) for t in spellings)
         return cls(weights)
 
+    @cached_property
+    def total(self) -> float:
+        return sum(self.weights.values())
+
     def overlap(self, text: str) -> float:
         """Share of the question's (IDF-weighted) content words that ``text`` contains."""
-        total = sum(self.weights.values())
+        total = self.total
         if total == 0:
             return 0.0
-        present = set(terms(text))
+        present = term_set(text)
         return sum(w for spellings, w in self.weights.items() if any(t in present for t in spellings)) / total
+
+
+@lru_cache(maxsize=20_000)  # the passages' sentences recur across questions (and within one, stage after stage)
+def term_set(text: str) -> frozenset[str]:
+    """The keyword-index terms ``text`` holds."""
+    return frozenset(terms(text))
 
 
 @dataclass(frozen=True)

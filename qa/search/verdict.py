@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os.path
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -82,8 +83,13 @@ def shares(shorts: dict[int, ShortAnswer]) -> dict[int, float]:
 
 
 def words(text: str) -> frozenset[str]:
-    return frozenset(w for w in "".join(c.lower() if c.isalnum() else " " for c in text).split()
-                     if w not in _ARTICLES)
+    """The runs of letters and digits of ``text``, lowered character by character, but "a",
+    "an" and "the"."""
+    found = (w.lower() if w.isascii() else "".join(c.lower() for c in w) for w in _ALNUM_RUN.findall(text))
+    return frozenset(w for w in found if w not in _ARTICLES)
+
+
+_ALNUM_RUN = re.compile(r"[^\W_]+")  # re's \w is str.isalnum() or "_": these are runs of isalnum()
 
 
 _ARTICLES = frozenset({"a", "an", "the"})
