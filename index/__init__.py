@@ -64,6 +64,7 @@ from index.shards import (
     open_shard_set,
     read_shard_set,
     reader_call,
+    refresh_set,
     remove_set,
     repair_set,
     shard_of,
@@ -84,6 +85,6 @@ __all__ = [
     "TokenizerError", "backup", "backup_set", "check_index", "check_set", "check_shards", "compact", "compact_set",
     "connect_ray", "content_terms", "create_shard_set", "ingest", "ingest_set", "is_shard_set", "is_url",
     "load_embedder", "minilm_tokenizer", "model_for", "onnx_session", "open_any", "open_reader", "open_shard_set",
-    "parse_date", "read_shard_set", "reader_call", "refresh", "remove", "remove_set", "repair", "repair_set",
-    "resolve_model", "shard_of", "skeleton", "terms", "verified"
+    "parse_date", "read_shard_set", "reader_call", "refresh", "refresh_set", "remove", "remove_set", "repair",
+    "repair_set", "resolve_model", "shard_of", "skeleton", "terms", "verified"
 ]

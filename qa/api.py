@@ -17,7 +17,6 @@ from index import (
     JsonlFields,
     RemoveReport,
     RepairReport,
-    SettingsError,
     backup_set,
     check_index,
     check_set,
@@ -25,6 +24,7 @@ from index import (
     ingest_set,
     is_shard_set,
     open_any,
+    refresh_set,
     remove_set,
     repair_set,
 )
@@ -92,10 +92,8 @@ def ingest(paths: str | Path | Iterable[str | Path], index_dir: str | Path | Non
         paths = [paths]
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
     if shards is not None or is_shard_set(settings.index_dir):
-        if feeds:
-            raise SettingsError("a shard set ingests files: follow feeds and sitemaps in one index")
         return ingest_set(paths, settings, shards, rebuild=rebuild, fields=fields, progress=progress, ray=ray,
-                          fetch=fetch)
+                          feeds=list(feeds), fetch=fetch)
     return _ingest(paths, settings, rebuild=rebuild, fields=fields, progress=progress, ray=ray, feeds=list(feeds),
                    fetch=fetch)
 
@@ -105,8 +103,7 @@ def refresh(index_dir: str | Path | None = None, *, settings: Settings | None = 
     """Fetch the new articles of every feed and sitemap the index follows."""
     settings = (settings or Settings.from_env()).replace(index_dir=index_dir)
     if is_shard_set(settings.index_dir):
-        raise SettingsError(f"{settings.index_dir} is a shard set, which follows no feed: follow feeds in one "
-                            "index, or ingest saved pages into the set")
+        return refresh_set(settings, fetch=fetch, progress=progress)
     return _refresh(settings, fetch=fetch, progress=progress)
 
 

@@ -43,29 +43,45 @@ def ingest_web(files, urls, feeds, settings: IndexSettings, report: IngestReport
     Every page is fetched before the index's write lock is taken (a slow server delays this
     ingest only, never another writer); each url within its policy's deadline."""
     index_dir = IndexDir(settings.index_dir)
-    policy = fetch or FetchPolicy.for_settings(settings)
-    states: list[Feed] = []
-    with Fetcher(policy) as fetcher:
-        fetched = list(web_articles(urls, feeds, index_dir.database_path, fetcher, report, states))
+    fetched, states = fetch_web(urls, feeds, [index_dir.database_path], fetch or FetchPolicy.for_settings(settings),
+                                report)
     articles = itertools.chain(read_all(files, fields, settings.max_file_bytes, report), fetched)
     store_articles(articles, settings, report, embedder=embedder, rebuild=rebuild, progress=progress,
                    batch_chars=batch_chars)
-    if states:
-        with index_dir.write_lock():
-            writer = IndexWriter(index_dir, settings, embedder=None)
-            try:
-                with writer.store.transaction():
-                    for state in states:
-                        writer.store.save_feed(state)
-            finally:
-                writer.close()
+    save_feeds(settings, states)
     return report
 
 
-def web_articles(urls: Iterable[str], feeds: Iterable[Feed], database: Path, fetcher: Fetcher,
+def fetch_web(urls: Iterable[str], feeds: Iterable[Feed], databases: list[Path], policy: FetchPolicy,
+              report: IngestReport) -> tuple[list[Article], list[Feed]]:
+    """(the articles of ``urls`` and of the new links of ``feeds``, the feeds' new states), all
+    fetched before any write; links held by any of ``databases`` are not fetched again."""
+    states: list[Feed] = []
+    with Fetcher(policy) as fetcher:
+        fetched = list(web_articles(urls, feeds, databases, fetcher, report, states))
+    return fetched, states
+
+
+def save_feeds(settings: IndexSettings, states: list[Feed]) -> None:
+    """Record the feeds' new states in the index at ``settings.index_dir`` (one transaction)."""
+    if not states:
+        return
+    index_dir = IndexDir(settings.index_dir)
+    with index_dir.write_lock():
+        writer = IndexWriter(index_dir, settings, embedder=None)
+        try:
+            with writer.store.transaction():
+                for state in states:
+                    writer.store.save_feed(state)
+        finally:
+            writer.close()
+
+
+def web_articles(urls: Iterable[str], feeds: Iterable[Feed], databases: Path | list[Path], fetcher: Fetcher,
                  report: IngestReport, states: list[Feed]) -> Iterator[Article]:
     """The articles of ``urls``, then of the new links of ``feeds`` (whose new states are
     appended to ``states`` as they are read); every failure goes to ``report``."""
+    databases = [databases] if isinstance(databases, Path) else list(databases)
     yield from fetch_articles(((url, None) for url in urls), fetcher, report)
     for feed in feeds:
         problems: list = []
@@ -76,7 +92,7 @@ def web_articles(urls: Iterable[str], feeds: Iterable[Feed], database: Path, fet
             continue
         report.failed += [p for p in problems if isinstance(p, ArticleError)]
         report.warnings += [p for p in problems if isinstance(p, Notice)]
-        known = known_urls(database, [link for link, _ in links])
+        known = set().union(*(known_urls(database, [link for link, _ in links]) for database in databases))
         report.skipped += [(link, "already in the index: not fetched again") for link, _ in links if link in known]
         new = [(link, date) for link, date in links if link not in known]
         cap = fetcher.policy.max_links

@@ -3,7 +3,15 @@ id hashes to, written shard by shard and read through one :class:`ShardedReader`
 every shard at once (on this machine, or through Ray Serve: qa/cluster)."""
 
 from index.shards.fanout import SHARD_TIMEOUT_S, ShardedReader, open_any, open_shard_set, reader_call
-from index.shards.operations import backup_set, check_set, compact_set, ingest_set, remove_set, repair_set
+from index.shards.operations import (
+    backup_set,
+    check_set,
+    compact_set,
+    ingest_set,
+    refresh_set,
+    remove_set,
+    repair_set,
+)
 from index.shards.shardset import (
     MAX_SHARDS,
     SHARDS_FILE,
@@ -18,5 +26,5 @@ from index.shards.shardset import (
 __all__ = [
     "MAX_SHARDS", "SHARDS_FILE", "SHARD_TIMEOUT_S", "ShardSet", "ShardedReader", "backup_set", "check_set",
     "check_shards", "compact_set", "create_shard_set", "ingest_set", "is_shard_set", "open_any",
-    "open_shard_set", "read_shard_set", "reader_call", "remove_set", "repair_set", "shard_of"
+    "open_shard_set", "read_shard_set", "reader_call", "refresh_set", "remove_set", "repair_set", "shard_of"
 ]

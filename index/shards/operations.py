@@ -12,13 +12,13 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from index.directory import IndexDir
 from index.embed import DEFAULT_MODEL, Embedder, load_embedder
 from index.errors import IndexWriteError, SettingsError, ShardSetError
-from index.ingestion import ingest, remove
+from index.ingestion import fetch_web, ingest, remove, save_feeds, store_articles
 from index.maintenance import (
     BackupReport,
     CheckReport,
@@ -40,7 +40,10 @@ from index.shards.shardset import (
     create_shard_set,
     is_shard_set,
     read_shard_set,
+    shard_of,
 )
+from index.store import Feed, Store
+from index.web import FetchPolicy, is_url
 
 log = logging.getLogger(__name__)
 
@@ -70,21 +73,52 @@ def shard_set_for(settings: IndexSettings, count: int | None, model: str | None 
 
 def ingest_set(paths: Iterable, settings: IndexSettings, count: int | None = None, *,
                embedder: Embedder | None = None, rebuild: bool = False, ray: str | None = None,
-               **options) -> IngestReport:
-    """Each article of ``paths`` into its shard (the model is loaded once for all of them)."""
+               feeds: Sequence[Feed] = (), fetch: FetchPolicy | None = None, **options) -> IngestReport:
+    """Each article of ``paths`` into its shard (the model is loaded once for all of them). Urls
+    and the new links of ``feeds`` are fetched once, before any shard is written (links any shard
+    holds are not fetched again); the feeds are remembered by the first shard."""
     paths = list(paths)
     shards = shard_set_for(settings, count, embedder.model_id if embedder is not None else None)
-    if ray is None and embedder is None:
-        embedder = load_embedder(shards.model, settings.offline, settings.device)
+    urls = [str(p) for p in paths if is_url(str(p))]
+    files = [p for p in paths if not is_url(str(p))]
     merged = IngestReport()
     started = time.perf_counter()
+    fetched, states = [], []
+    if urls or feeds:
+        if ray is not None:
+            raise SettingsError("--ray reads files; fetch urls and feeds without it (they are fetched one "
+                                "at a time here anyway)")
+        fetched, states = fetch_web(urls, feeds, [IndexDir(d).database_path for d in shards.dirs],
+                                    fetch or FetchPolicy.for_settings(settings), merged)
+    if ray is None and embedder is None:
+        embedder = load_embedder(shards.model, settings.offline, settings.device)
     for at, folder in enumerate(shards.dirs):
         log.info("shard %s: its articles of %d path(s)", shards.names[at], len(paths))
-        part = ingest(paths, settings.replace(index_dir=folder, model=shards.model), embedder=embedder,
-                      rebuild=rebuild, ray=ray, keep=ShardFilter(at, shards.count), **options)
+        here = settings.replace(index_dir=folder, model=shards.model)
+        part = ingest(files, here, embedder=embedder, rebuild=rebuild, ray=ray, keep=ShardFilter(at, shards.count),
+                      **options)
+        mine = [a for a in fetched if shard_of(a.id, shards.count) == at]
+        if mine:
+            store_articles(mine, here, part, embedder=embedder)
         _merge(merged, part)
+    save_feeds(settings.replace(index_dir=shards.dirs[0], model=shards.model), states)
     merged.seconds = time.perf_counter() - started
     return merged
+
+
+def refresh_set(settings: IndexSettings, fetch: FetchPolicy | None = None, progress: bool = False,
+                embedder: Embedder | None = None) -> IngestReport:
+    """Fetch what is new in every feed and sitemap the set follows (remembered by its first shard)."""
+    shards = read_shard_set(settings.index_dir)
+    store = Store(IndexDir(shards.dirs[0]).database_path)
+    try:
+        feeds = store.feeds()
+    finally:
+        store.close()
+    if not feeds:
+        raise SettingsError(f"the shard set at {shards.path} follows no feed or sitemap: add one with "
+                            "`qa ingest --feed URL` (or --sitemap URL)")
+    return ingest_set([], settings, feeds=feeds, fetch=fetch, progress=progress, embedder=embedder)
 
 
 def _merge(into: IngestReport, part: IngestReport) -> None:

@@ -196,8 +196,6 @@ def test_shards_flag_mistakes_are_refused_with_the_fix(shard_set, tmp_path, embe
     for bad in (0, 257):
         with pytest.raises(SettingsError, match="use a whole number from 1 to 256"):
             ingest_set(corpus, IndexSettings(index_dir=tmp_path / f"new{bad}"), bad, embedder=embedder)
-    with pytest.raises(SettingsError, match="a shard set ingests files"):
-        ingest_set(["https://example.org/a"], IndexSettings(index_dir=shard_set), embedder=embedder)
     code, out = run("ingest", DEMO, "--shards", "2", "--index-dir", shard_set)
     assert code != 0 and "a set of 3 shards" in out
 
@@ -224,5 +222,38 @@ def test_a_shard_no_article_hashes_to_is_still_an_index(tmp_path, embedder):
     reader = open_any(tmp_path / "set")
     try:
         assert len(reader.articles()) == 1
+    finally:
+        reader.close()
+
+
+def test_urls_and_feeds_go_to_their_shards_and_refresh_fetches_only_the_new(shard_set, embedder):
+    """Pages by url and a feed's links (a news site on 127.0.0.1), fetched once and each stored in
+    the shard its id hashes to; the feed is remembered by the set, and `qa refresh` of the set
+    asks it conditionally and fetches only the new link."""
+    from index import refresh_set
+    from index.store import Feed
+    from index.web import FetchPolicy
+    from tests.webserver import news_site
+
+    fast = FetchPolicy(timeout_s=1.0, max_bytes=1_000_000, max_redirects=3)
+    settings = IndexSettings(index_dir=shard_set)
+    with news_site() as site:
+        report = ingest_set([f"{site.url}/news/lighthouse.html"], settings, embedder=embedder, fetch=fast,
+                            feeds=[Feed(f"{site.url}/feed.xml", "feed")])
+        assert report.ok and len(report.added) == 3, report.failed
+        assert all(site.requests[p] == 1 for p in ("/news/ferry.html", "/news/market.html", "/news/lighthouse.html"))
+        for at, folder in enumerate(read_shard_set(shard_set).dirs):
+            reader = open_reader(folder)
+            assert all(shard_of(a.id, 3) == at for a in reader.articles())
+            reader.close()
+        assert refresh_set(settings, fetch=fast, embedder=embedder).added == [] and site.conditional == ["/feed.xml"]
+        site.feed_items.append("/news/lighthouse.html")  # already in the set (by url): not fetched again
+        site.feed_items.append("/gen/1.html")
+        again = refresh_set(settings, fetch=fast, embedder=embedder)
+        assert site.requests["/news/lighthouse.html"] == 1 and site.requests["/gen/1.html"] == 1
+        assert len(again.skipped) == 3 and len(again.added) == 1
+    reader = open_any(shard_set)
+    try:
+        assert len(reader.articles()) == 27 + 4
     finally:
         reader.close()
