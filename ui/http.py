@@ -38,11 +38,29 @@ def too_slow(exc: Exception) -> gr.Error:
     return gr.Error(html.escape(" ".join(str(exc).split()), quote=False), title=TOO_SLOW, print_exception=False)
 
 
-async def _answer(send, status: int, message: str) -> None:
-    body = json.dumps({"error": message, "title": BAD_REQUEST}).encode()
+async def json_reply(send, status: int, payload: dict, headers: list | None = None) -> None:
+    """A whole JSON response, sent through an ASGI ``send``."""
+    body = json.dumps(payload).encode()
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *(headers or [])]})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _answer(send, status: int, message: str) -> None:
+    await json_reply(send, status, {"error": message, "title": BAD_REQUEST})
+
+
+async def read_body(receive, limit: int) -> bytes | None:
+    """A request's whole body, or None once it is over ``limit`` bytes (read no further)."""
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+        if len(body) > limit:
+            return None
+    return body
 
 
 class SearchArguments:
@@ -56,15 +74,11 @@ class SearchArguments:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") not in SEARCH_PATHS:
             await self.app(scope, receive, send)
             return
-        body, more = b"", True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > MAX_BODY:
-                await _answer(send, 413, f"the request is over {MAX_BODY:,} bytes: a question is at most 20,000 "
-                                         "characters")
-                return
+        body = await read_body(receive, MAX_BODY)
+        if body is None:
+            await _answer(send, 413, f"the request is over {MAX_BODY:,} bytes: a question is at most 20,000 "
+                                     "characters")
+            return
         try:
             call = json.loads(body)
             values = call["data"]

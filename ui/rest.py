@@ -23,6 +23,8 @@ import logging
 import anyio
 
 from qa import QAError, QuestionTimeoutError
+from ui.http import json_reply as _reply
+from ui.http import read_body
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +53,10 @@ class RestSearch:
         if scope["method"] != "POST":
             await _reply(send, 405, {"error": f"{PATH} takes POST with a JSON body"}, [(b"allow", b"POST")])
             return
-        body, more = b"", True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > MAX_BODY:
-                await _reply(send, 413, {"error": f"the request is over {MAX_BODY:,} bytes"})
-                return
+        body = await read_body(receive, MAX_BODY)
+        if body is None:
+            await _reply(send, 413, {"error": f"the request is over {MAX_BODY:,} bytes"})
+            return
         try:
             options = _options(body)
         except ValueError as exc:
@@ -98,11 +96,3 @@ def _options(body: bytes) -> dict:
     return {"question": call["question"], "k": call.get("k"), "since": call.get("since") or None,
             "until": call.get("until") or None, "sources": call.get("sources") or None,
             "order_by": call.get("order") or "relevance", "as_of": call.get("as_of") or None}
-
-
-async def _reply(send, status: int, payload: dict, headers: list | None = None) -> None:
-    body = json.dumps(payload).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *(headers or [])]})
-    await send({"type": "http.response.body", "body": body})

@@ -116,7 +116,13 @@ def refresh(settings: IndexSettings | None = None, *, fetch: FetchPolicy | None 
     """Fetch what is new in every feed and sitemap the index follows (conditional requests;
     links already ingested are not fetched again)."""
     settings = settings or IndexSettings.from_env()
-    index_dir = IndexDir(settings.index_dir)
+    feeds = followed_feeds(settings.index_dir)
+    return ingest([], settings, feeds=feeds, fetch=fetch, progress=progress, embedder=embedder)
+
+
+def followed_feeds(path, named: str = "the index") -> list[Feed]:
+    """The feeds and sitemaps the index at ``path`` follows; an error with the fix when none."""
+    index_dir = IndexDir(path)
     index_dir.require()
     reader = Store(index_dir.database_path)
     try:
@@ -124,6 +130,6 @@ def refresh(settings: IndexSettings | None = None, *, fetch: FetchPolicy | None 
     finally:
         reader.close()
     if not feeds:
-        raise SettingsError(f"the index at {index_dir.path} follows no feed or sitemap: add one with "
+        raise SettingsError(f"{named} at {index_dir.path} follows no feed or sitemap: add one with "
                             "`qa ingest --feed URL` (or --sitemap URL)")
-    return ingest([], settings, feeds=feeds, fetch=fetch, progress=progress, embedder=embedder)
+    return feeds

@@ -18,7 +18,7 @@ from pathlib import Path
 from index.directory import IndexDir
 from index.embed import DEFAULT_MODEL, Embedder, load_embedder
 from index.errors import IndexWriteError, SettingsError, ShardSetError
-from index.ingestion import fetch_web, ingest, remove, save_feeds, store_articles
+from index.ingestion import fetch_web, followed_feeds, ingest, remove, save_feeds, store_articles
 from index.maintenance import (
     BackupReport,
     CheckReport,
@@ -42,7 +42,7 @@ from index.shards.shardset import (
     read_shard_set,
     shard_of,
 )
-from index.store import Feed, Store
+from index.store import Feed
 from index.web import FetchPolicy, is_url
 
 log = logging.getLogger(__name__)
@@ -110,14 +110,7 @@ def refresh_set(settings: IndexSettings, fetch: FetchPolicy | None = None, progr
                 embedder: Embedder | None = None) -> IngestReport:
     """Fetch what is new in every feed and sitemap the set follows (remembered by its first shard)."""
     shards = read_shard_set(settings.index_dir)
-    store = Store(IndexDir(shards.dirs[0]).database_path)
-    try:
-        feeds = store.feeds()
-    finally:
-        store.close()
-    if not feeds:
-        raise SettingsError(f"the shard set at {shards.path} follows no feed or sitemap: add one with "
-                            "`qa ingest --feed URL` (or --sitemap URL)")
+    feeds = followed_feeds(shards.dirs[0], named=f"the shard set {shards.path} (its first shard)")
     return ingest_set([], settings, feeds=feeds, fetch=fetch, progress=progress, embedder=embedder)
 
 
