@@ -154,8 +154,7 @@ class KeywordIndex:
 
     def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """{term: passages holding it} (tantivy counts deleted passages until a merge drops them)."""
-        searcher = self.index.searcher()
-        return {t: searcher.doc_freq("text", t) for t in sorted(set(terms)) if t}
+        return self.statistics(terms)[0]
 
     def statistics(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
         """({term: passages holding it}, passages): what BM25's idf is computed from, read
@@ -176,6 +175,9 @@ class KeywordIndex:
             raise IndexWriteError(f"cannot write the keyword index {self.path} ({exc}): another process may hold "
                                   "it, or the disk is full") from None
         try:
+            # a writer killed mid-commit leaves files meta.json does not name (a ``SEGMENT.OPSTAMP.del``
+            # the next commit would write again, and fail on): drop them first (we hold the write lock)
+            writer.garbage_collect_files()
             for article in removed_articles:
                 writer.delete_documents_by_term("article", article)
             for chunk in removed_chunks:

@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from index.directory.layout import IndexDir
-from index.ingestion import ingest
+from index.ingestion import ingest, remove
 from index.maintenance.checks import check
 from qa.cli import main
 from qa.retriever import Index
-from tests.conftest import ROOT
+from tests.conftest import DEMO, ROOT
 from tests.earlier import as_written_before_tantivy
 from tests.index.test_ingest import write_articles
 
@@ -159,3 +159,23 @@ def test_a_keyword_index_at_another_commit_than_the_database_is_brought_to_it(se
     finally:
         store.close()
     assert check(IndexDir(earlier)).ok
+
+
+def test_a_commit_cut_short_leaves_no_file_that_blocks_the_next_write(settings, embedder):
+    """tantivy registers a file in .managed.json, then writes it; a writer killed in its commit
+    leaves ``SEGMENT.OPSTAMP.del`` files the next commit would write again ("FileAlreadyExists",
+    met once in the merge-kill test). The next write collects them first and goes through."""
+    import json
+
+    report = ingest([DEMO], settings, embedder=embedder)
+    folder = next(settings.index_dir.glob("keywords-*"))
+    meta = json.loads((folder / "meta.json").read_text())
+    managed = json.loads((folder / ".managed.json").read_text())
+    for segment in meta["segments"]:
+        for opstamp in range(meta["opstamp"], meta["opstamp"] + 400):  # whatever the next commit's is
+            name = f"{segment['segment_id'].replace('-', '')}.{opstamp}.del"
+            managed.append(name)
+            (folder / name).write_bytes(b"left by a killed writer")
+    (folder / ".managed.json").write_text(json.dumps(managed))
+    assert remove([report.added[0]], settings).removed == [report.added[0]]
+    assert check(IndexDir(settings.index_dir)).ok
