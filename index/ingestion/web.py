@@ -77,11 +77,10 @@ def save_feeds(settings: IndexSettings, states: list[Feed]) -> None:
             writer.close()
 
 
-def web_articles(urls: Iterable[str], feeds: Iterable[Feed], databases: Path | list[Path], fetcher: Fetcher,
+def web_articles(urls: Iterable[str], feeds: Iterable[Feed], databases: list[Path], fetcher: Fetcher,
                  report: IngestReport, states: list[Feed]) -> Iterator[Article]:
     """The articles of ``urls``, then of the new links of ``feeds`` (whose new states are
     appended to ``states`` as they are read); every failure goes to ``report``."""
-    databases = [databases] if isinstance(databases, Path) else list(databases)
     yield from fetch_articles(((url, None) for url in urls), fetcher, report)
     for feed in feeds:
         problems: list = []

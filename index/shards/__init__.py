@@ -16,6 +16,7 @@ from index.shards.shardset import (
     MAX_SHARDS,
     SHARDS_FILE,
     ShardSet,
+    check_shard,
     check_shards,
     create_shard_set,
     is_shard_set,
@@ -25,6 +26,6 @@ from index.shards.shardset import (
 
 __all__ = [
     "MAX_SHARDS", "SHARDS_FILE", "SHARD_TIMEOUT_S", "ShardSet", "ShardedReader", "backup_set", "check_set",
-    "check_shards", "compact_set", "create_shard_set", "ingest_set", "is_shard_set", "open_any",
+    "check_shard", "check_shards", "compact_set", "create_shard_set", "ingest_set", "is_shard_set", "open_any",
     "open_shard_set", "read_shard_set", "reader_call", "refresh_set", "remove_set", "repair_set", "shard_of"
 ]

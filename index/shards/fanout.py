@@ -192,15 +192,17 @@ class ShardedReader:
 
     def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
         """Rows by id; within a question their sentences come along (the next stage asks for them)."""
-        grouped = self._by_shard(ids)
+        args = {shard: (local,) for shard, local in self._by_shard(ids).items()}
         coverage = _question.get()
-        method = "chunks_and_sentences" if coverage is not None else "chunks"
-        answers = self._all(method, {shard: (local,) for shard, local in grouped.items()})
-        rows, sentences = {}, coverage.memo.setdefault("sentences", {}) if coverage is not None else {}
-        for shard, found in answers.items():
-            found, spans = found if coverage is not None else (found, {})
-            rows.update({row.id * MAX_SHARDS + shard: row for row in found.values()})
-            sentences.update({local * MAX_SHARDS + shard: value for local, value in spans.items()})
+        if coverage is None:
+            answers = self._all("chunks", args)
+        else:
+            both = self._all("chunks_and_sentences", args)
+            answers = {shard: found for shard, (found, _) in both.items()}
+            known = coverage.memo.setdefault("sentences", {})
+            for shard, (_, spans) in both.items():
+                known.update({local * MAX_SHARDS + shard: value for local, value in spans.items()})
+        rows = {row.id * MAX_SHARDS + shard: row for shard, found in answers.items() for row in found.values()}
         return {gid: replace(rows[gid], id=gid) for gid in ids if gid in rows}
 
     def sentences(self, rows: Sequence[ChunkRow]) -> dict[int, tuple[list[tuple[int, int]], np.ndarray]]:

@@ -124,18 +124,25 @@ def read_shard_set(path: str | os.PathLike) -> ShardSet:
 
 
 def check_shards(shards: ShardSet, model: str | None = None) -> None:
-    """Refuse a set with a missing shard, or a shard built otherwise than the set says."""
+    """Refuse a set with a missing shard, or a shard built otherwise than the set says (or a
+    ``model`` asked for that is not the set's)."""
+    if model is not None and model != shards.model:
+        raise ShardSetError(f"the shard set {shards.path} was built with model {shards.model!r}, but the "
+                            f"settings ask for {model!r}: use --model {shards.model} (or QA_MODEL)")
     for name, folder in zip(shards.names, shards.dirs):
-        index_dir = IndexDir(folder)
-        if not index_dir.exists():
-            raise ShardSetError(f"shard {name} of {shards.path} is missing ({folder} holds no index): restore "
-                                f"it from a backup (`qa backup --index-dir {folder}` made one), or ingest its "
-                                f"articles again with `qa ingest PATHS --index-dir {shards.path}`")
-        manifest = index_dir.read_manifest()
-        if manifest.model != shards.model:
-            raise ShardSetError(f"shard {name} was built with model {manifest.model!r}, the set {shards.path} "
-                                f"with {shards.model!r}: rebuild that shard with `qa ingest --rebuild --model "
-                                f"{shards.model} --index-dir {shards.path} PATHS`")
-        if model is not None and model != shards.model:
-            raise ShardSetError(f"the shard set {shards.path} was built with model {shards.model!r}, but the "
-                                f"settings ask for {model!r}: use --model {shards.model} (or QA_MODEL)")
+        check_shard(shards.path, name, folder, shards.model)
+
+
+def check_shard(set_path: Path, name: str, folder: Path, model: str) -> None:
+    """Refuse one shard of the set at ``set_path`` that is missing, or built with another model
+    than the set's ``model``."""
+    index_dir = IndexDir(folder)
+    if not index_dir.exists():
+        raise ShardSetError(f"shard {name} of {set_path} is missing ({folder} holds no index): restore "
+                            f"it from a backup (`qa backup --index-dir {folder}` made one), or ingest its "
+                            f"articles again with `qa ingest PATHS --index-dir {set_path}`")
+    manifest = index_dir.read_manifest()
+    if manifest.model != model:
+        raise ShardSetError(f"shard {name} was built with model {manifest.model!r}, the set {set_path} "
+                            f"with {model!r}: rebuild that shard with `qa ingest --rebuild --model "
+                            f"{model} --index-dir {set_path} PATHS`")

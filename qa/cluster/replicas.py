@@ -24,7 +24,7 @@ from index import (
     ShardedReader,
     ShardSet,
     ShardSetError,
-    check_shards,
+    check_shard,
     connect_ray,
     open_reader,
     read_shard_set,
@@ -83,9 +83,8 @@ def _holds(folders: list[str], names: list[str], model: str) -> dict[str, str]:
     """{shard name: "" if this node holds it as a readable index of ``model``, else why not}."""
     found = {}
     for name, folder in zip(names, folders):
-        path = Path(folder)
         try:
-            check_shards(ShardSet(path.parent, 1, model, (path.name,)))
+            check_shard(Path(folder).parent, name, Path(folder), model)
             found[name] = ""
         except QAError as exc:
             found[name] = " ".join(str(exc).split())[:200]

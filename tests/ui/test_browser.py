@@ -314,7 +314,7 @@ def test_filters_are_kept_across_a_reload(page):
     page.reload(wait_until="domcontentloaded")
     page.wait_for_selector("#qa-question textarea", timeout=60_000)
     page.get_by_text("Filters", exact=True).first.click()
-    page.wait_for_function("() => document.querySelector('#qa-until textarea, #qa-until input').value === "
+    page.wait_for_function("() => document.querySelector('#qa-until textarea, #qa-until input')?.value === "
                            "'2024-06-30'", timeout=10_000)
     assert page.locator("#qa-as-of textarea, #qa-as-of input").first.input_value() == "2024-07-01"
     assert page.get_by_label("newest first").is_checked()
