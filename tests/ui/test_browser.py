@@ -425,6 +425,7 @@ def test_the_page_on_a_phone_and_for_a_screen_reader(browser, server):
     # accessible names, and the ask box before the upload panel, which starts collapsed
     assert phone.get_by_role("textbox", name="Question").count() == 1
     assert phone.get_by_role("button", name="Ask", exact=True).count() == 1
+    phone.wait_for_selector("#qa-upload-panel", state="attached", timeout=60_000)  # rendered after the box
     order = phone.evaluate("() => document.querySelector('#qa-question').compareDocumentPosition("
                            "document.querySelector('#qa-upload-panel'))")
     assert order & 4, "the question box comes first"  # DOCUMENT_POSITION_FOLLOWING
